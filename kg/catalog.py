@@ -1,0 +1,76 @@
+"""The catalog of canned questions in ``queries/``: one ``NAME.rq`` file each, with a header.
+
+A header is a run of comment lines at the top of the file::
+
+    # question: Which variants of a method were tested on a task?
+    # param: method = LoRA    the parent method (matched on any of its names)
+    # param: task = image segmentation
+    # columns: variant, dataset, papers
+
+Parameters appear in the query as ``$method``; :func:`kg.store.bind_parameters` binds them.
+
+>>> catalog = load_catalog()
+>>> query = catalog["lora-variants-for-task"]
+>>> query.arguments({"task": "question answering"})["method"]
+'LoRA'
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+_HEADER = re.compile(r"#\s*(question|param|columns)\s*:\s*(.*)")
+_PARAM = re.compile(r"(\w+)\s*=\s*(\S.*?)(?:\s{2,}(.*))?$")
+
+
+@dataclass
+class CannedQuery:
+    name: str
+    question: str
+    sparql: str
+    path: Path
+    params: dict[str, str] = field(default_factory=dict)  # name -> default
+    param_help: dict[str, str] = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+
+    def arguments(self, given: dict[str, str]) -> dict[str, str]:
+        """Defaults overlaid with the given values; an unknown parameter name is an error."""
+        unknown = set(given) - set(self.params)
+        if unknown:
+            known = ", ".join(self.params) or "none"
+            raise ValueError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {known})")
+        return {**self.params, **given}
+
+
+def parse_query_file(path: Path) -> CannedQuery:
+    """Read one ``.rq`` file and its header; ``ValueError("FILE:LINE: ...")`` if the header is malformed."""
+    text = path.read_text(encoding="utf-8")
+    query = CannedQuery(name=path.stem, question="", sparql=text, path=path)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "question":
+            query.question = value.strip()
+        elif key == "columns":
+            query.columns = [c.strip() for c in value.split(",") if c.strip()]
+        else:
+            param = _PARAM.match(value.strip())
+            if not param:
+                raise ValueError(f"{path}:{number}: a parameter is written 'name = default  help'")
+            name, default, help_text = param.groups()
+            query.params[name] = default.strip()
+            query.param_help[name] = (help_text or "").strip()
+    if not query.question:
+        raise ValueError(f"{path}:1: the header has no '# question:' line")
+    return query
+
+
+def load_catalog(folder: Path = QUERIES) -> dict[str, CannedQuery]:
+    """All canned queries of a folder, by name."""
+    return {path.stem: parse_query_file(path) for path in sorted(Path(folder).glob("*.rq"))}

@@ -1,0 +1,71 @@
+"""Stage 1: split a paper into sentences with character offsets.
+
+The title is its own sentence (``is_title``); abstract sentences carry their
+offsets into the abstract so evidence can be traced back.
+
+>>> [s.text for s in split_sentences("We use LoRA. It works, e.g. on MedQA.")]
+['We use LoRA.', 'It works, e.g. on MedQA.']
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# A boundary: terminal punctuation, then space, then something that can start a sentence.
+_BOUNDARY = re.compile(r"[.!?][\"')\]]?(?=\s+[\"'(\[]?[A-Z0-9\\])")
+# Words whose trailing dot does not end a sentence.
+_ABBREVIATIONS = frozenset(
+    "e.g i.e al vs etc fig figs eq approx cf resp no dr mr ms prof sec ref refs".split()
+)
+_LAST_WORD = re.compile(r"([A-Za-z.]+)\.$")
+
+
+class Sentence(NamedTuple):
+    """A sentence of the title (``is_title``) or the abstract, with offsets into its source."""
+
+    text: str
+    start: int
+    end: int
+    is_title: bool = False
+
+
+def _ends_with_abbreviation(chunk: str) -> bool:
+    """True when a candidate boundary only closes an abbreviation ("e.g.", "et al.")."""
+    match = _LAST_WORD.search(chunk)
+    if not match:
+        return False
+    word = match.group(1).casefold()
+    return word in _ABBREVIATIONS
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of ``text`` with their offsets (whitespace trimmed).
+
+    >>> split_sentences("A b. C d.")[1]
+    Sentence(text='C d.', start=5, end=9, is_title=False)
+    """
+    sentences, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        if _ends_with_abbreviation(text[start:match.start() + 1]):
+            continue
+        sentences.append((start, match.end()))
+        start = match.end()
+    sentences.append((start, len(text)))
+    out = []
+    for begin, end in sentences:
+        chunk = text[begin:end]
+        stripped = chunk.strip()
+        if stripped:
+            offset = begin + len(chunk) - len(chunk.lstrip())
+            out.append(Sentence(stripped, offset, offset + len(stripped)))
+    return out
+
+
+def paper_sentences(title: str, abstract: str) -> list[Sentence]:
+    """The title (as a sentence) followed by the abstract's sentences.
+
+    >>> [s.is_title for s in paper_sentences("T: x", "One. Two.")]
+    [True, False, False]
+    """
+    head = [Sentence(title.strip(), 0, len(title.strip()), True)] if title.strip() else []
+    return head + split_sentences(abstract)

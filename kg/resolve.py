@@ -1,0 +1,291 @@
+"""Resolver: one node per real thing across the whole corpus, and why each name was merged.
+
+Names of one entity type are merged, in this order:
+
+1. names equal up to case, spaces, hyphens, underscores and dots (``LLaMA-2`` = ``llama 2``);
+2. a name and the aliases the extractor gave it in a paper (``LoRA`` = ``Low-Rank Adaptation``);
+3. names the vocabulary (``schemas/vocab``) knows as one thing;
+4. the user's forced merges (a YAML file that persists across builds);
+5. names whose embeddings are closer than a threshold, unless their version numbers differ.
+
+A forced split forbids any merge that would put its names into one node. Every merge is kept as
+a ``(name, name, rule)`` link, so :meth:`Resolution.report` can say why each name joined its node.
+
+>>> records = [{"id": "p1", "entities": [{"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}]},
+...            {"id": "p2", "entities": [{"name": "low-rank adaptation", "type": "Method"}]}]
+>>> resolution = resolve(records)
+>>> resolution.node_id("Method", "Low Rank Adaptation")
+'method/lora'
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .records import ENTITY_TYPES
+from .vocab import normalize_name as normalize
+
+DEFAULT_THRESHOLD = 0.90
+_VERSION_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+
+
+def slug(name: str) -> str:
+    """A readable, IRI-safe piece of a node id (``+`` is kept: LoRA+ is not LoRA).
+
+    >>> slug("Med-Gemini 2D"), slug("LoRA+")
+    ('med-gemini-2d', 'lora+')
+    """
+    return re.sub(r"[^a-z0-9+]+", "-", name.casefold()).strip("-") or "x"
+
+
+@dataclass
+class Overrides:
+    """A user's forced merges and splits: lists of name groups, optionally typed as ``Type:name``."""
+
+    merges: list[list[str]] = field(default_factory=list)
+    splits: list[list[str]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> "Overrides":
+        """Read ``{"merge": [[a, b, ...], ...], "split": [[a, b], ...]}`` from YAML.
+
+        Raises ``ValueError("FILE:LINE: ...")`` on a malformed file.
+        """
+        if path is None:
+            return cls()
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            raise ValueError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}:1: cannot read: {error}") from None
+        if not isinstance(data, dict) or set(data) - {"merge", "split"}:
+            raise ValueError(f"{path}:1: expected a mapping with keys 'merge' and/or 'split'")
+        groups = {}
+        for key in ("merge", "split"):
+            value = data.get(key) or []
+            if not all(isinstance(g, list) and len(g) >= 2 and all(isinstance(n, str) for n in g) for g in value):
+                raise ValueError(f"{path}:1: '{key}' must be a list of lists of two or more names")
+            groups[key] = value
+        return cls(merges=groups["merge"], splits=groups["split"])
+
+
+Key = tuple[str, str]  # (entity type, normalised name)
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    label: str
+    aliases: list[str]
+    papers: list[str]
+    merges: list[dict]
+
+
+class Resolution:
+    """Where each (type, name) of the corpus went: the nodes and the merge links between names."""
+
+    def __init__(self, nodes: dict[str, Node], index: dict[Key, str]):
+        self.nodes = nodes
+        self._index = index
+
+    def node_id(self, entity_type: str, name: str) -> str | None:
+        """The id of the node a name of that type was resolved into (None if never seen)."""
+        return self._index.get((entity_type, normalize(name)))
+
+    def report(self) -> list[dict]:
+        """The merge report: for each node with more than one name, its names and why they merged."""
+        return [
+            {"id": n.id, "type": n.type, "label": n.label, "names": sorted({n.label, *n.aliases}), "merges": n.merges}
+            for n in sorted(self.nodes.values(), key=lambda n: n.id)
+            if n.merges
+        ]
+
+
+class _Clusters:
+    """Union-find over name keys that refuses unions joining a forced split, and remembers why."""
+
+    def __init__(self, cannot_link: set[frozenset[Key]]):
+        self.parent: dict[Key, Key] = {}
+        self.members: dict[Key, set[Key]] = {}
+        self.cannot_link = cannot_link
+        self.links: list[tuple[Key, str, str, str]] = []  # (key, name, into, rule)
+
+    def add(self, key: Key) -> None:
+        if key not in self.parent:
+            self.parent[key] = key
+            self.members[key] = {key}
+
+    def find(self, key: Key) -> Key:
+        while self.parent[key] != key:
+            self.parent[key] = self.parent[self.parent[key]]
+            key = self.parent[key]
+        return key
+
+    def union(self, a: Key, b: Key, rule: str, names: tuple[str, str]) -> bool:
+        """Merge the clusters of ``a`` and ``b``; ``names`` are the spellings that justified it (b into a)."""
+        self.add(a), self.add(b)
+        root_a, root_b = self.find(a), self.find(b)
+        if root_a == root_b:
+            return False
+        if self.cannot_link and any(
+            frozenset((x, y)) in self.cannot_link for x in self.members[root_a] for y in self.members[root_b]
+        ):
+            return False
+        if root_a > root_b:  # deterministic roots whatever the order of unions
+            root_a, root_b = root_b, root_a
+        self.parent[root_b] = root_a
+        self.members[root_a] |= self.members.pop(root_b)
+        self.links.append((a, names[1], names[0], rule))
+        return True
+
+
+def resolve(
+    records: Iterable[dict],
+    vocab=None,
+    *,
+    embedder=None,
+    threshold: float = DEFAULT_THRESHOLD,
+    overrides: Overrides | None = None,
+) -> Resolution:
+    """Resolve the entities of all extraction records into nodes.
+
+    ``vocab`` is a :class:`kg.vocab.Vocabulary` (or None); ``embedder`` a :class:`kg.embed.Embedder`
+    (or None to merge by rules only).
+    """
+    overrides = overrides or Overrides()
+    surfaces: dict[Key, Counter] = defaultdict(Counter)  # key -> surface forms seen, as names
+    papers: dict[Key, set[str]] = defaultdict(set)
+    alias_links: list[tuple[Key, Key, str, tuple[str, str]]] = []
+    for record in records:
+        for entity in record.get("entities", []):
+            kind = entity["type"]
+            key = (kind, normalize(entity["name"]))
+            surfaces[key][entity["name"]] += 1
+            papers[key].add(record["id"])
+            for alias in entity.get("aliases") or []:
+                alias_key = (kind, normalize(alias))
+                surfaces[alias_key][alias] += 0  # known spelling, never preferred as the label
+                alias_links.append((key, alias_key, f"alias in paper {record['id']}", (entity["name"], alias)))
+
+    typed = _typed_groups(overrides.splits, surfaces)
+    cannot_link = {frozenset((a, b)) for group in typed for a in group for b in group if a != b}
+    clusters = _Clusters(cannot_link)
+    for key in sorted(surfaces):
+        clusters.add(key)
+    for a, b, rule, names in alias_links:
+        clusters.union(a, b, rule, names)
+    if vocab is not None:
+        for kind, name in sorted(surfaces):
+            canonical = _vocab_canonical(vocab, surfaces[(kind, name)], kind)
+            if canonical and normalize(canonical) != name:
+                target = (kind, normalize(canonical))
+                surfaces[target][canonical] += 0
+                clusters.union(target, (kind, name), "vocabulary", (canonical, _label(surfaces, [(kind, name)])))
+    for group in _typed_groups(overrides.merges, surfaces):
+        for other in group[1:]:
+            clusters.union(group[0], other, "forced merge", (_label(surfaces, [group[0]]), _label(surfaces, [other])))
+    if embedder is not None:
+        _merge_by_embedding(clusters, surfaces, embedder, threshold)
+    return _nodes(clusters, surfaces, papers, vocab)
+
+
+def _vocab_canonical(vocab, names: Counter, kind: str) -> str | None:
+    for name in sorted(names):
+        entry = vocab.lookup(name)
+        if entry is not None and entry[1] == kind:
+            return entry[0]
+    return None
+
+
+def _typed_groups(groups: list[list[str]], surfaces: dict[Key, Counter]) -> list[list[Key]]:
+    """Turn user name groups into keys: ``Type:name`` fixes the type, a bare name applies to every type seen."""
+    result = []
+    for group in groups:
+        for kind in ENTITY_TYPES:
+            keys = []
+            for item in group:
+                prefix, colon, rest = item.partition(":")
+                if colon and prefix in ENTITY_TYPES:
+                    if prefix != kind:
+                        continue
+                    item = rest
+                if (kind, normalize(item)) in surfaces:
+                    keys.append((kind, normalize(item)))
+            if len(keys) >= 2:
+                result.append(keys)
+    return result
+
+
+def _versions(text: str) -> tuple[str, ...]:
+    return tuple(_VERSION_TOKEN.findall(text))
+
+
+def _merge_by_embedding(clusters: _Clusters, surfaces: dict[Key, Counter], embedder, threshold: float) -> None:
+    """Merge clusters whose best-known names embed within ``threshold`` (cosine), type by type.
+
+    Names that differ in a version number (GPT-3.5 / GPT-4, SAM / SAM 2) are never merged this way.
+    """
+    import numpy as np
+
+    for kind in ENTITY_TYPES:
+        roots = sorted({clusters.find(k) for k in surfaces if k[0] == kind})
+        if len(roots) < 2:
+            continue
+        labels = [_label(surfaces, clusters.members[root]) for root in roots]
+        vectors = embedder.embed(labels)
+        similarity = vectors @ vectors.T
+        np.fill_diagonal(similarity, -1.0)
+        # Block by candidate pairs above the threshold only: sparse even for large vocabularies.
+        for i, j in sorted(zip(*np.nonzero(np.triu(similarity) >= threshold)), key=lambda ij: -similarity[ij]):
+            if _versions(labels[i]) != _versions(labels[j]):
+                continue
+            clusters.union(roots[i], roots[j], f"embedding similarity {similarity[i, j]:.3f}", (labels[i], labels[j]))
+
+
+def _label(surfaces: dict[Key, Counter], keys: Iterable[Key]) -> str:
+    """The most used name of a cluster; ties go to a cased spelling (LLaMA-2 over llama2), then the shorter."""
+    counts = Counter()
+    for key in keys:
+        counts.update(surfaces[key])
+    return min(counts, key=lambda name: (-counts[name], name == name.lower(), len(name), name))
+
+
+def _nodes(clusters: _Clusters, surfaces, papers, vocab) -> Resolution:
+    groups: dict[Key, list[Key]] = defaultdict(list)
+    for key in sorted(surfaces):
+        groups[clusters.find(key)].append(key)
+    link_by_root: dict[Key, list[dict]] = defaultdict(list)
+    for key, name, into, rule in clusters.links:
+        link_by_root[clusters.find(key)].append({"name": name, "into": into, "rule": rule})
+    nodes, index, used = {}, {}, set()
+    for root, keys in sorted(groups.items()):
+        kind = root[0]
+        canonical = None
+        if vocab is not None:
+            canonical = _vocab_canonical(vocab, Counter({n: 1 for k in keys for n in surfaces[k]}), kind)
+        label = canonical or _label(surfaces, keys)
+        node_id = f"{kind.lower()}/{slug(label)}"
+        if node_id in used:  # two labels that differ only in punctuation: a stable suffix
+            node_id += "-" + hashlib.sha1(label.encode()).hexdigest()[:6]
+        used.add(node_id)
+        names = {name for k in keys for name in surfaces[k]}
+        nodes[node_id] = Node(
+            id=node_id,
+            type=kind,
+            label=label,
+            aliases=sorted(names - {label}, key=str.casefold),
+            papers=sorted({p for k in keys for p in papers[k]}),
+            merges=sorted(link_by_root[root], key=lambda m: (m["name"], m["into"], m["rule"])),
+        )
+        index.update({key: node_id for key in keys})
+    return Resolution(nodes, index)

@@ -1,0 +1,203 @@
+"""The SPARQL store of a build: Oxigraph on disk (``<build>/store``), rdflib's engine on request.
+
+Parameters are written ``$name`` in a query (a valid SPARQL variable, so the query also runs
+unbound) and each is bound as one escaped RDF literal term, never as raw text: a value cannot
+change what a query does. Both engines run the same bound text.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "graph.ttl").write_text('<http://x/a> <http://www.w3.org/2000/01/rdf-schema#label> "LoRA" .')
+>>> create_store(folder / "graph.ttl", folder / "store")
+>>> open_store(folder).select("SELECT ?s WHERE { ?s rdfs:label $name }", {"name": "LoRA"}).rows
+[['http://x/a']]
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from .rdf import PREFIXES
+
+ENGINES = ("oxigraph", "rdflib")
+_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
+
+
+class QueryError(ValueError):
+    """A query that cannot run: bad syntax, an update where only reads are allowed, a missing build."""
+
+
+# Strings, IRIs and comments are matched whole, so a "$x" inside them is never taken for a parameter.
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\s]*>'
+    r"|#[^\n]*"
+    r"|\$(\w+)"
+)
+
+
+def bind_parameters(sparql: str, params: dict | None) -> str:
+    """Replace each ``$name`` variable that has a value by that value as one escaped literal term.
+
+    >>> print(bind_parameters('SELECT * { ?m rdfs:label $name FILTER(?x != "$name") }', {"name": 'a" } DROP ALL #'}))
+    SELECT * { ?m rdfs:label "a\\" } DROP ALL #" FILTER(?x != "$name") }
+    """
+    if not params:
+        return sparql
+
+    def term(match: re.Match) -> str:
+        name = match.group(1)
+        return str(_ox_term(params[name])) if name in params else match.group(0)
+
+    return _TOKENS.sub(term, sparql)
+
+
+@dataclass
+class Table:
+    """Query answers: column names and rows of plain Python values."""
+
+    columns: list[str]
+    rows: list[list]
+
+    def render(self, fmt: str = "table") -> str:
+        """The answers as an aligned text ``table``, ``json`` (a list of objects) or ``csv``.
+
+        >>> print(Table(["model", "n"], [["LLaMA", 3]]).render())
+        model  n
+        -----  -
+        LLaMA  3
+        """
+        if fmt == "json":
+            return json.dumps([dict(zip(self.columns, row)) for row in self.rows], ensure_ascii=False, indent=2)
+        if fmt == "csv":
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(self.columns)
+            writer.writerows([["" if v is None else v for v in row] for row in self.rows])
+            return buffer.getvalue().rstrip("\n")
+        cells = [self.columns] + [[_cell(v) for v in row] for row in self.rows]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def create_store(turtle: Path, folder: Path) -> None:
+    """(Re)create the Oxigraph store from a Turtle file; the old store stays until the new one is whole."""
+    staging = folder.with_name(folder.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    store = ox.Store(str(staging))
+    store.bulk_load(path=str(turtle), format=ox.RdfFormat.TURTLE)
+    store.flush()
+    del store
+    retired = folder.with_name(folder.name + ".old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if folder.exists():
+        folder.rename(retired)
+    staging.rename(folder)
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def open_store(build: str | Path, engine: str = "oxigraph") -> "OxigraphStore | RdflibStore":
+    """Open a build's graph for reading with the named engine."""
+    build = Path(build)
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
+    if not (build / "graph.ttl").exists():
+        raise QueryError(f"{build}: no built graph here (run `kg build --out {build}` first)")
+    if engine == "rdflib":
+        graph = rdflib.Graph()
+        graph.parse(build / "graph.ttl", format="turtle")
+        return RdflibStore(graph)
+    return OxigraphStore(ox.Store.read_only(str(build / "store")))
+
+
+class OxigraphStore:
+    def __init__(self, store: ox.Store):
+        self.store = store
+
+    def select(self, sparql: str, params: dict | None = None) -> Table:
+        try:
+            solutions = self.store.query(bind_parameters(sparql, params), prefixes=_PREFIXES)
+        except SyntaxError as error:
+            raise QueryError(f"SPARQL syntax error: {error}") from None
+        if isinstance(solutions, ox.QueryBoolean):
+            return Table(["ask"], [[bool(solutions)]])
+        if isinstance(solutions, ox.QueryTriples):
+            return Table(["subject", "predicate", "object"], [[_py(t.subject), _py(t.predicate), _py(t.object)] for t in solutions])
+        columns = [v.value for v in solutions.variables]
+        return Table(columns, [[_py(solution[c]) for c in columns] for solution in solutions])
+
+
+class RdflibStore:
+    def __init__(self, graph: rdflib.Graph):
+        self.graph = graph
+
+    def select(self, sparql: str, params: dict | None = None) -> Table:
+        try:
+            result = self.graph.query(bind_parameters(sparql, params), initNs=PREFIXES)
+        except Exception as error:  # rdflib raises pyparsing errors of several classes
+            raise QueryError(f"SPARQL error: {error}") from None
+        if result.type == "ASK":
+            return Table(["ask"], [[bool(result.askAnswer)]])
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            return Table(["subject", "predicate", "object"], [[_py_rdflib(t) for t in triple] for triple in result])
+        columns = [str(v) for v in result.vars]
+        return Table(columns, [[_py_rdflib(row[c]) for c in columns] for row in result])
+
+
+TABLE_CELL_CHARS = 70
+
+
+def _cell(value) -> str:
+    """A value for the text table, cut to a readable width (json and csv keep it whole)."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= TABLE_CELL_CHARS else text[: TABLE_CELL_CHARS - 1] + "…"
+
+
+def _ox_term(value):
+    if isinstance(value, bool):
+        return ox.Literal(str(value).lower(), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, (int, float)):
+        return ox.Literal(value)
+    return ox.Literal(str(value))
+
+
+_NUMERIC = {"integer", "int", "long", "short", "decimal", "double", "float", "nonNegativeInteger"}
+
+
+def _py(term):
+    """An Oxigraph term as a plain Python value (IRIs as strings, numbers as numbers)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value.rsplit("#", 1)[-1]
+        if datatype in _NUMERIC:
+            number = Decimal(term.value)
+            return int(number) if datatype not in ("decimal", "double", "float") else float(number)
+        if datatype == "boolean":
+            return term.value == "true"
+        return term.value
+    return term.value
+
+
+def _py_rdflib(term):
+    if term is None:
+        return None
+    if isinstance(term, rdflib.Literal):
+        value = term.toPython()
+        if isinstance(value, Decimal):
+            return float(value)
+        return value if isinstance(value, (int, float, bool)) else str(term)
+    return str(term)

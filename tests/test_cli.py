@@ -1,0 +1,130 @@
+"""The commands as a person runs them: build the example corpus, extract, query, and fail cleanly."""
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import cli
+
+SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "record.schema.json"
+
+
+def kg(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The example corpus built once with everything on (embeddings included)."""
+    out = tmp_path_factory.mktemp("kg") / "build"
+    result = kg("build", "--out", out)
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_build_writes_every_output_and_a_summary(built):
+    out, output = built
+    assert output.startswith(f"built {out}/: 120 papers, ")
+    assert "entities:  Dataset" in output and "relations: " in output
+    for name in ("extractions.jsonl", "graph.ttl", "graph.json", "merges.json", "manifest.json", "embeddings.npz"):
+        assert (out / name).stat().st_size > 0, name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["summary"]["papers"] == 120 and manifest["problems"] == []
+    node_link = json.loads((out / "graph.json").read_text())
+    assert len([n for n in node_link["nodes"] if n["kind"] == "Paper"]) == 120
+    assert not list(out.glob(".*.tmp")) and not (out / "store.new").exists()
+
+
+def test_known_facts_of_the_example_corpus_are_in_the_graph(built):
+    out, _ = built
+    salt = kg("sparql", """SELECT ?title WHERE {
+        ?salt kgo:matchKey "salt" ; a kgo:Method .
+        ?paper kgo:proposes ?salt ; dcterms:title ?title .
+        ?salt (kgo:variantOf|skos:broader)+ ?lora . ?lora rdfs:label "LoRA" }""", "--build", out, "--format", "json")
+    assert [row["title"] for row in json.loads(salt.output)] == [
+        "SALT: Singular Value Adaptation with Low-Rank Transformation"]
+    pmc = kg("sparql", """SELECT ?domain WHERE {
+        ?m a kgo:Model ; kgo:matchKey "pmcllama" . ?paper kgo:mentions ?m ; kgo:inDomain ?d . ?d rdfs:label ?domain }""",
+             "--build", out, "--format", "json")
+    assert "medical" in {row["domain"] for row in json.loads(pmc.output)}
+
+
+def test_canned_query_prints_a_table_json_or_csv(built):
+    out, _ = built
+    table = kg("query", "lora-variants-for-task", "--build", out)
+    assert table.exit_code == 0
+    header, rule, *rows = table.output.splitlines()
+    assert header.split() == ["variant", "papers", "titles"] and set(rule) <= {"-", " "}
+    assert any(row.startswith("SALT ") for row in rows)
+    as_csv = kg("query", "lora-variants-for-task", "-p", "task=segmentation", "--build", out, "--format", "csv")
+    assert as_csv.output.splitlines()[0] == "variant,papers,titles"
+    listing = kg("query")
+    assert "leaderboard" in listing.output and "params: dataset='MedQA'" in listing.output
+
+
+def test_both_engines_answer_alike(built):
+    out, _ = built
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s kgo:usesMethod ?o }"
+    ours = json.loads(kg("sparql", query, "--build", out, "--format", "json").output)
+    theirs = json.loads(kg("sparql", query, "--build", out, "--format", "json", "--engine", "rdflib").output)
+    assert ours == theirs and ours[0]["n"] > 0
+
+
+def test_extract_writes_120_records_in_the_guideline_format(tmp_path, example_corpus):
+    out = tmp_path / "x.jsonl"
+    result = kg("extract", example_corpus, "--out", out)
+    assert result.output == f"wrote 120 records to {out}\n"
+    schema = json.loads(SCHEMA.read_text())
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 120
+    for record in records:
+        jsonschema.validate(record, schema)
+    assert all(r["evidence"] for record in records for r in record["relations"])
+
+
+def test_builds_are_deterministic(tmp_path, example_corpus):
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert kg("build", example_corpus, "--out", first, "--no-embeddings").exit_code == 0
+    assert kg("build", example_corpus, "--out", second, "--no-embeddings").exit_code == 0
+    for name in ("extractions.jsonl", "graph.ttl", "graph.json", "merges.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("bad.jsonl", '{"id": "a", "title": "T", "abstract": "A."}\n{oops\n', "bad.jsonl:2: invalid JSON"),
+    ("bad.csv", "id,title,abstract\na,T\n", "bad.csv:2: row has 2 fields, header has 3"),
+    ("bad.txt", b"Title\n\n\xff\xfe" + b"An abstract sentence. " * 20 + b"\n", "bad.txt:1: invalid UTF-8 in field 'abstract'"),
+    ("empty.jsonl", "", "empty.jsonl:1: no papers found"),
+])
+def test_bad_input_fails_with_one_line_and_leaves_the_previous_build(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
+    out = tmp_path / "build"
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps({"id": "g", "title": "DoRA", "abstract": "We propose DoRA, a LoRA variant."}) + "\n")
+    assert kg("build", good, "--out", out, "--no-embeddings").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / name), "--out", str(out), "--no-embeddings"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: {tmp_path}/{message}") and result.output.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_skip_bad_reports_and_counts_skipped_records(tmp_path):
+    source = tmp_path / "mixed.jsonl"
+    source.write_text('{"id": "a", "title": "DoRA", "abstract": "We propose DoRA, a LoRA variant."}\nnot json\n'
+                      '{"id": "c", "title": "No abstract"}\n')
+    result = CliRunner().invoke(cli, ["build", str(source), "--out", str(tmp_path / "b"), "--skip-bad", "--no-embeddings"])
+    assert result.exit_code == 0
+    assert f"skipped: {source}:2: invalid JSON" in result.output
+    assert f"skipped: {source}:3: record has no abstract" in result.output
+    assert "warnings: 2 skipped records" in result.output
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["summary"]["papers"] == 1
+
+
+def test_every_command_explains_itself_with_an_example():
+    for command in ([], ["build"], ["extract"], ["query"], ["sparql"]):
+        result = kg(*command, "--help")
+        assert result.exit_code == 0 and "Example:" in result.output and "kg " in result.output

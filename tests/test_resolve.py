@@ -1,0 +1,90 @@
+"""Resolving names across papers: rules, vocabulary, forced merges/splits, embeddings."""
+import pytest
+
+from kg.embed import Embedder
+from kg.resolve import Overrides, resolve
+from kg.vocab import Entry, Vocabulary
+
+
+def paper(pid, *entities):
+    return {"id": pid, "entities": [dict(e) for e in entities]}
+
+
+def test_spelling_variants_and_aliases_become_one_node():
+    records = [
+        paper("p1", {"name": "LLaMA-2", "type": "Model"}, {"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}),
+        paper("p2", {"name": "Llama 2", "type": "Model"}, {"name": "low-rank adaptation", "type": "Method"}),
+        paper("p3", {"name": "llama2", "type": "Model"}),
+    ]
+    resolution = resolve(records)
+    llama = resolution.nodes[resolution.node_id("Model", "LLAMA_2")]
+    assert llama.papers == ["p1", "p2", "p3"]
+    assert (llama.label, llama.aliases) == ("LLaMA-2", ["Llama 2", "llama2"])
+    lora = resolution.node_id("Method", "Low Rank Adaptation")
+    assert lora == "method/lora"
+    assert resolution.nodes[lora].merges == [{"name": "Low-Rank Adaptation", "into": "LoRA", "rule": "alias in paper p1"}]
+
+
+def test_same_name_of_two_types_stays_two_nodes():
+    resolution = resolve([paper("p1", {"name": "SAM", "type": "Model"}), paper("p2", {"name": "SAM", "type": "Method"})])
+    assert resolution.node_id("Model", "SAM") != resolution.node_id("Method", "SAM")
+
+
+def test_vocabulary_merges_known_names_under_the_canonical_label():
+    vocab = Vocabulary([Entry("Segment Anything Model", "Model", ("SAM", "Segment-Anything"))])
+    resolution = resolve([paper("p1", {"name": "SAM", "type": "Model"}), paper("p2", {"name": "segment anything", "type": "Model"})], vocab)
+    node = resolution.nodes[resolution.node_id("Model", "SAM")]
+    assert node.label == "Segment Anything Model"
+    assert node.id == resolution.node_id("Model", "segment-anything") == "model/segment-anything-model"
+    assert {m["rule"] for m in node.merges} == {"vocabulary"}
+
+
+def test_forced_merges_and_splits_from_a_file(tmp_path):
+    rules = tmp_path / "merges.yaml"
+    rules.write_text("merge:\n  - [Model:ChatGPT, GPT-3.5-turbo]\nsplit:\n  - [MedSAM, SAM]\n")
+    records = [
+        paper("p1", {"name": "ChatGPT", "type": "Model"}, {"name": "MedSAM", "type": "Model", "aliases": ["SAM"]}),
+        paper("p2", {"name": "GPT-3.5-turbo", "type": "Model"}, {"name": "SAM", "type": "Model"}),
+    ]
+    resolution = resolve(records, overrides=Overrides.load(rules))
+    assert resolution.node_id("Model", "ChatGPT") == resolution.node_id("Model", "GPT-3.5-turbo")
+    assert resolution.node_id("Model", "MedSAM") != resolution.node_id("Model", "SAM")
+    assert resolve(records).node_id("Model", "MedSAM") == resolve(records).node_id("Model", "SAM")
+
+
+@pytest.mark.parametrize("content, message", [
+    ("merge: [[a]]\n", "must be a list of lists of two or more names"),
+    ("merge: [a, b\n", "invalid YAML"),
+    ("join: []\n", "expected a mapping"),
+])
+def test_bad_overrides_file_names_file_and_line(tmp_path, content, message):
+    rules = tmp_path / "merges.yaml"
+    rules.write_text(content)
+    with pytest.raises(ValueError, match=message) as error:
+        Overrides.load(rules)
+    assert str(error.value).startswith(f"{rules}:")
+
+
+def test_embeddings_merge_paraphrases_but_not_versions_or_neighbours(tmp_path):
+    records = [
+        paper("p1", {"name": "medical image segmentation", "type": "Task"}, {"name": "LLaMA-2", "type": "Model"},
+              {"name": "MedQA", "type": "Dataset"}),
+        paper("p2", {"name": "segmentation of medical images", "type": "Task"}, {"name": "LLaMA-3", "type": "Model"},
+              {"name": "MedMCQA", "type": "Dataset"}),
+    ]
+    embedder = Embedder(tmp_path / "cache.npz")
+    resolution = resolve(records, embedder=embedder, threshold=0.9)
+    task = resolution.nodes[resolution.node_id("Task", "medical image segmentation")]
+    assert task.id == resolution.node_id("Task", "segmentation of medical images")
+    assert task.merges[0]["rule"].startswith("embedding similarity 0.9")
+    assert resolution.node_id("Model", "LLaMA-2") != resolution.node_id("Model", "LLaMA-3")
+    assert resolution.node_id("Dataset", "MedQA") != resolution.node_id("Dataset", "MedMCQA")
+    embedder.save()
+    assert sorted(Embedder(tmp_path / "cache.npz")._cache) == sorted(embedder._cache)  # cached by content hash
+
+
+def test_resolution_is_deterministic_whatever_the_order():
+    records = [paper("p1", {"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}),
+               paper("p2", {"name": "Low-Rank Adaptation", "type": "Method"}), paper("p3", {"name": "LORA", "type": "Method"})]
+    forward, backward = resolve(records), resolve(records[::-1])
+    assert forward.report() == backward.report()
