@@ -5,6 +5,7 @@ A header is a run of comment lines at the top of the file::
     # question: Which variants of a method were tested on a task?
     # param: method = LoRA    the parent method (matched on any of its names)
     # param: task = image segmentation
+    # param: domain = ""  empty: any domain
     # columns: variant, dataset, papers
 
 Parameters appear in the query as ``$method``; :func:`kg.store.bind_parameters` binds them.
@@ -20,9 +21,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-QUERIES = Path(__file__).resolve().parent.parent / "queries"
+from .files import resource_dir
+
+QUERIES = resource_dir("queries")
 _HEADER = re.compile(r"#\s*(question|param|columns)\s*:\s*(.*)")
-_PARAM = re.compile(r"(\w+)\s*=\s*(\S.*?)(?:\s{2,}(.*))?$")
+# name = default  help text (two spaces before the help); "" is an empty default
+_PARAM = re.compile(r'(\w+)\s*=\s*("[^"]*"|\S+(?: \S+)*)(?:\s{2,}(.*))?$')
 
 
 @dataclass
@@ -64,7 +68,7 @@ def parse_query_file(path: Path) -> CannedQuery:
             if not param:
                 raise ValueError(f"{path}:{number}: a parameter is written 'name = default  help'")
             name, default, help_text = param.groups()
-            query.params[name] = default.strip()
+            query.params[name] = default[1:-1] if default.startswith('"') else default
             query.param_help[name] = (help_text or "").strip()
     if not query.question:
         raise ValueError(f"{path}:1: the header has no '# question:' line")

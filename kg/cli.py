@@ -111,6 +111,10 @@ def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri):
     click.echo("  entities:  " + ", ".join(f"{k} {v}" for k, v in s["entities"].items()))
     click.echo("  relations: " + ", ".join(f"{k} {v}" for k, v in s["relations"].items()))
     click.echo(f"  merged nodes: {report.merged_nodes} (see {out}/merges.json)")
+    click.echo(f"  extracted: {s['papers'] - report.reused} papers, reused from the previous build: {report.reused}")
+    v = report.validation
+    click.echo(f"  shapes: {'conforms' if v['conforms'] else 'does NOT conform'} ({v['violations']} violations, "
+               f"{v['warnings']} warnings; see kg validate --build {out})")
     warnings = len(report.problems) + sum(report.dropped.values())
     click.echo(f"  warnings: {len(report.problems)} skipped records, "
                f"{sum(report.dropped.values())} statements naming no known entity" if warnings else "  warnings: none")
@@ -143,33 +147,113 @@ def extract(inputs, out, skip_bad):
 
 
 @cli.command()
+@BUILD_OPTION
+@click.option("--shapes", type=click.Path(exists=True, dir_okay=False), help="SHACL shapes (default: schemas/shapes.ttl).")
+@click.option("--limit", default=20, show_default=True, help="How many results to list.")
+@fail_cleanly
+def validate(build_dir, shapes, limit):
+    """Check a build's graph against the SHACL shapes; exit 1 if it does not conform.
+
+    \b
+    Example:
+      kg validate --build build
+    """
+    from .validate import validate as run_validate
+
+    report = run_validate(build_dir, shapes)
+    click.echo(report.format(limit=limit))
+    if not report.conforms:
+        sys.exit(1)
+
+
+@cli.command(name="eval")
+@click.argument("predictions_or_inputs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold JSONL file.")
+@click.option("--worst", default=5, show_default=True, help="How many of the worst papers to list.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@fail_cleanly
+def evaluate(predictions_or_inputs, gold, worst, fmt):
+    """Score extractions against hand-annotated gold: precision, recall, F1 per type and predicate.
+
+    Given extraction records (a JSONL file whose records have "entities"), scores them; given
+    papers (a page, JSONL, CSV or folder), runs the extractor first. Predictions are paired with
+    gold by id, else by normalised title.
+
+    \b
+    Example:
+      kg eval data/hf_papers_fine_tuning_medical.txt --gold tests/data/dev_gold.jsonl
+      kg eval build/extractions.jsonl --gold tests/data/dev_gold.jsonl --format json
+    """
+    import json
+
+    from .build import extract_papers
+    from .evaluate import format_report, load_records, score
+    from .readers import read_papers
+
+    first = Path(predictions_or_inputs[0])
+    records = load_records(first) if len(predictions_or_inputs) == 1 and first.suffix == ".jsonl" else []
+    if not (records and all("entities" in record for record in records)):
+        records = extract_papers(read_papers(predictions_or_inputs))
+    report = score(records, load_records(gold))
+    click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else format_report(report, worst=worst))
+
+
+@cli.command()
 @click.argument("name", required=False)
+@click.option("--list", "list_only", is_flag=True, help="List the canned queries (also what no NAME does).")
 @PARAM_OPTION
 @BUILD_OPTION
 @FORMAT_OPTION
 @ENGINE_OPTION
 @fail_cleanly
-def query(name, params, build_dir, fmt, engine):
-    """Run the canned query NAME from queries/ (no NAME: list them with their parameters).
+def query(name, list_only, params, build_dir, fmt, engine):
+    """Run the canned query NAME from queries/ (no NAME, or --list: list them with their parameters).
 
     \b
     Example:
-      kg query
+      kg query --list
       kg query leaderboard -p dataset=MedQA -p metric=accuracy
     """
     from .catalog import load_catalog
-    from .store import open_store
+    from .store import Table, open_store
 
     catalog = load_catalog()
-    if not name:
-        for query in catalog.values():
-            defaults = " ".join(f"{k}={v!r}" for k, v in query.params.items())
-            click.echo(f"{query.name:30} {query.question}" + (f"\n{'':30}   params: {defaults}" if defaults else ""))
+    if list_only or not name:
+        if fmt == "json":
+            import json
+
+            listing = [{"name": q.name, "question": q.question, "params": q.params, "columns": q.columns} for q in catalog.values()]
+            click.echo(json.dumps(listing, indent=2))
+        else:
+            rows = [[q.name, q.question, " ".join(f"{k}={v!r}" for k, v in q.params.items())] for q in catalog.values()]
+            click.echo(Table(["name", "question", "params"], rows).render(fmt))
         return
     if name not in catalog:
-        raise ValueError(f"no canned query {name!r} (run `kg query` to list them)")
+        raise ValueError(f"no canned query {name!r} (run `kg query --list` to list them)")
     canned = catalog[name]
     click.echo(open_store(build_dir, engine).select(canned.sparql, canned.arguments(_parse_params(params))).render(fmt))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True, help="How many hits to show.")
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(["Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain"]),
+              help="Only nodes of this kind (repeatable).")
+@BUILD_OPTION
+@FORMAT_OPTION
+@fail_cleanly
+def search(text, limit, kinds, build_dir, fmt):
+    """Find papers and entities by meaning, with sentence embeddings (cached in the build).
+
+    \b
+    Example:
+      kg search "adapting segment anything to 3D CT"
+      kg search "preference optimisation" --kind Method --limit 5
+    """
+    from .search import SEARCHABLE, hits_table, search as run_search
+
+    hits = run_search(build_dir, text, limit=limit, kinds=tuple(kinds) or SEARCHABLE)
+    click.echo(hits_table(hits).render(fmt))
 
 
 @cli.command()

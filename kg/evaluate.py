@@ -6,15 +6,15 @@ relation when subject, predicate and object match; a result when subject,
 metric and value match (and the dataset, where gold gives one). Names match
 ignoring case, spaces, hyphens, underscores and dots, through the aliases of
 the paper's gold entities and of the prediction's own entities. Optional gold
-items count on neither side. Counts are micro-averaged over all papers.
+items count on neither side, and a prediction that repeats a found item under
+another of its names is no error. Units are not compared. Counts are
+micro-averaged over all papers.
 """
 from __future__ import annotations
 
 import json
 import math
-import operator
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -61,43 +61,14 @@ def _entity_forms(entity: dict) -> list[str]:
     return [_form(n, domain) for n in [entity["name"], *(entity.get("aliases") or [])]]
 
 
-def _name_classes(entities: Iterable[dict]) -> dict[str, str]:
-    """Map each normalised form to one representative of all forms some entity lists together.
-
-    Union-find over names and aliases: if one entity says `LoRA` = `Low-Rank
-    Adaptation`, a relation may use either. `@paper` never joins a class.
-    """
-    parent: dict[str, str] = {}
-
-    def root(form: str) -> str:
-        while parent.setdefault(form, form) != form:
-            form = parent[form]
-        return form
-
-    for entity in entities:
-        forms = [f for f in _entity_forms(entity) if f != PAPER]
-        for other in forms[1:]:
-            a, b = root(forms[0]), root(other)
-            parent[max(a, b)] = min(a, b)  # the smaller root wins, so classes do not depend on order
-    return {form: root(form) for form in parent}
-
-
-def _entity_key(entity: dict, names: dict[str, str]) -> tuple:
-    form = _entity_forms(entity)[0]
-    return entity["type"], names.get(form, form)
-
-
-def _name_key(name: str | None, names: dict[str, str], domain: bool = False) -> str | None:
-    if name is None:
-        return None
-    form = _form(name, domain)
-    return names.get(form, form)
-
-
-def _relation_key(relation: dict, names: dict[str, str]) -> tuple:
-    predicate = relation["predicate"]
-    return (_name_key(relation["subject"], names), predicate,
-            _name_key(relation["object"], names, domain=predicate == "in_domain"))
+def _owners(entities: Iterable[dict]) -> dict[str, set[int]]:
+    """Each normalised form -> the indexes of the entities listing it (`@paper` is never a name)."""
+    owners: dict[str, set[int]] = {}
+    for index, entity in enumerate(entities):
+        for form in _entity_forms(entity):
+            if form != PAPER:
+                owners.setdefault(form, set()).add(index)
+    return owners
 
 
 def _number(value) -> float | None:
@@ -107,34 +78,41 @@ def _number(value) -> float | None:
         return None
 
 
-def _result_key(result: dict, names: dict[str, str]) -> tuple:
+def _optional_form(name: str | None) -> str | None:
+    return None if name is None else _form(name)
+
+
+def _entity_key(entity: dict) -> tuple:
+    forms = _entity_forms(entity)
+    return entity["type"], forms[0], frozenset(forms)
+
+
+def _relation_key(relation: dict) -> tuple:
+    predicate = relation["predicate"]
+    return _form(relation["subject"]), predicate, _form(relation["object"], predicate == "in_domain")
+
+
+def _result_key(result: dict) -> tuple:
     metric = _normalize(result["metric"])
-    return (_name_key(result["subject"], names), _name_key(result.get("dataset"), names),
+    return (_form(result["subject"]), _optional_form(result.get("dataset")),
             METRIC_SYNONYMS.get(metric, metric), _number(result["value"]))
 
 
-def _same_result(pred: tuple, gold: tuple) -> bool:
-    """Subject, metric and value must match; the dataset only where gold names one."""
-    (subject, dataset, metric, value), (g_subject, g_dataset, g_metric, g_value) = pred, gold
-    return (subject == g_subject and metric == g_metric
-            and (g_dataset is None or dataset == g_dataset)
-            and value is not None and g_value is not None
-            and math.isclose(value, g_value, rel_tol=0.0, abs_tol=VALUE_TOLERANCE))
-
-
-def _dedupe_key(key: tuple) -> tuple:
-    # Rounding lets 72.6 and 72.60000001 collapse as one result; other keys are exact already.
+def _rounded(key: tuple) -> tuple:
+    # So that 72.6 and 72.60000001 are one result when duplicates are collapsed.
     return tuple(round(part, 6) if isinstance(part, float) else part for part in key)
 
 
-def _unique(items: Iterable[dict], key: Callable[[dict], tuple]) -> list[tuple[tuple, dict]]:
-    """(key, item) pairs, one per key; among equal keys a required item wins over an optional one."""
-    kept: dict[tuple, dict] = {}
+def _unique(items: Iterable[dict], key: Callable[[dict], tuple],
+            identity: Callable[[tuple], tuple]) -> list[tuple[tuple, dict]]:
+    """(key, item) pairs, one per identity; among equal ones a required item wins over an optional one."""
+    kept: dict[tuple, tuple[tuple, dict]] = {}
     for item in items:
-        k = _dedupe_key(key(item))
-        if k not in kept or (kept[k].get("optional") and not item.get("optional")):
-            kept[k] = item
-    return list(kept.items())
+        k = key(item)
+        ident = identity(k)
+        if ident not in kept or (kept[ident][1].get("optional") and not item.get("optional")):
+            kept[ident] = (k, item)
+    return list(kept.values())
 
 
 def _max_matching(preds: list[tuple], golds: list[tuple], same: Callable) -> dict[int, int]:
@@ -210,15 +188,14 @@ class Outcome:
 def _match(preds: list[tuple[tuple, dict]], golds: list[tuple[tuple, dict]],
            same: Callable[[tuple, tuple], bool]) -> Outcome:
     required = [g for g in golds if not g[1].get("optional")]
-    optional = [g[0] for g in golds if g[1].get("optional")]
-    pred_keys = [p[0] for p in preds]
-    owner = _max_matching(pred_keys, [g[0] for g in required], same)
+    owner = _max_matching([p[0] for p in preds], [g[0] for g in required], same)
     paired = set(owner.values())
     return Outcome(
         tp=[required[g][1] for g in sorted(owner)],
-        # A prediction that only matches an optional gold item is not an error.
+        # An unpaired prediction that still matches some gold item is no error: it matches
+        # an optional item, or repeats a found one under another of its names.
         fp=[item for i, (key, item) in enumerate(preds)
-            if i not in paired and not any(same(key, o) for o in optional)],
+            if i not in paired and not any(same(key, g) for g, _ in golds)],
         fn=[item for g, (_, item) in enumerate(required) if g not in owner],
     )
 
@@ -249,22 +226,35 @@ class PaperScore:
 
 
 def _score_paper(pred: dict, gold: dict, predicted: bool) -> PaperScore:
-    gold_entities = gold.get("entities") or []
-    pred_entities = pred.get("entities") or []
-    # Gold duplicates are collapsed by gold's own aliases only, so that a prediction's
-    # alias joining two gold entities costs it one of them rather than hiding one.
-    gold_names = _name_classes(gold_entities)
-    names = _name_classes(gold_entities + pred_entities)
+    # Two names are one when some entity of the paper, gold or predicted, lists both.
+    owners = _owners((gold.get("entities") or []) + (pred.get("entities") or []))
 
-    def outcome(kind: str, key: Callable, same: Callable = operator.eq) -> Outcome:
-        golds = [(key(item, names), item) for _, item in _unique(gold.get(kind) or [], lambda i: key(i, gold_names))]
-        return _match(_unique(pred.get(kind) or [], lambda i: key(i, names)), golds, same)
+    def same_name(a: str | None, b: str | None) -> bool:
+        return a == b or not owners.get(a, set()).isdisjoint(owners.get(b, ()))
+
+    def same_entity(p: tuple, g: tuple) -> bool:
+        return p[0] == g[0] and not p[2].isdisjoint(g[2])
+
+    def same_relation(p: tuple, g: tuple) -> bool:
+        return p[1] == g[1] and same_name(p[0], g[0]) and same_name(p[2], g[2])
+
+    def same_result(p: tuple, g: tuple) -> bool:
+        (subject, dataset, metric, value), (g_subject, g_dataset, g_metric, g_value) = p, g
+        return (metric == g_metric and same_name(subject, g_subject)
+                and (g_dataset is None or same_name(dataset, g_dataset))
+                and value is not None and g_value is not None
+                and math.isclose(value, g_value, rel_tol=0.0, abs_tol=VALUE_TOLERANCE))
+
+    def outcome(kind: str, key: Callable[[dict], tuple], same: Callable, identity: Callable) -> Outcome:
+        return _match(_unique(pred.get(kind) or [], key, identity),
+                      _unique(gold.get(kind) or [], key, identity), same)
 
     return PaperScore(
         id=gold["id"], title=gold.get("title", ""), predicted=predicted,
-        entities=outcome("entities", _entity_key),
-        relations=outcome("relations", _relation_key),
-        results=outcome("results", _result_key, _same_result),
+        # An entity is the same item as another of its record with the same type and name.
+        entities=outcome("entities", _entity_key, same_entity, lambda k: k[:2]),
+        relations=outcome("relations", _relation_key, same_relation, tuple),
+        results=outcome("results", _result_key, same_result, _rounded),
     )
 
 
@@ -375,9 +365,9 @@ def score(predictions: Iterable[dict], gold: Iterable[dict]) -> Report:
 def format_report(report: Report, worst: int = 5) -> str:
     """The report as a plain-text table, then the papers with the most errors."""
     def row(label: str, c: Counts) -> str:
-        return f"{label:<16}{c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} {c.tp:>6} {c.fp:>5} {c.fn:>5}"
+        return f"{label:<18}{c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} {c.tp:>6} {c.fp:>5} {c.fn:>5}"
 
-    lines = [f"{'':<16}{'P':>6} {'R':>6} {'F1':>6} {'tp':>6} {'fp':>5} {'fn':>5}",
+    lines = [f"{'':<18}{'P':>6} {'R':>6} {'F1':>6} {'tp':>6} {'fp':>5} {'fn':>5}",
              row("entities", report.entities)]
     lines += [row("  " + t, c) for t, c in report.entity_types.items()]
     lines.append(row("relations", report.relations))
@@ -387,9 +377,11 @@ def format_report(report: Report, worst: int = 5) -> str:
     missing = sum(not p.predicted for p in report.papers)
     lines.append(f"papers: {len(report.papers)} gold, {missing} without a prediction; "
                  f"{report.unmatched_predictions} predictions without gold")
-    if worst > 0 and report.papers:
+    # Papers without errors are no lead for a developer, so they are not listed.
+    flawed = [p for p in report.worst_papers(worst) if p.errors]
+    if flawed:
         lines.append("worst papers:")
-        for p in report.worst_papers(worst):
+        for p in flawed:
             title = p.title if len(p.title) <= 60 else p.title[:57] + "..."
             lines.append(f"  {p.id} (entities {p.counts('entities').f1:.2f}, "
                          f"relations {p.counts('relations').f1:.2f}) \"{title}\"")

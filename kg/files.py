@@ -17,6 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 @contextmanager
 def atomic_write(path: str | Path, mode: str = "w") -> Iterator:
     """Open a temporary file beside ``path``; rename it over ``path`` only if the block succeeds."""
@@ -28,6 +32,7 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes files private; outputs are ordinary files
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -49,3 +54,46 @@ def write_json(path: str | Path, data) -> None:
     with atomic_write(path) as stream:
         json.dump(data, stream, ensure_ascii=False, indent=2, sort_keys=True)
         stream.write("\n")
+
+
+def resource_dir(name: str) -> Path:
+    """``queries``, ``schemas`` or ``data``: top-level folders in a checkout, inside the package when installed.
+
+    >>> (resource_dir("queries") / "leaderboard.rq").is_file()
+    True
+    """
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / name
+    return checkout if checkout.is_dir() else package / name
+
+
+class Locked(OSError):
+    """Another process holds the folder's lock."""
+
+
+@contextmanager
+def folder_lock(folder: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (a ``.lock`` file in it) or raise :class:`Locked` at once.
+
+    Two builds into one folder would interleave their files; the second one refuses instead.
+    The lock is released by the operating system even if the holder is killed.
+    """
+    import fcntl
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise Locked(f"{folder}: another build is writing here (pid {holder}); try again when it ends") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)

@@ -27,6 +27,7 @@ import networkx as nx
 
 from .records import ENTITY_TYPES, PAPER, RELATIONS
 from .resolve import Resolution, slug
+from .vocab import normalize_name
 
 
 def paper_node(paper_id: str) -> str:
@@ -45,27 +46,32 @@ def build_graph(records: Iterable[dict], resolution: Resolution) -> nx.MultiDiGr
         meta = {k: v for k, v in record.items() if k not in ("id", "title", "abstract", "entities", "relations", "results")}
         graph.add_node(paper, kind="Paper", label=record["title"], paper_id=pid, title=record["title"],
                        abstract=record["abstract"], **meta)
+        # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
+        local = {normalize_name(name): entity["type"]
+                 for entity in record.get("entities", []) for name in [entity["name"], *(entity.get("aliases") or [])]}
         for entity in record.get("entities", []):
             _add_edge(graph, paper, resolution.node_id(entity["type"], entity["name"]), "mentions", pid)
         for relation in record.get("relations", []):
             subjects, objects = RELATIONS[relation["predicate"]]
-            source = _find(relation["subject"], subjects, paper, resolution)
-            target = _find(relation["object"], objects, paper, resolution)
+            source = _find(relation["subject"], subjects, paper, resolution, local)
+            target = _find(relation["object"], objects, paper, resolution, local)
             if source is None or target is None:
                 dropped[relation["predicate"]] += 1
                 continue
             _add_edge(graph, source, target, relation["predicate"], pid, relation)
         for result in record.get("results", []):
-            _add_result(graph, result, pid, paper, resolution)
+            _add_result(graph, result, pid, paper, resolution, local)
     graph.graph["dropped"] = dict(sorted(dropped.items()))
     return graph
 
 
-def _find(name: str, kinds: set[str], paper: str, resolution: Resolution) -> str | None:
-    """The node a relation end names: the paper itself or the resolved entity of an allowed type."""
+def _find(name: str, kinds: set[str], paper: str, resolution: Resolution, local: dict[str, str]) -> str | None:
+    """The node a relation end names: the paper itself, or the resolved entity of an allowed type,
+    preferring the type the paper itself gave the name."""
     if name == PAPER:
         return paper if PAPER in kinds else None
-    for kind in ENTITY_TYPES:
+    own = local.get(normalize_name(name))
+    for kind in ([own] if own in kinds else []) + [k for k in ENTITY_TYPES if k != own]:
         if kind in kinds:
             node = resolution.node_id(kind, name)
             if node is not None:
@@ -81,9 +87,9 @@ def _add_edge(graph: nx.MultiDiGraph, source: str, target: str, predicate: str, 
     )
 
 
-def _add_result(graph, result: dict, pid: str, paper: str, resolution: Resolution) -> None:
-    subject = _find(result["subject"], {"Model", "Method", PAPER}, paper, resolution) or paper
-    dataset = _find(result["dataset"], {"Dataset"}, paper, resolution) if result.get("dataset") else None
+def _add_result(graph, result: dict, pid: str, paper: str, resolution: Resolution, local: dict[str, str]) -> None:
+    subject = _find(result["subject"], {"Model", "Method", PAPER}, paper, resolution, local) or paper
+    dataset = _find(result["dataset"], {"Dataset"}, paper, resolution, local) if result.get("dataset") else None
     fingerprint = json.dumps([pid, subject, dataset, result["metric"], result["value"], result.get("unit")], sort_keys=True)
     node = "result/" + hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
     graph.add_node(

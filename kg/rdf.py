@@ -20,12 +20,15 @@ True
 from __future__ import annotations
 
 import hashlib
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import networkx as nx
 from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from .files import atomic_write, write_json
 from .vocab import normalize_name
 
 KGO = Namespace("https://w3id.org/kg-ml/ontology#")
@@ -61,7 +64,7 @@ PAPER_METADATA = {"year": DCTERMS.date, "url": SCHEMA.url, "authors": DCTERMS.cr
 def to_rdf(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_version: str = "") -> Graph:
     """Translate the MultiDiGraph; the same graph always gives the same set of triples."""
     res = Namespace(base)
-    rdf = Graph()
+    rdf = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         rdf.bind(prefix, namespace)
     rdf.bind("res", res)
@@ -126,3 +129,19 @@ def _statement(rdf: Graph, res: Namespace, triple: tuple, data: dict, extractor_
     rdf.add((statement, KGO.confidence, Literal(confidence, datatype=XSD.decimal)))
     if extractor_version:
         rdf.add((statement, KGO.extractorVersion, Literal(extractor_version)))
+
+
+def write_rdf(rdf: Graph, out: Path) -> None:
+    """Write ``graph.ttl``, ``graph.nt`` and ``graph.jsonld`` into ``out``, each sorted so equal graphs give equal bytes."""
+    with atomic_write(out / "graph.ttl", "wb") as stream:
+        rdf.serialize(stream, format="turtle")
+    with atomic_write(out / "graph.nt") as stream:
+        stream.writelines(sorted(line + "\n" for line in rdf.serialize(format="nt").splitlines() if line.strip()))
+    document = json.loads(rdf.serialize(format="json-ld", context={p: str(ns) for p, ns in rdf.namespaces() if p}))
+    nodes = document.get("@graph", [document])
+    for node in nodes:  # rdflib lists a node's values in set order: sort them
+        for key, value in node.items():
+            if isinstance(value, list):
+                node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
+    document["@graph"] = sorted(nodes, key=lambda n: n.get("@id", ""))
+    write_json(out / "graph.jsonld", document)

@@ -283,7 +283,7 @@ def _nodes(clusters: _Clusters, surfaces, papers, vocab) -> Resolution:
             id=node_id,
             type=kind,
             label=label,
-            aliases=sorted(names - {label}, key=str.casefold),
+            aliases=sorted(names - {label}, key=lambda n: (n.casefold(), n)),
             papers=sorted({p for k in keys for p in papers[k]}),
             merges=sorted(link_by_root[root], key=lambda m: (m["name"], m["into"], m["rule"])),
         )

@@ -12,6 +12,7 @@ True
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ TYPE_PRIORITY = ("Dataset", "Model", "Method", "Task", "Modality", "Domain")
 _DROP = re.compile(r"[\s\-_.\u2010-\u2015]+")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
     """Casefold and drop spaces, hyphens, underscores and dots.
 
@@ -90,6 +92,32 @@ def _entry(raw, etype: str) -> Entry | None:
     return Entry(str(raw["name"]).strip(), etype, tuple(_as_list(raw.get("aliases"))), extra)
 
 
+# The value of a stoplisted phrase in a match layer: it consumes its span, yielding nothing.
+BLOCK = object()
+
+
+@dataclass
+class Layers:
+    """Several lookup tables merged for one n-gram walk: key -> ((layer, value), ...)."""
+
+    table: dict
+    prefixes: frozenset
+    size: int
+
+    @classmethod
+    def build(cls, tables: list, blocks: list) -> "Layers":
+        """Merge ``tables`` (key -> value) and their ``blocks`` (stoplisted keys) layer by layer."""
+        merged: dict[str, list] = {}
+        for layer, (table, block) in enumerate(zip(tables, blocks)):
+            for key, value in table.items():
+                merged.setdefault(key, []).append((layer, value))
+            # a stoplisted phrase blocks even where a table lists it (the later entry wins)
+            for key in block:
+                merged.setdefault(key, []).append((layer, BLOCK))
+        prefixes = frozenset(k[:i] for k in merged for i in range(1, len(k) + 1))
+        return cls({k: tuple(v) for k, v in merged.items()}, prefixes, len(tables))
+
+
 class Vocabulary:
     """Lookups over the loaded vocabulary, all keyed by normalised names.
 
@@ -129,6 +157,15 @@ class Vocabulary:
         if etype not in cache:
             cache[etype] = {k: v for k, v in self.surface.items() if v[1] == etype}
         return cache[etype]
+
+    def layers(self) -> Layers:
+        """The match layers (all names, modalities, domains, metrics) as one table, built once:
+        the extractor walks a sentence's n-grams once for all of them."""
+        if "_layers" not in self.__dict__:
+            tables = [self.surface, self.table("Modality"), self.table("Domain"), self.metrics]
+            blocks = [self.stoplist] * 3 + [frozenset()]
+            self._layers = Layers.build(tables, blocks)
+        return self._layers
 
     def lookup(self, surface: str) -> tuple[str, str] | None:
         """(canonical name, type) of a surface form, or None."""

@@ -1,5 +1,8 @@
 """The commands as a person runs them: build the example corpus, extract, query, and fail cleanly."""
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -28,7 +31,8 @@ def test_build_writes_every_output_and_a_summary(built):
     out, output = built
     assert output.startswith(f"built {out}/: 120 papers, ")
     assert "entities:  Dataset" in output and "relations: " in output
-    for name in ("extractions.jsonl", "graph.ttl", "graph.json", "merges.json", "manifest.json", "embeddings.npz"):
+    for name in ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json",
+                 "manifest.json", "embeddings.npz"):
         assert (out / name).stat().st_size > 0, name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["summary"]["papers"] == 120 and manifest["problems"] == []
@@ -60,8 +64,10 @@ def test_canned_query_prints_a_table_json_or_csv(built):
     assert any(row.startswith("SALT ") for row in rows)
     as_csv = kg("query", "lora-variants-for-task", "-p", "task=segmentation", "--build", out, "--format", "csv")
     assert as_csv.output.splitlines()[0] == "variant,papers,titles"
-    listing = kg("query")
-    assert "leaderboard" in listing.output and "params: dataset='MedQA'" in listing.output
+    listing = json.loads(kg("query", "--list", "--format", "json").output)
+    board = next(q for q in listing if q["name"] == "leaderboard")
+    assert board["params"] == {"dataset": "MedQA", "metric": "accuracy"} and len(listing) >= 12
+    assert "dataset='MedQA' metric='accuracy'" in kg("query").output
 
 
 def test_both_engines_answer_alike(built):
@@ -84,11 +90,13 @@ def test_extract_writes_120_records_in_the_guideline_format(tmp_path, example_co
     assert all(r["evidence"] for record in records for r in record["relations"])
 
 
-def test_builds_are_deterministic(tmp_path, example_corpus):
+def test_builds_are_deterministic_across_processes(tmp_path, example_corpus):
     first, second = tmp_path / "a", tmp_path / "b"
     assert kg("build", example_corpus, "--out", first, "--no-embeddings").exit_code == 0
-    assert kg("build", example_corpus, "--out", second, "--no-embeddings").exit_code == 0
-    for name in ("extractions.jsonl", "graph.ttl", "graph.json", "merges.json"):
+    # A second interpreter has other hash seeds: set order must not leak into any file.
+    subprocess.run([sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(example_corpus),
+                    "--out", str(second), "--no-embeddings"], check=True, capture_output=True)
+    for name in ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
@@ -128,3 +136,52 @@ def test_every_command_explains_itself_with_an_example():
     for command in ([], ["build"], ["extract"], ["query"], ["sparql"]):
         result = kg(*command, "--help")
         assert result.exit_code == 0 and "Example:" in result.output and "kg " in result.output
+
+
+def test_search_finds_papers_by_meaning_and_reuses_the_cache(built):
+    out, _ = built
+    result = kg("search", "adapting segment anything to three-dimensional CT scans", "--build", out, "--format", "json")
+    hits = json.loads(result.output)
+    assert hits[0]["label"].startswith("3DSAM-adapter")
+    assert hits == sorted(hits, key=lambda h: -h["score"])
+    cache = (out / "embeddings.npz").stat().st_mtime_ns
+    again = kg("search", "adapting segment anything to three-dimensional CT scans", "--build", out, "--format", "json")
+    assert json.loads(again.output) == hits
+    assert (out / "embeddings.npz").stat().st_mtime_ns == cache  # nothing new was embedded
+    models = json.loads(kg("search", "a medical LLaMA", "--kind", "Model", "--build", out, "--format", "json").output)
+    assert {h["kind"] for h in models} == {"Model"}
+
+
+def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
+    papers = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": f"We propose Method{i}, a LoRA variant for CT segmentation."}
+              for i in range(3)]
+    source = tmp_path / "papers.jsonl"
+    source.write_text("".join(json.dumps(p) + "\n" for p in papers))
+    out = tmp_path / "build"
+    assert "extracted: 3 papers, reused from the previous build: 0" in kg("build", source, "--out", out, "--no-embeddings").output
+    assert "extracted: 0 papers, reused from the previous build: 3" in kg("build", source, "--out", out, "--no-embeddings").output
+    papers[1]["abstract"] = "We propose MethodX, a DoRA variant for MRI segmentation."
+    papers.append({"id": "p9", "title": "Paper 9", "abstract": "We introduce QLoRA for LLaMA."})
+    source.write_text("".join(json.dumps(p) + "\n" for p in papers))
+    assert "extracted: 2 papers, reused from the previous build: 2" in kg("build", source, "--out", out, "--no-embeddings").output
+    records = {r["id"]: r for r in map(json.loads, (out / "extractions.jsonl").read_text().splitlines())}
+    assert "MethodX" in {e["name"] for e in records["p1"]["entities"]}
+
+
+def test_a_second_build_into_the_same_folder_refuses_while_one_runs(tmp_path, example_corpus):
+    from kg.files import folder_lock
+
+    out = tmp_path / "build"
+    with folder_lock(out):
+        result = CliRunner().invoke(cli, ["build", str(example_corpus), "--out", str(out), "--no-embeddings"])
+    assert result.exit_code == 1
+    assert result.output == f"error: {out}: another build is writing here (pid {os.getpid()}); try again when it ends\n"
+    assert not (out / "manifest.json").exists()
+    assert kg("build", example_corpus, "--out", out, "--no-embeddings").exit_code == 0  # the lock was released
+
+
+def test_validate_checks_the_build_against_the_shapes(built):
+    out, output = built
+    assert "shapes: conforms (0 violations" in output
+    result = kg("validate", "--build", out)
+    assert result.exit_code == 0 and result.output.startswith("conforms")

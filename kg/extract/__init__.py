@@ -27,7 +27,7 @@ from kg.vocab import Vocabulary, normalize_name
 EXTRACTOR_VERSION = "1.0.0"
 
 # When two stages type one name differently, the earlier kind of evidence wins.
-_SOURCE_RANK = {"proposal": 0, "vocabulary": 1, "acronym": 2, "list": 3, "head": 4, "derived": 5}
+_SOURCE_RANK = {"proposal": 0, "vocabulary": 1, "acronym": 2, "list": 3, "head": 4, "derived": 5, "task": 6, "technique": 7}
 
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ms|net|edu)/\S*")
@@ -36,25 +36,28 @@ _LAYERED = ("Modality", "Domain")
 
 def _mask_urls(text: str) -> str:
     """The text with URLs blanked out (same length), so their parts are never names."""
+    if "/" not in text and "www." not in text:  # no URL without either: skip the costly pattern
+        return text
     return _URL.sub(lambda m: " " * len(m.group()), text)
 
 
-def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, dict]:
-    """All mentions of one sentence (tagged with their source) and acronym aliases.
+def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, dict, list]:
+    """All mentions of one sentence (tagged with their source), acronym aliases and metric spans.
 
-    Modalities and domains are matched in their own passes as well, since they
+    Modalities and domains are matched in their own layers as well, since they
     hide inside longer names ("CT volumes", "medical image segmentation").
     """
     text = _mask_urls(text)
     acronyms, aliases = M.acronym_mentions(text, vocab, index)
-    tagged = [("vocabulary", m) for m in M.vocabulary_mentions(text, vocab, index)]
-    for etype in _LAYERED:
-        tagged += [("vocabulary", m) for m in M.vocabulary_mentions(text, vocab, index, etype)]
+    known, metrics = M.vocabulary_mentions(text, vocab, index)
+    tagged = [("vocabulary", m) for m in known]
     tagged += [("acronym", m) for m in acronyms]
     tagged += [("list", m) for m in M.listed_datasets(text, vocab, index)]
     tagged += [("head", m) for m in M.named_after_head(text, vocab, index)]
+    tagged += [("task", m) for m in M.task_phrases(text, vocab, index)]
+    tagged += [("technique", m) for m in M.method_phrases(text, vocab, index)]
     tagged += [("derived", m) for m in M.derived_mentions(text, vocab, index)]
-    return tagged, aliases
+    return tagged, aliases, metrics
 
 
 def _layer(mention) -> str:
@@ -68,6 +71,9 @@ def _drop_overlaps(tagged: list) -> list:
     for source, mention in ranked:
         if all(mention.end <= k.start or mention.start >= k.end or _layer(k) != _layer(mention) for _, k in kept):
             kept.append((source, mention))
+    # a word the vocabulary knows as a modality ("dermatology") is not also the paper's domain
+    modality_spans = {(m.start, m.end) for _, m in kept if m.type == "Modality"}
+    kept = [(s, m) for s, m in kept if not (m.type == "Domain" and (m.start, m.end) in modality_spans)]
     return sorted(kept, key=lambda t: t[1].start)
 
 
@@ -109,35 +115,101 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
     """One extraction record for ``paper`` (see the module docstring)."""
     sentences = paper_sentences(paper.title, paper.abstract)
     entities = _Entities()
-    proposed = M.proposals(sentences, vocab)
+    proposed = M.proposals([s._replace(text=_mask_urls(s.text)) for s in sentences], vocab)
     expansion = M.title_expansion(paper.title)
-    for mention in proposed:
+    # the abstract's appositive ("X, a new benchmark") types a name better than the title's subtitle
+    for mention in sorted(proposed, key=lambda m: sentences[m.sentence].is_title):
         forms = [mention.surface]
         if expansion and normalize_name(expansion[0]) == normalize_name(mention.surface):
             forms.append(expansion[1])
         entities.add(mention.name, mention.type, 0, forms)
 
-    per_sentence = []
+    found, metric_spans = [], []
     for index, sentence in enumerate(sentences):
-        tagged, aliases = _sentence_mentions(sentence.text, vocab, index)
+        tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
         tagged += [("proposal", m) for m in proposed if m.sentence == index]
-        kept = _drop_overlaps(tagged)
+        found.append((_drop_overlaps(tagged), aliases))
+        metric_spans.append(metrics)
+    found = _specialise_classification(found, vocab)
+    per_sentence = []
+    for kept, aliases in found:
         for source, mention in kept:
             forms = [mention.surface, *aliases.get(normalize_name(mention.name), ())]
             entities.add(mention.name, mention.type, _SOURCE_RANK[source], forms)
         per_sentence.append([m for _, m in kept])
 
+    _drop_weak_domains(entities, per_sentence, sentences)
     # every mention under its paper-level canonical name and type
     resolved = [
         [m._replace(name=n, type=t) for m in ms for n, t in [entities.canonical(m.name)]]
         for ms in per_sentence
     ]
     proposed_keys = {normalize_name(entities.canonical(m.name)[0]) for m in proposed}
+    proposed_keys |= _proposed_family(entities, proposed_keys)
     record = paper.to_record()
     record["entities"] = entities.records()
     record["relations"] = _relations(sentences, resolved, proposed, proposed_keys, entities, vocab)
-    record["results"] = _results(sentences, resolved, proposed_keys, entities, vocab)
+    record["results"] = _results(sentences, resolved, metric_spans, proposed_keys, _focus(proposed, entities), entities, vocab)
     return record
+
+
+# The guideline's Domain labels (with the ones it scores as medical).
+_BROAD_DOMAINS = frozenset(
+    "medical biomedical clinical general code math legal multilingual radiology oncology healthcare".split())
+_AVAILABILITY = re.compile(r"\b(?:available|released?|open-?sourced?|github|publicly)\b", re.I)
+
+
+def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list) -> None:
+    """Drop domain cues that are not the paper's field: "code" in an availability
+    statement ("code is available"), "general" when a specific domain is present, and
+    narrow fields ("pathology", "education") when a guideline domain is present."""
+    for index, sentence in enumerate(sentences):
+        if _AVAILABILITY.search(sentence.text):
+            per_sentence[index] = [
+                m for m in per_sentence[index]
+                if not (m.type in _LAYERED and m.surface.casefold() == "code")
+            ]
+    counts = {}
+    for mentions in per_sentence:
+        for m in mentions:
+            counts[normalize_name(m.name), m.type] = counts.get((normalize_name(m.name), m.type), 0) + 1
+    domains = {name for name, etype in counts if etype == "Domain"}
+    # a paper in one of the guideline's broad fields is not also in a sub-field ("pathology")
+    broad = bool(domains & _BROAD_DOMAINS)
+    for key, (name, etype, _, _) in list(entities.table.items()):
+        unused = etype in _LAYERED and (key, etype) not in counts
+        narrow = etype == "Domain" and broad and key not in _BROAD_DOMAINS
+        if unused or narrow or (etype == "Domain" and key == "general" and len(domains) > 1):
+            del entities.table[key]
+            for i, mentions in enumerate(per_sentence):
+                per_sentence[i] = [m for m in mentions if normalize_name(m.name) != key]
+
+
+def _proposed_family(entities: _Entities, proposed_keys: set) -> set:
+    """Keys of names derived from a proposed one ("Foo-Lite", "Foo-7B-Chat" of "Foo"): proposed too."""
+    stems = [entities.table[k][0] for k in proposed_keys if k in entities.table]
+    family = set()
+    for key, (name, etype, _, _) in entities.table.items():
+        if etype in R.SUBJECT_TYPES and any(name.startswith(stem + "-") for stem in stems):
+            family.add(key)
+    return family
+
+
+def _specialise_classification(found: list, vocab: Vocabulary) -> list:
+    """Bare "classification" is image classification in a paper about images, else too vague to keep."""
+    imaging = any(m.type == "Modality" and m.name in M.IMAGE_MODALITIES for kept, _ in found for _, m in kept)
+    image_task = vocab.lookup("image classification")
+    out = []
+    for kept, aliases in found:
+        fixed = []
+        for source, m in kept:
+            if m.type == "Task" and m.surface.casefold() == "classification":
+                if not (imaging and image_task):
+                    continue
+                m = m._replace(name=image_task[0])
+            fixed.append((source, m))
+        out.append((fixed, aliases))
+    return out
 
 
 def _focus(proposed: list, entities: _Entities) -> str:
@@ -151,30 +223,58 @@ def _focus(proposed: list, entities: _Entities) -> str:
 
 def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) -> list[dict]:
     focus = _focus(proposed, entities)
+    models = {e[0] for e in entities.table.values() if e[1] == "Model"}
     found = []
-    for mention in proposed:
-        name, etype = entities.canonical(mention.name)
+    for key in sorted(proposed_keys):
+        name, etype = entities.table[key][:2]
         if etype in ("Model", "Method", "Dataset"):
-            found.append(R.relation(PAPER, "proposes", name, sentences[mention.sentence].text, 0.8))
+            found.append(R.relation(PAPER, "proposes", name, "", 0.8))
+    voiced = False
     for sentence, mentions in zip(sentences, resolved):
         subject = focus if sentence.is_title else R.sentence_subject(mentions, proposed_keys, focus)
-        found += R.sentence_relations(sentence.text, mentions, subject, proposed_keys)
-        found += R.base_models(sentence.text, mentions, subject)
-        found += R.textual_variants(sentence.text, mentions, subject)
+        voiced = voiced or (not sentence.is_title and bool(_AUTHORS.search(sentence.text)))
+        background = not (voiced or sentence.is_title)
+        found += R.sentence_relations(sentence.text, mentions, subject, proposed_keys, models, background)
+        found += R.base_models(sentence.text, mentions, subject, proposed_keys)
+        found += R.textual_variants(sentence.text, mentions, subject, proposed_keys)
         for mention in mentions:
             if mention.type == "Domain":
                 found.append(R.relation(PAPER, "in_domain", mention.name, sentence.text, 0.7))
     table = {key: (e[0], e[1]) for key, e in entities.table.items()}
-    found += R.hierarchy_variants(table, vocab)
-    return R.dedupe(found)
+    found += R.hierarchy_variants(table, vocab, {key: e[3] for key, e in entities.table.items()})
+    return R.dedupe(_drop_generic_image(found, entities))
 
 
-def _results(sentences, resolved, proposed_keys, entities, vocab) -> list[dict]:
-    focus = PAPER
+def _drop_generic_image(found: list, entities: _Entities) -> list:
+    """"image" says nothing more where the paper names its imaging modality (CT, chest X-ray ...)."""
+    specific = any(e[1] == "Modality" and e[0] in M.IMAGE_MODALITIES and e[0] != "image" for e in entities.table.values())
+    if not specific:
+        return found
+    return [r for r in found if not (r["predicate"] == "has_modality" and r["object"] == "image")]
+
+
+# The authors speaking: sentences before the first such one are background.
+_AUTHORS = re.compile(r"\b(?:we|our|this (?:paper|work|study|article)|here)\b", re.I)
+_THIS_BENCHMARK = re.compile(r"\b(?:this|the same) (?:benchmark|dataset)\b", re.I)
+_OUR_OWN = re.compile(r"\b(?:our|the proposed|the resulting)\s+(?:\w+\s+)?(?:model|method|approach|framework|system)\b", re.I)
+
+
+def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, vocab) -> list[dict]:
+    """Results of the abstract's sentences. A result's default subject is the proposal the sentence
+    names, else the paper's proposed model (or its proposal when the sentence says "our method"), else @paper;
+    its default dataset is the paper's one proposed benchmark."""
+    focus_type = entities.canonical(focus)[1] if focus != PAPER else None
+    benchmarks = [entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"]
+    benchmark = benchmarks[0] if len(benchmarks) == 1 else None
     found = []
-    for sentence, mentions in zip(sentences, resolved):
+    last_dataset = None
+    for sentence, mentions, metrics in zip(sentences, resolved, metric_spans):
         if sentence.is_title:
             continue
-        subject = R.sentence_subject(mentions, proposed_keys, focus)
-        found += sentence_results(sentence.text, mentions, vocab, subject)
+        default = focus if focus_type == "Model" or _OUR_OWN.search(sentence.text) else PAPER
+        subject = R.sentence_subject(mentions, proposed_keys, default)
+        # "On this benchmark, ...": the dataset named last before
+        dataset = last_dataset if _THIS_BENCHMARK.search(sentence.text) else benchmark
+        found += sentence_results(sentence.text, mentions, vocab, subject, dataset, metrics)
+        last_dataset = next((m.name for m in reversed(mentions) if m.type == "Dataset"), last_dataset)
     return dedupe_results(found)

@@ -10,10 +10,11 @@ handled in :func:`proposals`.
 """
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
-from kg.vocab import Vocabulary, normalize_name
+from kg.vocab import BLOCK, Vocabulary, normalize_name
 
 MAX_NGRAM = 8
 
@@ -51,7 +52,7 @@ _GENERIC_ACRONYMS = frozenset(
 )
 
 # A trailing model size or version tag that the guideline leaves out of names ("-7B", " 13B").
-_SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMmKk]$")
+_SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMmKk]$|-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
 
 # Acronym in parentheses right after its expansion: "Low-Rank Adaptation (LoRA)".
 _ACRONYM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-]{0,14}?[A-Z0-9][A-Za-z0-9+\-]*?)(?:s)?\s*\)")
@@ -77,28 +78,18 @@ class Mention(NamedTuple):
     sentence: int
 
 
-class Token(NamedTuple):
-    """One token of a sentence with its offsets and normalised text."""
+def tokenize(text: str) -> tuple[list, list, list]:
+    """Word tokens as parallel lists (starts, ends, casefolded texts); punctuation other than
+    "/" and "@" is dropped.
 
-    start: int
-    end: int
-    norm: str
-
-
-def tokenize(text: str) -> list[Token]:
-    """Word tokens with offsets; punctuation other than "/" and "@" is dropped.
-
-    >>> [t.norm for t in tokenize("ViT-B/16, LoRA+")]
+    >>> tokenize("ViT-B/16, LoRA+")[2]
     ['vit', 'b', '/', '16', 'lora+']
     """
-    return [Token(m.start(), m.end(), m.group().casefold()) for m in _TOKEN.finditer(text)]
+    spans = [m.span() for m in _TOKEN.finditer(text)]
+    return [s for s, _ in spans], [e for _, e in spans], [text[s:e].casefold() for s, e in spans]
 
 
-def _joinable(text: str, left: Token, right: Token) -> bool:
-    """True when two adjacent tokens may belong to one name (no comma, bracket ... between)."""
-    return text[left.end:right.start] in _JOIN
-
-
+@functools.lru_cache(maxsize=1 << 14)
 def is_name_like(surface: str) -> bool:
     """True for coined names: CamelCase, an acronym part, or letters with digits.
 
@@ -112,7 +103,7 @@ def is_name_like(surface: str) -> bool:
     parts = [p for p in re.split(r"[\s\-_]+", surface) if p]
     if not parts or not surface[:1].isalnum():
         return False
-    if any(p.islower() and p.isalpha() for p in parts[1:]):
+    if any(p.islower() and p.isalpha() and p not in HEAD_TYPES for p in parts[1:]):
         return False
     if any(sum(c.isupper() for c in p) >= 2 for p in parts):
         return True
@@ -128,10 +119,11 @@ def _has_known_part(surface: str, vocab: Vocabulary) -> bool:
 
 
 def strip_size(name: str) -> str:
-    """A name without a trailing size tag ("Qwen2-VL-72B" -> "Qwen2-VL"); sizes alone stay.
+    """A name without its size tag ("Qwen2-VL-72B" -> "Qwen2-VL", "Foo-8B-Chat" -> "Foo-Chat");
+    sizes alone stay.
 
-    >>> strip_size("Qwen2-VL-72B"), strip_size("Mistral 7B"), strip_size("13B")
-    ('Qwen2-VL', 'Mistral', '13B')
+    >>> strip_size("Qwen2-VL-72B"), strip_size("Mistral 7B"), strip_size("13B"), strip_size("Foo-8B-Chat")
+    ('Qwen2-VL', 'Mistral', '13B', 'Foo-Chat')
     """
     stripped = _SIZE.sub("", name)
     return stripped if stripped and any(c.isalpha() for c in stripped) else name
@@ -143,52 +135,73 @@ def is_generic(surface: str, vocab: Vocabulary) -> bool:
     return vocab.is_generic(surface) or key in _GENERIC_ACRONYMS or key.rstrip("s") in _GENERIC_ACRONYMS
 
 
-def longest_matches(text: str, table: dict, block=frozenset()) -> list[tuple[int, int, object]]:
-    """(start, end, value) of the longest token n-grams of ``text`` found in ``table``, left to right.
+def layered_matches(text: str, layers, tokens=None) -> list[list]:
+    """For each layer: (start, end, value) of its longest token n-grams, left to right.
 
-    Keys of ``table`` and ``block`` are normalised names; a longest match in
-    ``block`` (a stoplisted phrase) consumes its span without a result.
+    ``layers`` is a :class:`kg.vocab.Layers`: one table from a normalised key to
+    its value in every layer (``BLOCK`` for a stoplisted phrase, which consumes
+    its span without a result), and every leading part of the keys, which stops
+    an n-gram from growing as soon as no key can start with it. One walk over
+    the n-grams serves all layers.
 
-    >>> longest_matches("a dice score of 0.9", {"dice": 1, "dicescore": 2})
-    [(2, 12, 2)]
+    >>> from kg.vocab import Layers
+    >>> layered_matches("a dice score of 0.9", Layers.build([{"dice": 1, "dicescore": 2}], [frozenset()]))
+    [[(2, 12, 2)]]
     """
-    tokens = tokenize(text)
-    found, i = [], 0
-    while i < len(tokens):
-        best, best_end, key = None, i, ""
-        for j in range(i, min(i + MAX_NGRAM, len(tokens))):
-            if j > i and not _joinable(text, tokens[j - 1], tokens[j]):
+    starts, ends, norms = tokenize(text) if tokens is None else tokens
+    table, prefixes, size = layers.table, layers.prefixes, layers.size
+    count = len(norms)
+    # joined[j]: token j may continue a name through token j-1 (nothing, a space, hyphen ... between)
+    joined = [False] + [text[ends[j - 1]:starts[j]] in _JOIN for j in range(1, count)]
+    longest = [{} for _ in range(size)]  # per layer: start token -> (end token, value)
+    for i in range(count):
+        key = norms[i]
+        for j in range(i, i + MAX_NGRAM):
+            if j > i:
+                if j == count or not joined[j]:
+                    break
+                key += norms[j]
+            if key not in prefixes:
                 break
-            key += tokens[j].norm
-            if key in table or key in block:
-                best, best_end = table.get(key), j + 1
-        if best_end == i:
-            i += 1
-            continue
-        if best is not None:
-            found.append((tokens[i].start, tokens[best_end - 1].end, best))
-        i = best_end
-    return found
+            values = table.get(key)
+            if values:
+                for layer, value in values:
+                    longest[layer][i] = (j + 1, value)
+    out = []
+    for found_at in longest:
+        found, i = [], 0
+        while i < count:
+            hit = found_at.get(i)
+            if hit is None:
+                i += 1
+                continue
+            if hit[1] is not BLOCK:
+                found.append((starts[i], ends[hit[0] - 1], hit[1]))
+            i = hit[0]
+        out.append(found)
+    return out
 
 
-def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, etype: str | None = None) -> list[Mention]:
-    """Longest vocabulary matches over token n-grams, left to right; stoplisted spans block.
+def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=None) -> tuple[list, list]:
+    """Vocabulary mentions and metric spans of a sentence, from one n-gram walk.
 
-    With ``etype`` only names of that type are matched, so a modality inside a
-    longer task name ("medical image segmentation") is found too.
+    Names of any type are matched longest-first, and so, separately, are
+    modalities and domains, which hide inside longer names ("medical image
+    segmentation"); stoplisted spans block. Metric spans are (start, end, metric).
 
     >>> from kg.vocab import Entry
     >>> v = Vocabulary([Entry("LoRA", "Method", ("Low-Rank Adaptation",))], stoplist=["low rank"])
-    >>> [m.name for m in vocabulary_mentions("We use low-rank adaptation and LoRA.", v)]
+    >>> [m.name for m in vocabulary_mentions("We use low-rank adaptation and LoRA.", v)[0]]
     ['LoRA', 'LoRA']
     """
+    *names, metrics = layered_matches(text, vocab.layers(), tokens)
     found = []
-    table = vocab.table(etype) if etype else vocab.surface
-    for start, end, (name, kind) in longest_matches(text, table, vocab.stoplist):
-        surface = text[start:end]
-        if not _is_partial(text, start, end) and _case_ok(surface, vocab):
-            found.append(Mention(name, kind, surface, start, end, sentence))
-    return found
+    for matches in names:
+        for start, end, (name, kind) in matches:
+            surface = text[start:end]
+            if not _is_partial(text, start, end) and _case_ok(surface, vocab):
+                found.append(Mention(name, kind, surface, start, end, sentence))
+    return found, metrics
 
 
 def _is_partial(text: str, start: int, end: int) -> bool:
@@ -200,7 +213,8 @@ def _is_partial(text: str, start: int, end: int) -> bool:
     if not (glued_before or glued_after):
         return False
     compound = _compound_at(text, start, end)
-    return is_name_like(compound) and normalize_name(compound) != normalize_name(text[start:end])
+    # "Qwen2-VL-2B" is Qwen2-VL with a size tag, not a longer name
+    return is_name_like(compound) and normalize_name(strip_size(compound)) != normalize_name(text[start:end])
 
 
 def _compound_at(text: str, start: int, end: int) -> str:
@@ -255,6 +269,11 @@ def type_of_name(name: str, vocab: Vocabulary) -> str | None:
     return None
 
 
+# Words that may be coined names: with an inner capital, a digit or a capitalised hyphen part.
+_CANDIDATE = re.compile(r"[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*")
+_MAYBE_NAME = re.compile(r".[A-Z]|\d|-[A-Z]")
+
+
 def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
     """Hyphenated or CamelCase coined names typed by a known part or a head noun after them.
 
@@ -263,24 +282,50 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     >>> [(m.name, m.type) for m in derived_mentions("Med-Gemini-2D beats the FooQA benchmark.", v)]
     [('Med-Gemini-2D', 'Model'), ('FooQA', 'Dataset')]
     """
-    found = []
-    for match in re.finditer(r"[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*", text):
+    found, untyped = [], []
+    for match in _CANDIDATE.finditer(text):
         surface = match.group().rstrip("-")
+        if not _MAYBE_NAME.search(surface):
+            continue
         if not (is_name_like(surface) or _has_known_part(surface, vocab)) or is_generic(surface, vocab):
             continue
         name = strip_size(surface)
         if vocab.lookup(name) or vocab.lookup(surface):
             continue
         following = _WORD.findall(text[match.end():match.end() + 40])[:2]
-        etype = type_from_head(following[:1]) or type_of_name(name, vocab)
-        if etype and not _is_size_or_number(name):
-            found.append(Mention(name, etype, surface, match.start(), match.end(), sentence))
-    return found
+        etype = type_from_head(following[:1]) or type_of_name(name, vocab) or _parenthesised_type(text, match.start())
+        if not _is_size_or_number(name):
+            (found if etype else untyped).append(Mention(name, etype, surface, match.start(), match.end(), sentence))
+    return _type_by_coordination(text, found, untyped)
+
+
+def _type_by_coordination(text: str, typed: list, untyped: list) -> list:
+    """Untyped coined names take the type of a name they are listed with: "R-RAD, R-SLAKE and R-Path"."""
+    if not typed or not untyped:
+        return typed
+    found = list(typed)
+    for mention in untyped:
+        for other in typed:
+            left, right = (mention, other) if mention.end <= other.start else (other, mention)
+            if re.fullmatch(r"\s*(?:,|and|or|, and)\s*", text[left.end:right.start]) or (
+                    left is other and re.fullmatch(r"(?:\s*(?:,|and|or|, and)\s*[\w\-]+)*\s*(?:,|and|or|, and)\s*",
+                                                   text[left.end:right.start])):
+                found.append(mention._replace(type=other.type))
+                break
+    return sorted(found, key=lambda m: m.start)
+
+
+def _parenthesised_type(text: str, start: int) -> str | None:
+    """The type of a name given in parentheses after its head: "a general LLM (FooGLM-10B)"."""
+    if not text[:start].rstrip().endswith("("):
+        return None
+    return type_from_head(_WORD.findall(text[max(0, start - 40):start])[-2:][::-1])
 
 
 def _is_size_or_number(name: str) -> bool:
     """True for tokens such as "7B", "3D", "2x" or "H100" that are never names here."""
-    return bool(re.fullmatch(r"[A-Za-z]?\d+(?:\.\d+)?[A-Za-z]{0,2}", name))
+    # "from72": a word glued to a number by a missing space
+    return bool(re.fullmatch(r"[A-Za-z]?\d+(?:\.\d+)?[A-Za-z]{0,2}|(?:from|to|of|in|on|at|by|and|or|for|with|over)\d+", name))
 
 
 def _expansion(words: list[str], acronym: str) -> int:
@@ -400,6 +445,116 @@ def listed_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Men
     return found
 
 
+# Head nouns of coined task phrases: "shadow detection", "readmission prediction", "trial matching".
+# (Heads such as "segmentation" or "summarization" map to the vocabulary's task by themselves.)
+_TASK_HEAD = re.compile(
+    r"\b(?:generation|detection|prediction|matching|extraction|tracking|estimation|forecasting|discovery|"
+    r"editing|classification|grading|triage)\b"
+)
+# The one or two words before a task head.
+_TASK_MODIFIERS = re.compile(r"([A-Za-z][A-Za-z0-9\-]*)\s+(?:([a-z][a-z0-9\-]*)\s+)?$")
+# Words that never open a task name (determiners, connectives, evaluative or generic words).
+_NOT_TASK_WORDS = frozenset(
+    "a an the of for in on to and or with by from via as at is are be its their our this these that such "
+    "which improved accurate better effective efficient automatic automated downstream various multiple "
+    "different new novel several many more most robust strong general specific fine-grained end-to-end "
+    "data model models task tasks performance zero-shot few-shot high-quality large-scale existing "
+    "conditional controllable generative faithful open-ended improving enhances enables next-token "
+    "tuning fine-tuning training learning pre-training pretraining knowledge domain content solution "
+    "label object image text binary multi-class multi-label one two three four five six both either "
+    "through between across beyond include includes implement implements improve rapid".split()
+)
+# Adjective endings: "clinical", "comprehensive", "personalized" modify, they do not name a task.
+_ADJECTIVE = re.compile(r"(?:al|ive|ed|ing|ic|ous|ful|able|ible|ary|est|er)$")
+IMAGE_MODALITIES = frozenset(["image", "chest X-ray", "X-ray", "CT", "MRI", "ultrasound", "histopathology",
+                               "dermatology image", "ophthalmology image", "mammography", "microscopy",
+                               "endoscopy", "PET", "3D volume"])
+
+
+def _task_modifier(word: str, vocab: Vocabulary) -> bool:
+    """True for a word that can name what a task is about ("shadow", "readmission", "EHR")."""
+    folded = word.casefold()
+    if folded in _NOT_TASK_WORDS or _ADJECTIVE.search(folded) and not word.isupper():
+        return False
+    # "real-world", "state-of-the-art", "Beyond": compounds and capitalised words are not task objects
+    if "-" in word or word[:1].isupper() and not word.isupper():
+        return False
+    hit = vocab.lookup(word)
+    return not hit or hit[1] == "Modality"
+
+
+def task_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
+    """Coined task phrases by their head noun: "readmission prediction"; "CT classification" is the
+    vocabulary's image classification.
+
+    >>> from kg.vocab import Entry
+    >>> v = Vocabulary([Entry("image classification", "Task"), Entry("CT", "Modality")])
+    >>> [m.name for m in task_phrases("We study CT classification and readmission prediction.", v)]
+    ['image classification', 'readmission prediction']
+    """
+    found = []
+    for head_match in _TASK_HEAD.finditer(text):
+        offset = max(0, head_match.start() - 60)
+        match = _TASK_MODIFIERS.search(text, offset, head_match.start())
+        if not match:
+            continue
+        first, second = match.groups()
+        head = head_match.group()
+        words = [w for w in (first, second) if w]
+        while words and not _task_modifier(words[0], vocab):
+            words.pop(0)
+        if not words or not all(_task_modifier(w, vocab) for w in words):
+            continue
+        start = match.start(1) if len(words) == len([w for w in (first, second) if w]) else match.start(2)
+        end = head_match.end()
+        surface = text[start:end]
+        modifier = vocab.lookup(" ".join(words))
+        if modifier and modifier[1] == "Modality":
+            image_task = vocab.lookup("image " + head)
+            if modifier[0] in IMAGE_MODALITIES and image_task and image_task[1] == "Task":
+                found.append(Mention(image_task[0], "Task", surface, start, end, sentence))
+                continue
+        name = " ".join([*words, head])
+        if not vocab.lookup(name) and not vocab.is_generic(name):
+            found.append(Mention(name, "Task", surface, start, end, sentence))
+    return found
+
+
+_METHOD_HEAD = re.compile(r"\b(?:fine-?tuning|prompting|loss)\b")
+# A compound modifier right before the head: "context-aware fine-tuning", "cluster-based fine-tuning".
+_METHOD_MODIFIER = re.compile(r"(?<![\w\-])([a-z][a-z0-9]*-[a-z][a-z0-9\-]*)\s+$")
+# Words that do not name a kind of technique ("further fine-tuning", "costly training").
+_NOT_METHOD_WORDS = frozenset(
+    "a an the this that these those our their its his her such other same different various multiple several "
+    "and or of for in on to with by via from after before during without through as at is are be been was were "
+    "using use used apply applying applied perform performing performed requires require enables enable "
+    "full partial standard traditional conventional existing extensive further efficient effective simple "
+    "naive vanilla costly expensive computationally limited minimal additional subsequent initial direct "
+    "typical common prior previous current general generic specific downstream large-scale small-scale "
+    "careful proper robust successful better new novel full-parameter model models data llm llms language "
+    "machine deep more less most each every any all some two three both task tasks end-to-end when while "
+    "not also only then than into can could may might will would should".split()
+)
+
+
+def method_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
+    """Coined technique names: a compound modifier and a technique head ("context-aware fine-tuning").
+
+    >>> [m.name for m in method_phrases("We apply cluster-based fine-tuning, not further fine-tuning.", Vocabulary())]
+    ['cluster-based fine-tuning']
+    """
+    found = []
+    for head_match in _METHOD_HEAD.finditer(text):
+        match = _METHOD_MODIFIER.search(text, max(0, head_match.start() - 40), head_match.start())
+        if not match or match.group(1) in _NOT_METHOD_WORDS:
+            continue
+        name = text[match.start(1):head_match.end()]
+        if vocab.lookup(name) or vocab.is_generic(name) or vocab.lookup(match.group(1)):
+            continue
+        found.append(Mention(name, "Method", name, match.start(1), head_match.end(), sentence))
+    return found
+
+
 def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
     """Unknown capitalised names right before a typing head: "on the Foo Bar dataset".
 
@@ -417,16 +572,28 @@ def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
 
 
 _PROPOSE = re.compile(
-    r"\b(?:we|this (?:paper|work|study)|our (?:work|paper|study))\s+(?:\w+ly\s+|also\s+|further\s+|then\s+|first\s+|here\s+)?"
-    r"(?:propose|present|introduce|develop|release|curate|construct|create|design|build|establish|contribute|open-source)"
-    r"(?:s|d|ed)?\b|\b(?:named|called|dubbed|termed|coined)\b",
+    r"\b(?:we|this (?:paper|work|study)|our (?:work|paper|study))\s+(?:\w+ly\s+|also\s+|further\s+|then\s+|first\s+|here\s+|have\s+)?"
+    r"(?:propose|present|introduce|develop|release|curate|construct|create|design|build|establish|contribute|"
+    r"open-source|publish|devise|train|term|call)(?:s|d|ed)?\b(?:\s+as\b)?|\b(?:named|called|dubbed|termed|coined)\b(?:\s+as\b)?|"
+    r"\b(?:our|the resulting|the proposed)\s+(?:[\w-]+\s+){0,2}?(?:model|method|approach|framework|system|benchmark|dataset),",
     re.I,
 )
 _CAPITALISED_RUN = re.compile(r"(?:\s+(?:[A-Z0-9][\w\-+]*))*")
-_FILLERS = frozenset("a an the novel new our simple first large-scale unified general open open-source".split())
-
-
-_NP_END = re.compile(r"\b(?:that|which|who|for|to|with|of|designed|built|trained|based|using|capable|aimed|aiming|in|on|by|via|exploring|leveraging|tailored)\b|[,;:.()]")
+# Words that may open a proposed phrase without being part of its name.
+_FILLERS = frozenset(
+    "a an the novel new our simple first large-scale unified general open open-source effective efficient "
+    "several two three multiple".split())
+# Coordination between two proposed names: "X, Y and Z", "X (110M) and Y".
+_COORDINATED = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*)(?:the\s+)?$")
+# A lower-case coined technique after a proposal cue: "a novel context-aware fine-tuning methodology".
+_METHOD_TAILS = frozenset(
+    "tuning fine-tuning finetuning prompting learning training pre-training pretraining loss sampling "
+    "refinement distillation augmentation regularization optimization alignment decoding merging pruning "
+    "selection generation adaptation masking grafting".split())
+_GENERIC_HEADS = frozenset(
+    "method methods approach technique strategy framework methodology scheme procedure pipeline mechanism "
+    "paradigm recipe module".split())
+_NP_END = re.compile(r"\b(?:that|which|who|for|to|with|of|designed|built|trained|based|using|capable|aimed|aiming|in|on|by|via|exploring|leveraging|tailored)\b|[,;:.]")
 
 
 def _appositive_head(after: str) -> str | None:
@@ -437,6 +604,8 @@ def _appositive_head(after: str) -> str | None:
     """
     match = re.match(r"\s*(?:,\s*|\s+is\s+|\s*\(\w[^)]*\)\s*,?\s*)?(?:an?|the)?\s*", after)
     rest = after[match.end():] if match else after
+    # "a family of 7B models": the head is what the family is made of
+    rest = re.sub(r"^(?:[\w-]+\s+){0,2}?(?:family|suite|series|set|collection|pair)\s+of\s+", "", rest)
     phrase = _NP_END.split(rest, maxsplit=1)[0]
     heads = [HEAD_TYPES[w.casefold()] for w in _WORD.findall(phrase)[:8] if w.casefold() in HEAD_TYPES]
     return heads[-1] if heads else None
@@ -446,6 +615,8 @@ def _proposal_type(name: str, before: str, after: str, vocab: Vocabulary) -> str
     """Type a proposed name by its appositive ("X, a new benchmark"), else the nearest head noun
     before it ("a RAG system, X"), else a known part; Method by default."""
     before_words = _WORD.findall(before)[-6:][::-1]
+    if strip_size(name) != name:
+        return "Model"  # a parameter count ("-10B") only ever tags a model
     return _appositive_head(after) or type_from_head(before_words) or type_of_name(name, vocab) or "Method"
 
 
@@ -456,27 +627,54 @@ def _candidate_names(clause: str, vocab: Vocabulary):
         hit = vocab.lookup(surface)
         if hit and hit[1] in ("Task", "Modality", "Domain"):
             continue
-        if not is_name_like(surface) or is_generic(surface, vocab) or _is_size_or_number(surface):
+        # a known name counts, a known generic technique ("fine-tuning") does not
+        known = hit is not None and hit[1] in ("Model", "Method", "Dataset") and hit[0] != hit[0].lower()
+        opener = not (is_name_like(surface) or known) and _opens_clause(clause, match.start(), surface)
+        if not (is_name_like(surface) or known or opener):
+            continue
+        if is_generic(surface, vocab) or _is_size_or_number(surface):
+            continue
+        if opener:
+            yield _opening_run(clause, match.start())
             continue
         run = _CAPITALISED_RUN.match(clause, match.end())
         words = run.group().split()[:3] if run else []
         # keep "JAMA Clinical Challenge" together, but not "FooNet ChatGPT"
-        while words and (vocab.lookup(words[-1]) or not words[-1][:1].isupper()):
+        while words and (vocab.lookup(words[-1]) or not words[-1][:1].isupper() and not words[-1].isdigit()):
             words.pop()
         name = " ".join([surface, *words]) if words and not any(is_name_like(w) for w in words) else surface
         yield name, match.start(), match.start() + len(name)
+
+
+def _opens_clause(clause: str, start: int, surface: str) -> bool:
+    """True for a capitalised word that opens the clause after fillers: "we introduce Hippo, ..."."""
+    return surface[:1].isupper() and all(w.casefold() in _FILLERS for w in _WORD.findall(clause[:start]))
+
+
+_TITLE_RUN = re.compile(r"[A-Z][\w\-+]*(?:\s+[A-Z][\w\-+]*){0,4}")
+
+
+def _opening_run(clause: str, start: int) -> tuple[str, int, int]:
+    """The Title-Case run opening a clause ("Conjugate Prompting"), or the acronym that
+    follows it ("Half Fine-Tuning (HFT)" -> "HFT")."""
+    run = _TITLE_RUN.match(clause, start)
+    after = re.match(r"\s*\(([A-Z][\w\-+]*)\)", clause[run.end():])
+    if after:
+        return after.group(1), run.end() + after.start(1), run.end() + after.end(1)
+    return run.group(), start, run.end()
 
 
 def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
     """Names the paper itself introduces: "we propose X", "a method named X", title "X: ...".
 
     ``sentences`` are :class:`kg.extract.sentences.Sentence` objects; a title
-    sentence is read for the "X: subtitle" pattern.
+    sentence is read for the "X: subtitle" pattern. Names coordinated with the
+    first one ("datasets A, B and C") are proposed too.
 
     >>> from kg.extract.sentences import paper_sentences
-    >>> s = paper_sentences("FooNet: Tiny segmentation", "We propose BarBench, a new benchmark.")
+    >>> s = paper_sentences("FooNet: Tiny segmentation", "We propose BarBench and BazQA, two new benchmarks.")
     >>> [(m.name, m.type) for m in proposals(s, Vocabulary())]
-    [('FooNet', 'Model'), ('BarBench', 'Dataset')]
+    [('FooNet', 'Model'), ('BarBench', 'Dataset'), ('BazQA', 'Dataset')]
     """
     found = []
     for index, sentence in enumerate(sentences):
@@ -486,15 +684,48 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
             continue
         for cue in _PROPOSE.finditer(text):
             clause = re.split(r";|\.\s|, (?:which|where|while|and then)\b", text[cue.end():])[0][:220]
-            for name, start, end in list(_candidate_names(clause, vocab))[:1]:
-                known = vocab.lookup(name) or vocab.lookup(strip_size(name))
-                absolute = cue.end() + start
-                if known and known[1] in ("Model", "Method", "Dataset") and _words_between(clause[:start]) > 3:
-                    continue
-                etype = known[1] if known else _proposal_type(name, text[:absolute], text[absolute + len(name):], vocab)
-                canonical = known[0] if known else strip_size(name)
-                found.append(Mention(canonical, etype, name, absolute, absolute + len(name), index))
+            found += _clause_proposals(text, cue.end(), clause, vocab, index)
     return found
+
+
+def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, index: int) -> list[Mention]:
+    """The proposed names of one cue's clause: the first candidate and those coordinated with it."""
+    found, previous_end = [], None
+    for name, start, end in _candidate_names(clause, vocab):
+        if previous_end is not None and not _COORDINATED.match(clause[previous_end:start]):
+            break
+        known = vocab.lookup(name) or vocab.lookup(strip_size(name))
+        absolute = offset + start
+        if previous_end is None and known and known[1] in ("Model", "Method", "Dataset") and _words_between(clause[:start]) > 3:
+            break
+        etype = known[1] if known else _proposal_type(name, text[:absolute], text[absolute + len(name):], vocab)
+        canonical = known[0] if known else strip_size(name)
+        found.append(Mention(canonical, etype, name, absolute, absolute + len(name), index))
+        previous_end = end
+    if not found:
+        phrase = _technique_phrase(clause)
+        if phrase:
+            start = clause.find(phrase)
+            found.append(Mention(phrase, "Method", phrase, offset + start, offset + start + len(phrase), index))
+    return found
+
+
+def _technique_phrase(clause: str) -> str | None:
+    """A coined lower-case technique opening a proposal clause ("a novel double fine-tuning approach"
+    -> "double fine-tuning"), or a Title-Case one ("Conjugate Prompting")."""
+    words = []
+    for word in _WORD.findall(clause[:120])[:8]:
+        if not words and word.casefold() in _FILLERS:
+            continue
+        if word.casefold() in _GENERIC_HEADS or word.casefold() in ("for", "to", "that", "which", "of", "with", "in", "on", "by", "based"):
+            break
+        words.append(word)
+    while words and words[-1].casefold() not in _METHOD_TAILS:
+        words.pop()
+    if not 2 <= len(words) <= 4:
+        return None
+    phrase = " ".join(words)
+    return phrase if phrase in clause else None
 
 
 def _words_between(text: str) -> int:
@@ -502,20 +733,39 @@ def _words_between(text: str) -> int:
 
 
 def _title_proposal(title: str, vocab: Vocabulary, index: int) -> list[Mention]:
-    """The "X: subtitle" head of a title when X is a name (not a generic or task phrase)."""
+    """The "X: subtitle" head of a title when X is a name: a coined word, or a short Title-Case phrase."""
     head, colon, subtitle = title.partition(":")
     head = head.strip()
-    if not colon or not head or len(head.split()) > 3 or not head[:1].isupper() or "?" in head:
+    if not colon or not head or len(head.split()) > 4 or not (head[:1].isupper() or not head[:1].isascii()) or "?" in head:
         return []
     known = vocab.lookup(head) or vocab.lookup(strip_size(head))
     if known and (known[1] not in ("Model", "Method", "Dataset") or known[0] == known[0].lower()):
         return []
-    if is_generic(head, vocab) or not (is_name_like(head) or len(head.split()) == 1):
+    title_case = _coined_title_phrase(head, vocab)
+    if is_generic(head, vocab) or not (is_name_like(head) or len(head.split()) == 1 or title_case):
+        return []
+    if _all_known(head, vocab):
         return []
     if known:
         return [Mention(known[0], known[1], head, 0, len(head), index)]
     etype = _subtitle_type(subtitle) or type_of_name(head, vocab) or "Method"
     return [Mention(strip_size(head), etype, head, 0, len(head), index)]
+
+
+def _coined_title_phrase(head: str, vocab: Vocabulary) -> bool:
+    """True for a short Title-Case coinage ("Masked Thought"), not a sentence-like or task title
+    ("Diagnosing Transformers", "Health Text Simplification")."""
+    words = head.split()
+    if not 1 < len(words) <= 3 or not all(w[:1].isupper() for w in words) or words[0].casefold().endswith("ing"):
+        return False
+    return not any((hit := vocab.lookup(w)) and hit[1] in ("Task", "Modality", "Domain") for w in words)
+
+
+def _all_known(head: str, vocab: Vocabulary) -> bool:
+    """True for multi-word heads made only of known task/domain/modality words ("Medical Image Segmentation")."""
+    words = head.split()
+    return len(words) > 1 and bool(vocab.lookup(head)) or all(
+        (hit := vocab.lookup(w)) and hit[1] in ("Task", "Modality", "Domain") for w in words) and len(words) > 1
 
 
 def _subtitle_type(subtitle: str) -> str | None:

@@ -14,15 +14,24 @@ from kg.vocab import Vocabulary, normalize_name
 
 _OUTPERFORM = re.compile(
     r"\b(?:outperform\w*|out-perform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|better than|superior to|"
-    r"improves? (?:up)?on)\b",
+    r"improv\w* (?:up)?on|(?:improvement|gain|advantage)s? (?:\w+ ){0,4}?over)\b",
     re.I,
 )
+# "Compared to Y, X achieves superior ...": the loser comes first.
+_COMPARED_FIRST = re.compile(r"\b(?:compared (?:to|with)|comparing (?:to|with)|relative to|against)\b", re.I)
+_POSITIVE = re.compile(r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage)\b", re.I)
 _CLAUSE_END = re.compile(r";|, (?:while|whereas|but|although|and (?:it|we|our))\b| while ")
+# Cues right before a base model: "built upon X", "fine-tuned from X and Y", "its base model, X".
 _BASE_CUE = re.compile(
-    r"\b(?:built (?:up)?on|building (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with)|"
-    r"continually pre-?trained from|adapts?|adapting|its base model,?|derived from|on top of)\s+$",
+    r"\b(?:built (?:up)?on|build(?:ing)? (?:up)?on|based on|fine-?tun(?:ed|ing|es?) (?:from|on top of)|"
+    r"initiali[sz](?:ed|ing) (?:from|with)|(?:continually |continued )?pre-?trained from|start(?:s|ing)? from|"
+    r"adapts?|adapting|derived from|on top of|leveraging the|(?:its|the|a|our) base (?:model|LLM)s?,?(?: \()?|"
+    r"(?:a|an|the) fine-?tuned|fine-?tune[sd]?|instruction-?tuned)\s+(?:(?:a|an|the|pre-?trained|general|open-source|"
+    r"[\w-]+'s)\s+){0,3}\(?$",
     re.I,
 )
+# "a LLaMA-based LLM": the model before "-based" is the base.
+_BASED_AFTER = re.compile(r"^-?based\b", re.I)
 _VARIANT_CUE = re.compile(r"\b(?:variants? of|extends?|extension of|generali[sz]es?|improves? upon)\s+(?:the\s+)?$", re.I)
 _TRAINED_ON = re.compile(r"\b(?:trained|pre-?trained|fine-?tuned|tuned|curated|collected|derived)\s+(?:\w+\s+){0,2}(?:on|from|with)\s+(?:the\s+)?$", re.I)
 
@@ -40,62 +49,140 @@ def sentence_subject(mentions: list, proposed: set, default: str) -> str:
     for mention in mentions:
         if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
             return mention.name
-    for mention in mentions:
-        if mention.type in SUBJECT_TYPES and mention.start <= 12:
-            return mention.name
     return default
 
 
-def sentence_relations(text: str, mentions: list, subject: str, proposed: set) -> list[dict]:
-    """Relations of one sentence: applied_to, has_modality, evaluated_on, uses_method and outperforms."""
+_PREDICATE_OF = {"Task": "applied_to", "Modality": "has_modality", "Dataset": "evaluated_on", "Method": "uses_method"}
+# A technique named only as the alternative is not used: "rather than fine-tuning", "unlike LoRA".
+_NOT_USED = re.compile(r"\b(?:rather than|instead of|unlike|compared (?:to|with)|than|over|without|outperform\w*|surpass\w*|beyond)\s+(?:\w+\s+){0,2}$", re.I)
+
+
+def sentence_relations(text: str, mentions: list, subject: str, proposed: set, models=frozenset(),
+                       background: bool = False) -> list[dict]:
+    """Relations of one sentence: applied_to, has_modality, evaluated_on, uses_method and outperforms.
+
+    The sentence's subject gets its tasks, modalities, datasets and methods, and
+    so do the models the sentence names as doers (not those it compares
+    against). The paper itself is applied to every task (the gold marks that
+    optional when a proposal exists). Only models use methods: a method
+    subject passes them to the paper. A ``background`` sentence (before the
+    authors speak) says what others did: it gives the paper no methods or tasks.
+    """
     found = []
+    doers = sentence_actors(text, mentions, subject)
     for mention in mentions:
+        predicate = _PREDICATE_OF.get(mention.type)
         before = text[max(0, mention.start - 60):mention.start]
-        if mention.type == "Task":
-            found.append(relation(subject, "applied_to", mention.name, text, 0.6))
-        elif mention.type == "Modality":
-            found.append(relation(subject, "has_modality", mention.name, text, 0.6))
-        elif mention.type == "Dataset" and not _TRAINED_ON.search(before):
-            if normalize_name(mention.name) not in proposed or subject != PAPER:
-                found.append(relation(subject, "evaluated_on", mention.name, text, 0.6))
-        elif mention.type == "Method" and mention.name != subject:
-            if normalize_name(mention.name) not in proposed or subject != PAPER:
-                found.append(relation(subject, "uses_method", mention.name, text, 0.5))
+        if predicate is None or predicate == "evaluated_on" and _TRAINED_ON.search(before):
+            continue
+        if predicate == "uses_method":
+            if _NOT_USED.search(before):
+                continue
+            actors = [subject if subject in models else PAPER, *doers]
+        elif predicate == "applied_to":
+            actors = [subject, *doers, PAPER]
+        else:
+            actors = [subject, *doers]
+        for actor in dict.fromkeys(actors):
+            if normalize_name(actor) == normalize_name(mention.name):
+                continue
+            if background and actor == PAPER and predicate in ("uses_method", "applied_to"):
+                continue
+            # the paper proposes its own technique, it does not "use" it
+            if actor == PAPER and normalize_name(mention.name) in proposed and mention.type != "Dataset":
+                continue
+            found.append(relation(actor, predicate, mention.name, text, 0.6 if actor == subject else 0.5))
     found += outperforms(text, mentions, subject)
     return found
 
 
+_COMPARED = re.compile(r"\b(?:than|over|vs\.?|versus|compared (?:to|with)|against|such as|like|including|outperform\w*|surpass\w*|exceed\w*|beat\w*|rather than|instead of|unlike)\b", re.I)
+
+
+def sentence_actors(text: str, mentions: list, subject: str) -> list[str]:
+    """Models the sentence names as doers: those not after a comparison cue ("than", "outperforms")."""
+    cut = _COMPARED.search(text)
+    limit = cut.start() if cut else len(text)
+    return [m.name for m in mentions if m.type == "Model" and m.start < limit and m.name != subject]
+
+
 def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
-    """"X outperforms/surpasses Y (and Z)": X is the model/method before the cue, else the subject."""
+    """"X outperforms/surpasses Y (and Z)", "an improvement over Y", "compared to Y, X is superior".
+
+    The winner is the model/method right before the cue (the sentence's own
+    subject when the sentence says "our/this method"), else the subject.
+    """
+    candidates = [m for m in mentions if m.type in SUBJECT_TYPES]
+    if len(candidates) < 2 and subject == PAPER or not _ANY_COMPARISON.search(text):
+        return []
     found = []
+    own = _OWN_WORK.search(text)
     for cue in _OUTPERFORM.finditer(text):
         end = _CLAUSE_END.search(text, cue.end())
         stop = end.start() if end else len(text)
-        winners = [m for m in mentions if m.type in SUBJECT_TYPES and m.end <= cue.start()]
-        winner = winners[-1].name if winners else subject
+        winners = [m for m in candidates if m.end <= cue.start() and not _COMPARED_FIRST.search(text[max(0, m.start - 25):m.start])]
+        winner = subject if own and own.start() < cue.start() or not winners else winners[-1].name
         if winner == PAPER:
             continue
-        for loser in mentions:
-            if loser.type in SUBJECT_TYPES and cue.end() <= loser.start < stop and loser.name != winner:
-                found.append(relation(winner, "outperforms", loser.name, text, 0.6))
+        found += [relation(winner, "outperforms", m.name, text, 0.6)
+                  for m in candidates if cue.end() <= m.start < stop and m.name != winner]
+    for cue in _COMPARED_FIRST.finditer(text):
+        comma = text.find(",", cue.end())
+        if comma < 0 or not _POSITIVE.search(text, comma):
+            continue
+        losers = [m for m in candidates if cue.end() <= m.start < comma]
+        after = [m for m in candidates if m.start > comma]
+        winner = after[0].name if after and not own else subject
+        if winner != PAPER:
+            found += [relation(winner, "outperforms", m.name, text, 0.55) for m in losers if m.name != winner]
     return found
 
 
-def base_models(text: str, mentions: list, subject: str) -> list[dict]:
-    """fine_tuned_from: "built upon X", "based on X", "fine-tuned from X", "its base model, X"."""
-    if subject == PAPER:
+_ANY_COMPARISON = re.compile(r"outperform|out-perform|surpass|beat|exceed|better|superior|improv|gain|advantage|compar|relative to|against", re.I)
+_OWN_WORK = re.compile(r"\b(?:our|this|the proposed)\s+(?:\w+\s+)?(?:model|method|approach|framework|technique|system)\b", re.I)
+
+
+def base_models(text: str, mentions: list, subject: str, proposed: set) -> list[dict]:
+    """fine_tuned_from: "built upon X", "fine-tuned from X and Y", "its base model, X", "an X-based LLM".
+
+    The derived model is a proposed model the sentence names (else ``subject``
+    when it is a model); the bases follow the cue, with those coordinated to them.
+    """
+    derived = [m.name for m in mentions if m.type == "Model" and normalize_name(m.name) in proposed]
+    if not derived and subject != PAPER and any(m.name == subject and m.type == "Model" for m in mentions):
+        derived = [subject]
+    if not derived:
         return []
-    found = []
+    found, previous = [], None
     for mention in mentions:
-        if mention.type == "Model" and mention.name != subject:
-            if _BASE_CUE.search(text[max(0, mention.start - 40):mention.start]):
-                found.append(relation(subject, "fine_tuned_from", mention.name, text, 0.6))
+        if mention.type != "Model" or mention.name in derived:
+            previous = None
+            continue
+        before = text[max(0, mention.start - 60):mention.start]
+        coordinated = previous is not None and re.fullmatch(r"\s*(?:,|and|or|&|, and)\s*", text[previous:mention.start])
+        if _BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(text[mention.end:mention.end + 8]):
+            found += [relation(d, "fine_tuned_from", mention.name, text, 0.6) for d in derived[:1]]
+            previous = mention.end
+        else:
+            previous = None
     return found
 
 
-def textual_variants(text: str, mentions: list, subject: str) -> list[dict]:
-    """variant_of from text: "a variant of LoRA", "extends LoRA", "LoRA variants such as X"."""
+# "X, a novel LoRA technique", "X (...) is a PEFT method", title "X: ... as PEFT Methods".
+_APPOSITIVE_KIND = re.compile(
+    r"^\s*(?:\([^()]*\)\s*)?(?:,\s*|\s+is\s+|\s+as\s+|:\s*(?:[\w-]+\s+){0,6}as\s+)(?:an?\s+|the\s+)?"
+    r"(?:(?:new|novel|simple|efficient|effective|lightweight|general|unified|plug-and-play)\s+)*$", re.I)
+
+
+def textual_variants(text: str, mentions: list, subject: str, proposed: set = frozenset()) -> list[dict]:
+    """variant_of from text: "a variant of LoRA", "extends LoRA", "LoRA variants such as X",
+    and a proposal described as a kind of known technique ("X, a novel PEFT method")."""
     found = []
+    for index, mention in enumerate(mentions):
+        if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
+            for other in mentions[index + 1:index + 2]:
+                if other.type == "Method" and _APPOSITIVE_KIND.match(text[mention.end:other.start]):
+                    found.append(relation(mention.name, "variant_of", other.name, text, 0.6))
     for mention in mentions:
         if mention.type not in SUBJECT_TYPES or mention.name == subject:
             continue
@@ -108,28 +195,59 @@ def textual_variants(text: str, mentions: list, subject: str) -> list[dict]:
     return found
 
 
-def hierarchy_variants(entities: dict, vocab: Vocabulary) -> list[dict]:
-    """variant_of from the vocabulary's method hierarchy and model families, and name derivations.
+def hierarchy_variants(entities: dict, vocab: Vocabulary, expansions: dict | None = None) -> list[dict]:
+    """variant_of from the vocabulary's hierarchy, from name derivations and from a name's known tail.
 
-    ``entities`` maps normalised name -> (name, type). "Med-Foo-2D" is a
-    variant of "Med-Foo" when both are in the paper.
+    ``entities`` maps normalised name -> (name, type); ``expansions`` maps a
+    normalised name to its spelled-out forms. Only named entities get a parent
+    from the hierarchy (the gold leaves "full fine-tuning" under "fine-tuning"
+    unsaid). "Med-Foo-2D" and "Foo-Pro" are variants of "Med-Foo" and "Foo";
+    "FooLoRA", "Bar-Adapter" and "Baz Sparse Fine-Tuning" of the known
+    technique their name ends with.
     """
     found = []
     for key, (name, etype) in sorted(entities.items()):
         if etype not in SUBJECT_TYPES:
             continue
         parent = vocab.broader(name)
-        if parent and normalize_name(parent) in entities and normalize_name(parent) != key:
+        if parent and name != name.lower() and normalize_name(parent) in entities and normalize_name(parent) != key:
             found.append(relation(name, "variant_of", entities[normalize_name(parent)][0], "", 0.5))
         for other_key, (other, other_type) in entities.items():
             if other_type == etype and other_key != key and key.startswith(other_key) and _derived(name, other):
                 found.append(relation(name, "variant_of", other, "", 0.5))
+        if not vocab.lookup(name):
+            for form in (name, *(expansions or {}).get(key, ())):
+                tail = _known_tail(form, vocab)
+                if tail:
+                    found.append(relation(name, "variant_of", tail, "", 0.5))
+                    break
     return found
 
 
+def _known_tail(name: str, vocab: Vocabulary) -> str | None:
+    """The known technique a coined name ends with: "Foo-Adapter" -> adapters, "BarLoRA" -> LoRA."""
+    parts = [p for p in re.split(r"[\s\-_]+", name) if p]
+    camel = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+", parts[-1]) if parts else []
+    tails = [" ".join(parts[-size:]) for size in range(len(parts) - 1, 0, -1)]
+    tails += ["".join(camel[-size:]) for size in range(len(camel) - 1, 0, -1)]
+    for tail in tails:
+        hit = vocab.lookup(tail)
+        if hit and hit[1] == "Method":
+            return hit[0]
+    return None
+
+
 def _derived(name: str, stem: str) -> bool:
-    """True when ``name`` is ``stem`` plus a hyphenated suffix ("Med-Gemini-2D" of "Med-Gemini")."""
-    return name.casefold().startswith(stem.casefold() + "-") and "-" in stem
+    """True when ``name`` is ``stem`` plus a hyphenated suffix: "Med-Gemini-2D" of "Med-Gemini",
+    "SAT-Pro" of "SAT" (a capitalised or numbered suffix)."""
+    if not name.casefold().startswith(stem.casefold() + "-"):
+        return False
+    suffix = name[len(stem) + 1:]
+    return ("-" in stem or suffix[:1].isupper() or suffix[:1].isdigit()) and suffix.casefold() not in _TECHNIQUE_SUFFIXES
+
+
+# Name suffixes that say what kind of technique a name is, not which family member it is.
+_TECHNIQUE_SUFFIXES = frozenset("adapter adapters lora prompt prompts tuning former net".split())
 
 
 def dedupe(relations: list[dict]) -> list[dict]:

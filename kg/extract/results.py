@@ -1,31 +1,57 @@
 """Stage 4: reported absolute scores — number + unit + metric + dataset + subject.
 
-"72.6% accuracy on MedQA", "an accuracy of 72.6%", "Dice of 0.85",
-"precision@10 of 0.80, 0.81 and 0.91". Relative gains ("improves by 2.4%",
-"a 3% accuracy improvement") are not results.
+"72.6% accuracy on MedQA", "an accuracy of 72.6%", "Dice of 0.85", "AUC 0.91",
+"precision@10 of 0.80, 0.81 and 0.91", "X (79.0% vs. 66.7%)", "81.7% and 74.2%
+on A and B". Relative gains ("improves by 2.4%", "a 3% accuracy improvement")
+and starting points ("from 91.3% to 94.5%") are not results.
 """
 from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import longest_matches
+from kg.extract.mentions import layered_matches
+from kg.records import PAPER
 from kg.vocab import Vocabulary
 
-_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(\\?%|percent\b)?")
+# A number with its unit; "7B", "3D" and "H100" are not numbers here.
+_NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\w))")
 # Words right before a number that make it a difference, a bound or a count, not a score.
 _RELATIVE_BEFORE = re.compile(
     r"(?:\bby|\bmargin of|\bgains? of|\bimprovements? of|\bincreases? of|\bboosts? of|\breductions? of|"
     r"\bdrops? of|\bover|\babove|\bbelow|\bunder|\bless than|\bmore than|\bnearly|\bx|\bfrom|\bonly|"
-    r"\bup to a|\bwith|\bn\s*=|\+|-|±|\bpm)\s*(?:up to\s+|about\s+|approximately\s+|around\s+)?$",
+    r"\bup to a|\bn\s*=|\bsurpass\w*|\bexceed\w*|\boutperform\w*|\bbeat\w*|\+|-|±|\bpm|\bof the|"
+    r"\btop|\bfor|\bwith|\bin|\bthan)\s*(?:up to\s+|about\s+|approximately\s+|around\s+)?$",
     re.I,
 )
 _RELATIVE_AFTER = re.compile(
     r"^\s*(?:\w+\s+){0,3}?(?:improvement|gain|increase|boost|reduction|decrease|drop|higher|lower|"
-    r"better|worse|more|fewer|less|relative|absolute|points?\s+(?:higher|improvement|gain))\b",
+    r"better|worse|more|fewer|less|relative|absolute|times|points?\s+(?:higher|improvement|gain))\b|"
+    r"^\s*(?:million|billion|thousand|samples|images|cases|patients|questions|tasks|"
+    r"datasets|models|parameters|hours|days|years|confidence|CI\b|of (?:the|all|our|these|model|AI)\b)",
     re.I,
 )
-_ACHIEVE = re.compile(r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|deliver\w*|yield\w*)\b[^.;]{0,30}$", re.I)
-_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|or\s+)$")
+# "accuracy of 72.6%" and "scored up to 86.5%" where the metric is ahead of the number.
+_METRIC_GAP = re.compile(
+    r"(?:\s*(?:scores?|values?|rates?|of|:|=|was|is|were|are|reached|reaching|achieving|achieved|at|"
+    r"up to|about|approximately|around|an?|the|average|mean|overall|\(|,|\d+(?:\.\d+)?\s*\\?%?))*\s*"
+)
+_ACHIEVE = re.compile(
+    r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|deliver\w*|yield\w*|surpass\w* a score)\b"
+    r"(?:\s+(?:a|an|the|up to|approximately|about|around|average|scores?|of|state-of-the-art|overall))*\s*$",
+    re.I,
+)
+# An unnamed metric phrase right before "of N": "an estimation error of 1.29", "relevancy of 97%".
+_NAMED_OF = re.compile(r"\b(?:an?|achiev\w*|with)\s+((?:an?\s+)?(?:[A-Za-z][\w\-]*\s+)?[a-z][\w\-]*)\s+of\s*$")
+_NOT_METRIC = frozenset(
+    "total number set size margin gain improvement increase boost reduction drop budget cost range "
+    "subset parameters training amount average sum rate maximum minimum total factor group batch "
+    "a an and or the this that of in image images text data proportion".split())
+_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$")
+_VERSUS = re.compile(r"^\s*(?:vs\.?|versus|compared (?:to|with)|against)\s*$", re.I)
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
+_STARTING_POINT = re.compile(r"\bfrom\s*$", re.I)
+# "from 97.35% to 98.23%": the second number is the score reached.
+_FROM_TO = re.compile(r"\bfrom\s+\d+(?:\.\d+)?\s*%?\s+to\s*$", re.I)
 
 
 def _value(text: str) -> float | int:
@@ -46,73 +72,197 @@ def _is_relative(text: str, start: int, end: int) -> bool:
 
 def metric_spans(text: str, vocab: Vocabulary) -> list[tuple[int, int, str]]:
     """(start, end, canonical metric) of the metric names in a sentence."""
-    return longest_matches(text, vocab.metrics)
+    return layered_matches(text, vocab.layers())[-1]
 
 
 def _metric_for(text: str, start: int, end: int, metrics: list) -> str | None:
-    """The metric a number reports: named right after it ("72% accuracy") or just before ("accuracy of 72%")."""
+    """The metric a number reports: named right after it ("72% accuracy"), just before it
+    ("accuracy of 72%", "AUC 0.91"), or as an unnamed phrase before "of" ("relevancy of 97%")."""
     for m_start, _, name in metrics:
         if 0 <= m_start - end <= 3:
             return name
     for m_start, m_end, name in reversed(metrics):
-        gap = text[m_end:start]
-        if m_end <= start and len(gap) <= 40 and re.fullmatch(
-            r"(?:\s*(?:scores?|values?|rates?|of|:|=|was|is|were|are|reached|reaching|achieving|at|"
-            r"up to|about|approximately|around|an?|the|average|mean|overall|\(|,|and|\d+(?:\.\d+)?\s*\\?%?))*\s*",
-            gap,
-        ):
+        if m_end <= start and start - m_end <= 40 and _METRIC_GAP.fullmatch(text[m_end:start]):
             return name
+    named = _NAMED_OF.search(text[max(0, start - 50):start])
+    # an unnamed metric only for what reads as a score: a percentage or a fraction
+    percent = "%" in text[end - 1:end + 1]
+    words = [w for w in named.group(1).casefold().split() if w not in ("a", "an", "the")] if named else []
+    if not words or not (percent or text[start:end].startswith("0.") or words[-1] == "score"):
+        return None
+    if set(words) & _NOT_METRIC:
+        return None
+    # "a score of 90%" is the benchmark's accuracy
+    return "accuracy" if percent and words[-1] in ("score", "scores") else " ".join(words)
+
+
+def _pair_metric(text: str, start: int, metrics: list) -> str | None:
+    """The metric of "(79.0% vs. 66.7%)": a known metric just before the parenthesis, else the word there."""
+    head = text[:start].rstrip()
+    if not head.endswith("(") or not re.match(r"[^()]*\b(?:vs\.?|versus)\s", text[start:start + 40]):
+        return None
+    for _, m_end, name in reversed(metrics):
+        if 0 <= len(head) - 1 - m_end <= 2:
+            return name
+    phrase = re.search(r"(?<![\w\-])((?:[a-z][\w\-]*\s+)?[a-z][\w\-]*)\s*\($", head)
+    words = phrase.group(1).split() if phrase else []
+    while words and words[0] in _NOT_METRIC:
+        words.pop(0)
+    if words:
+        return None if set(words) & _NOT_METRIC else " ".join(words)
+    # "Model-X (79.0% vs. 66.7%)": the sentence's metric, else accuracy for percentages
+    return _sentence_metric(metrics) or ("accuracy" if "%" in text[start:start + 12] else None)
+
+
+def _numbers(text: str) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, value text, unit) of each number of a sentence."""
+    return [(m.start(), m.end(), m.group(1), "%" if m.group(2) else None) for m in _NUMBER.finditer(text)]
+
+
+def _named_before(mentions: list, position: int, window: int, text: str) -> str | None:
+    """The model named right before a number ("Claude3-Opus (55.7%)", "OpenBioLLM-70B: 66.4%")."""
+    for mention in reversed(mentions):
+        if mention.type == "Model" and mention.end <= position:
+            gap = text[mention.end:position]
+            return mention.name if len(gap) <= window and re.fullmatch(r"[\s(:,\-]*(?:\d+[BbMm]?\s*)?[\s(:,]*", gap) else None
     return None
 
 
-def _subject_for(start: int, mentions: list, default: str) -> str:
-    """The model/method named closest before the number, else the sentence's subject."""
-    before = [m for m in mentions if m.type in ("Model", "Method") and m.end <= start]
-    return before[-1].name if before else default
+def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
+    """Who scored a number: a model named just before it, else the nearest model earlier in its
+    clause, else one named "with X" right after it, else the sentence's subject."""
+    close = _named_before(mentions, start, 6, text)
+    if close:
+        return close
+    clause_start = max(text.rfind(";", 0, start), text.rfind(" while ", 0, start), 0)
+    before = [m for m in mentions if (m.type == "Model" or m.name == default) and clause_start <= m.start and m.end <= start
+              and not re.match(r"\s*score", text[m.end:m.end + 8])
+              and not re.search(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}$",
+                                text[max(0, m.start - 40):m.start])]
+    if before:
+        return before[-1].name
+    after = [m for m in mentions if m.type == "Model" and 0 <= m.start - start <= 60
+             and re.search(r"\bwith\s+(?:the\s+)?(?:fine-?tuned\s+|pre-?trained\s+)?$", text[max(0, m.start - 30):m.start])]
+    return after[0].name if after else default
 
 
-def _dataset_for(text: str, end: int, mentions: list) -> str | None:
-    """The dataset named "on/in X" shortly after the number, if any."""
+def _datasets_after(text: str, end: int, mentions: list) -> list:
+    """Datasets named "on/in X (and Y)" shortly after a position, in order."""
+    found = []
     for mention in mentions:
         if mention.type == "Dataset" and 0 <= mention.start - end <= 60:
-            if re.search(r"\b(?:on|in|for|across)\s+(?:the\s+)?$", text[end:mention.start]):
-                return mention.name
-    return None
+            gap = text[end:mention.start]
+            if found and re.fullmatch(r"\s*(?:,|and|or|, and)\s*(?:the\s+)?", text[found[-1][1]:mention.start]):
+                found.append((mention.name, mention.end))
+            elif not found and re.search(r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:\w+\s+){0,2}$", gap) and not re.search(r"[;.]", gap):
+                found.append((mention.name, mention.end))
+    return [name for name, _ in found]
 
 
-def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str) -> list[dict]:
-    """Results reported in one sentence.
+def _datasets_before(text: str, start: int, mentions: list) -> list:
+    """Datasets named earlier in the sentence, in order ("on A and B ... 49.4 and 8.8, respectively")."""
+    return [m.name for m in mentions if m.type == "Dataset" and m.end <= start]
+
+
+def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str, dataset: str | None = None,
+                     metrics: list | None = None) -> list[dict]:
+    """Results reported in one sentence; ``dataset`` is the default (the paper's own benchmark),
+    ``metrics`` the sentence's metric spans when already found.
 
     >>> from kg.vocab import Vocabulary
     >>> v = Vocabulary(metrics={"accuracy": "accuracy"})
     >>> [(r["value"], r["metric"]) for r in sentence_results("It reaches 72.6% accuracy, up by 2.4%.", [], v, "@paper")]
     [(72.6, 'accuracy')]
     """
-    metrics = metric_spans(text, vocab)
-    found, previous = [], None
-    for match in _NUMBER.finditer(text):
-        start, end = match.span()
-        value, unit = match.group(1), "%" if match.group(2) else None
-        metric = _metric_for(text, start, end, metrics)
-        # "precision@10 of 0.80, 0.81 and 0.91": later numbers of a list share the metric
-        if metric is None and previous and _SEPARATOR.match(text[previous[0]:start]):
-            metric = previous[1]
-        if metric is None and unit and _ACHIEVE.search(text[max(0, start - 60):start]):
-            metric = "accuracy" if "accuracy" in vocab.metrics.values() or not metrics else metrics[0][2]
-        if metric is None or _is_relative(text, start, end):
+    metrics = metric_spans(text, vocab) if metrics is None else metrics
+    numbers = _numbers(text)
+    found = []
+    previous = None
+    for start, end, value, unit in numbers:
+        if _VERSUS.match(text[previous[1]:start] if previous else "") and found and found[-1]["_end"] == previous[1]:
+            found.append(_versus_result(text, found[-1], start, end, value, unit, mentions))
+            previous = (start, end)
+            continue
+        if _STARTING_POINT.search(text[max(0, start - 8):start]):
             previous = None
             continue
-        previous = (end, metric)
+        metric = _pair_metric(text, start, metrics) or _metric_for(text, start, end, metrics)
+        if metric is None and previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1]:start]):
+            metric = found[-1]["metric"]
+        if metric is None and (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
+            metric = "accuracy"
+        if metric is None and _named_before(mentions, start, 6, text):
+            # "Model-X (55.7%)": the sentence's metric so far, else accuracy for a percentage
+            metric = found[-1]["metric"] if found else _sentence_metric(metrics) or ("accuracy" if unit else None)
+        if metric is None and _FROM_TO.search(text[max(0, start - 30):start]):
+            metric = _metric_before(text, start, metrics)
+        if metric is None or (_is_relative(text, start, end) and not _named_before(mentions, start, 6, text)):
+            previous = None
+            continue
+        datasets = _datasets_after(text, end, mentions)
         found.append({
-            "subject": _subject_for(start, mentions, subject),
-            "dataset": _dataset_for(text, end, mentions),
+            "subject": _subject_for(text, start, mentions, subject),
+            "dataset": datasets[0] if datasets else dataset,
             "metric": metric,
             "value": _value(value),
             "unit": unit,
             "evidence": text,
             "confidence": 0.7,
+            "_end": end,
         })
+        previous = (start, end)
+    _assign_respectively(text, found, mentions)
+    for result in found:
+        result.pop("_end", None)
     return found
+
+
+def _metric_before(text: str, start: int, metrics: list) -> str | None:
+    """The metric named last within 60 characters before a position ("recall increase ... from 0.92 to")."""
+    near = [name for _, m_end, name in metrics if 0 <= start - m_end <= 60]
+    return near[-1] if near else None
+
+
+def _sentence_metric(metrics: list) -> str | None:
+    """The one metric a sentence names, if it names exactly one."""
+    names = {name for _, _, name in metrics}
+    return names.pop() if len(names) == 1 else None
+
+
+def _versus_result(text: str, first: dict, start: int, end: int, value: str, unit, mentions: list) -> dict:
+    """The second number of "A% vs. B%": the model named before it ("X: 66% vs. Y: 64%"), else the
+    model the sentence compares against (after "than/over/surpasses", or a base model)."""
+    subject = _named_before(mentions, start, 6, text)
+    if subject is None or subject == first["subject"]:
+        compared = [m.name for m in mentions if m.type == "Model" and m.name != first["subject"]
+                    and m.end <= start and re.search(
+                        r"\b(?:over|than|vs\.?|surpass\w*|outperform\w*|exceed\w*|like|base model)\b[^.;]{0,25}$",
+                        text[max(0, m.start - 40):m.start])]
+        subject = compared[-1] if compared else PAPER
+    return {**first, "subject": subject, "value": _value(value), "unit": unit, "_end": end}
+
+
+def _assign_respectively(text: str, found: list, mentions: list) -> None:
+    """"scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in order."""
+    runs, run = [], []
+    for result in found:
+        if run and result["metric"] == run[-1]["metric"] and result["subject"] == run[-1]["subject"]:
+            run.append(result)
+        else:
+            if len(run) > 1:
+                runs.append(run)
+            run = [result]
+    if len(run) > 1:
+        runs.append(run)
+    for run in runs:
+        after = _datasets_after(text, run[-1]["_end"], mentions)
+        names = after if len(after) == len(run) else None
+        if names is None and _RESPECTIVELY.search(text):
+            before = _datasets_before(text, text.find(str(run[0]["value"])), mentions)
+            names = before[-len(run):] if len(before) >= len(run) else None
+        if names and len({r["dataset"] for r in run}) == 1:
+            for result, name in zip(run, names):
+                result["dataset"] = name
 
 
 def dedupe_results(results: list[dict]) -> list[dict]:
@@ -122,4 +272,3 @@ def dedupe_results(results: list[dict]) -> list[dict]:
         key = (result["subject"], result["dataset"] or "", result["metric"], result["value"], result["unit"] or "")
         seen.setdefault(key, result)
     return [seen[key] for key in sorted(seen, key=lambda k: (k[0], k[1], k[2], float(k[3]), k[4]))]
-

@@ -1,0 +1,64 @@
+"""Search a build by meaning: papers (title + abstract) and entities (name + aliases).
+
+Texts are embedded with the packaged all-MiniLM-L6-v2 and cached by content hash in
+``<build>/embeddings.npz``, so only the first search (or a search after a rebuild that added
+papers) embeds the corpus.
+
+>>> hits = search("build", "adapting SAM to 3D CT volumes", limit=3)   # doctest: +SKIP
+>>> [h.kind for h in hits]                                            # doctest: +SKIP
+['Paper', 'Paper', 'Model']
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .embed import Embedder
+from .store import QueryError, Table
+
+SEARCHABLE = ("Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain")
+
+
+@dataclass
+class Hit:
+    score: float
+    kind: str
+    label: str
+    node: str
+
+
+def _texts(graph: dict) -> list[tuple[str, str, str, str]]:
+    """(node id, kind, label, text to embed) for every searchable node of a node-link graph."""
+    items = []
+    for node in graph["nodes"]:
+        kind = node.get("kind")
+        if kind not in SEARCHABLE:
+            continue
+        if kind == "Paper":
+            text = f"{node['title']}. {node['abstract']}"
+        else:
+            text = "; ".join([node["label"], *node.get("aliases", [])])
+        items.append((node["id"], kind, node["label"], text))
+    return items
+
+
+def search(build: str | Path, text: str, *, limit: int = 10, kinds: tuple[str, ...] = SEARCHABLE) -> list[Hit]:
+    """The ``limit`` nodes of the given kinds closest in meaning to ``text``, best first."""
+    build = Path(build)
+    if not (build / "graph.json").exists():
+        raise QueryError(f"{build}: no built graph here (run `kg build --out {build}` first)")
+    items = [item for item in _texts(json.loads((build / "graph.json").read_text(encoding="utf-8"))) if item[1] in kinds]
+    if not items:
+        return []
+    embedder = Embedder(build / "embeddings.npz")
+    vectors = embedder.embed([item[3] for item in items])
+    query = embedder.embed([text])[0]
+    embedder.save()
+    scores = vectors @ query
+    order = sorted(range(len(items)), key=lambda i: (-scores[i], items[i][0]))[:limit]
+    return [Hit(round(float(scores[i]), 4), items[i][1], items[i][2], items[i][0]) for i in order]
+
+
+def hits_table(hits: list[Hit]) -> Table:
+    return Table(["score", "kind", "label", "node"], [[h.score, h.kind, h.label, h.node] for h in hits])
