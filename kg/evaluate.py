@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -406,3 +407,63 @@ def load_records(path: str | Path) -> list[dict]:
                 raise ValueError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
             records.append(record)
     return records
+
+
+@dataclass
+class MergePoint:
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+    merges: int
+
+
+def score_merges(gold: Iterable[dict], embedder, thresholds: Iterable[float]) -> list[MergePoint]:
+    """How well embedding similarity alone decides which names are one thing, against gold aliases.
+
+    Two names of one type are the same thing when some gold entity lists both (transitively,
+    across papers); every other pair of names of that type is a different thing. At each
+    threshold, pairs at or above it (and with equal version numbers, as the resolver demands)
+    are predicted merges. This is how ``kg.resolve.DEFAULT_THRESHOLD`` was chosen.
+    """
+    from kg.resolve import _versions
+
+    import numpy as np
+
+    thresholds = list(thresholds)
+    parent: dict[tuple, tuple] = {}
+
+    def root(key):
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    spelling: dict[tuple, str] = {}
+    for record in gold:
+        for entity in record.get("entities", []):
+            keys = [(entity["type"], _normalize(n)) for n in [entity["name"], *entity.get("aliases", [])]]
+            for key, name in zip(keys, [entity["name"], *entity.get("aliases", [])]):
+                spelling.setdefault(key, name)
+                parent[root(key)] = root(keys[0])
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for kind in ENTITY_TYPES:
+        keys = sorted(k for k in spelling if k[0] == kind)
+        if len(keys) < 2:
+            continue
+        names = [spelling[k] for k in keys]
+        vectors = embedder.embed(names)
+        similarity = vectors @ vectors.T
+        same = np.array([[root(a) == root(b) for b in keys] for a in keys])
+        versions = [_versions(n) for n in names]
+        comparable = np.array([[va == vb for vb in versions] for va in versions])
+        upper = np.triu(np.ones_like(same, dtype=bool), k=1)
+        for t in thresholds:
+            predicted = (similarity >= t) & comparable & upper
+            tp[t] += int((predicted & same).sum())
+            fp[t] += int((predicted & ~same).sum())
+            fn[t] += int((~predicted & same & upper).sum())
+    points = []
+    for t in thresholds:
+        counts = Counts(tp[t], fp[t], fn[t])
+        points.append(MergePoint(t, counts.precision, counts.recall, counts.f1, tp[t] + fp[t]))
+    return points

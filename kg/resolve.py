@@ -31,7 +31,9 @@ import yaml
 from .records import ENTITY_TYPES
 from .vocab import normalize_name as normalize
 
-DEFAULT_THRESHOLD = 0.90
+# Measured with `kg eval-merges` on the gold aliases: at 0.92 embedding merges are right 97% of the
+# time on the dev gold and 91% on the held-out gold (0.90: 93% and 81%).
+DEFAULT_THRESHOLD = 0.92
 _VERSION_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 
 

@@ -88,3 +88,18 @@ def test_resolution_is_deterministic_whatever_the_order():
                paper("p2", {"name": "Low-Rank Adaptation", "type": "Method"}), paper("p3", {"name": "LORA", "type": "Method"})]
     forward, backward = resolve(records), resolve(records[::-1])
     assert forward.report() == backward.report()
+
+
+def test_merge_threshold_is_measured_against_gold_aliases(tmp_path):
+    from kg.evaluate import score_merges
+
+    gold = [
+        {"id": "g1", "entities": [{"name": "medical image segmentation", "type": "Task",
+                                   "aliases": ["segmentation of medical images"]},
+                                  {"name": "MedQA", "type": "Dataset"}, {"name": "LLaMA-2", "type": "Model"}]},
+        {"id": "g2", "entities": [{"name": "MedMCQA", "type": "Dataset"}, {"name": "LLaMA-3", "type": "Model"},
+                                  {"name": "visual question answering", "type": "Task", "aliases": ["VQA"]}]},
+    ]
+    strict, loose = score_merges(gold, Embedder(tmp_path / "cache.npz"), [0.9, 0.5])
+    assert (strict.precision, strict.recall, strict.merges) == (1.0, 0.5, 1)  # the paraphrase, not the acronym
+    assert loose.merges > strict.merges and loose.precision < 1.0  # MedQA ~ MedMCQA at 0.5

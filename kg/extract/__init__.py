@@ -2,9 +2,11 @@
 
 Four stages, one module each: :mod:`.sentences` (split), :mod:`.mentions`
 (vocabulary matches and new names), :mod:`.relations` (cue patterns and
-paper-level defaults) and :mod:`.results` (reported scores). The record is the
-guideline's JSONL format (shared/gold/GUIDELINE.md), deterministic and
-JSON-serialisable.
+paper-level defaults) and :mod:`.results` (reported scores). This module ties
+them together and holds the paper-level conventions of the gold annotation
+(background sentences, the focus of a paper, its title's tasks, its
+benchmark). The record is the guideline's JSONL format
+(shared/gold/GUIDELINE.md), deterministic and JSON-serialisable.
 
 >>> from kg.records import Paper
 >>> from kg.vocab import Vocabulary, Entry
@@ -15,6 +17,7 @@ JSON-serialisable.
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from kg.extract import mentions as M
@@ -42,12 +45,12 @@ def _mask_urls(text: str) -> str:
 
 
 def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, dict, list]:
-    """All mentions of one sentence (tagged with their source), acronym aliases and metric spans.
+    """All mentions of one sentence (URLs masked), tagged with their source; acronym aliases;
+    metric spans.
 
     Modalities and domains are matched in their own layers as well, since they
     hide inside longer names ("CT volumes", "medical image segmentation").
     """
-    text = _mask_urls(text)
     acronyms, aliases = M.acronym_mentions(text, vocab, index)
     known, metrics = M.vocabulary_mentions(text, vocab, index)
     tagged = [("vocabulary", m) for m in known]
@@ -67,10 +70,15 @@ def _layer(mention) -> str:
 def _drop_overlaps(tagged: list) -> list:
     """Keep the longest of overlapping mentions of one layer (ties: the better source), in text order."""
     ranked = sorted(tagged, key=lambda t: (-(t[1].end - t[1].start), _SOURCE_RANK[t[0]], t[1].start))
-    kept = []
+    kept, taken = [], {}  # taken: layer -> sorted, disjoint (start, end) spans
     for source, mention in ranked:
-        if all(mention.end <= k.start or mention.start >= k.end or _layer(k) != _layer(mention) for _, k in kept):
-            kept.append((source, mention))
+        spans = taken.setdefault(_layer(mention), [])
+        at = bisect.bisect_left(spans, (mention.start, mention.end))
+        # kept spans are disjoint, so only the neighbours can overlap
+        if at > 0 and spans[at - 1][1] > mention.start or at < len(spans) and spans[at][0] < mention.end:
+            continue
+        spans.insert(at, (mention.start, mention.end))
+        kept.append((source, mention))
     # a word the vocabulary knows as a modality ("dermatology") is not also the paper's domain
     modality_spans = {(m.start, m.end) for _, m in kept if m.type == "Modality"}
     kept = [(s, m) for s, m in kept if not (m.type == "Domain" and (m.start, m.end) in modality_spans)]
@@ -115,7 +123,8 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
     """One extraction record for ``paper`` (see the module docstring)."""
     sentences = paper_sentences(paper.title, paper.abstract)
     entities = _Entities()
-    proposed = M.proposals([s._replace(text=_mask_urls(s.text)) for s in sentences], vocab)
+    masked = [s._replace(text=_mask_urls(s.text)) for s in sentences]
+    proposed = M.proposals(masked, vocab)
     expansion = M.title_expansion(paper.title)
     # the abstract's appositive ("X, a new benchmark") types a name better than the title's subtitle
     for mention in sorted(proposed, key=lambda m: sentences[m.sentence].is_title):
@@ -125,7 +134,7 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
         entities.add(mention.name, mention.type, 0, forms)
 
     found, metric_spans = [], []
-    for index, sentence in enumerate(sentences):
+    for index, sentence in enumerate(masked):
         tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
         tagged += [("proposal", m) for m in proposed if m.sentence == index]
         found.append((_drop_overlaps(tagged), aliases))
@@ -139,6 +148,7 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
         per_sentence.append([m for _, m in kept])
 
     _drop_weak_domains(entities, per_sentence, sentences)
+    _drop_background_only(entities, per_sentence, sentences)
     # every mention under its paper-level canonical name and type
     resolved = [
         [m._replace(name=n, type=t) for m in ms for n, t in [entities.canonical(m.name)]]
@@ -185,6 +195,43 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
                 per_sentence[i] = [m for m in mentions if normalize_name(m.name) != key]
 
 
+def _voiced(sentences: list) -> list[bool]:
+    """Per sentence: True once the authors speak ("we", "our", "this paper"); the title counts as theirs.
+
+    Abstract sentences before that are background: they tell what others did.
+    """
+    flags, spoken = [], False
+    for sentence in sentences:
+        spoken = spoken or (not sentence.is_title and bool(_AUTHORS.search(sentence.text)))
+        flags.append(spoken or sentence.is_title)
+    return flags
+
+
+def _drop_background_only(entities: _Entities, per_sentence: list, sentences: list) -> None:
+    """Drop tasks and datasets named only in background sentences (before the authors speak):
+    they belong to others' work. (Methods and modalities there still describe the field.)
+    Where the authors name no task at all, the abstract's opening sentence, which states the
+    problem, gives it."""
+    foreground, opening = set(), set()
+    voiced = _voiced(sentences)
+    for index, (sentence, mentions, own) in enumerate(zip(sentences, per_sentence, voiced)):
+        keys = {(normalize_name(m.name), m.type) for m in mentions}
+        if own:
+            foreground |= keys
+        elif index == (1 if sentences[0].is_title else 0):
+            opening = keys
+    if not any(own and not sentence.is_title for sentence, own in zip(sentences, voiced)):
+        return
+    if not any(etype == "Task" for _, etype in foreground):
+        foreground |= opening
+    kept = {key for key, _ in foreground}
+    for key, (name, etype, _, _) in list(entities.table.items()):
+        if etype in ("Task", "Dataset") and key not in kept:
+            del entities.table[key]
+            for i, mentions in enumerate(per_sentence):
+                per_sentence[i] = [m for m in mentions if normalize_name(m.name) != key]
+
+
 def _proposed_family(entities: _Entities, proposed_keys: set) -> set:
     """Keys of names derived from a proposed one ("Foo-Lite", "Foo-7B-Chat" of "Foo"): proposed too."""
     stems = [entities.table[k][0] for k in proposed_keys if k in entities.table]
@@ -222,6 +269,8 @@ def _focus(proposed: list, entities: _Entities) -> str:
 
 
 def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) -> list[dict]:
+    """The paper's relations: its proposals, each sentence's cue relations, then the paper-level
+    conventions (benchmark, title tasks, hierarchy), deduplicated, each with evidence."""
     focus = _focus(proposed, entities)
     models = {e[0] for e in entities.table.values() if e[1] == "Model"}
     found = []
@@ -229,20 +278,64 @@ def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) ->
         name, etype = entities.table[key][:2]
         if etype in ("Model", "Method", "Dataset"):
             found.append(R.relation(PAPER, "proposes", name, "", 0.8))
-    voiced = False
-    for sentence, mentions in zip(sentences, resolved):
+    for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
         subject = focus if sentence.is_title else R.sentence_subject(mentions, proposed_keys, focus)
-        voiced = voiced or (not sentence.is_title and bool(_AUTHORS.search(sentence.text)))
-        background = not (voiced or sentence.is_title)
-        found += R.sentence_relations(sentence.text, mentions, subject, proposed_keys, models, background)
+        found += R.sentence_relations(sentence.text, mentions, subject, proposed_keys, models, not own)
         found += R.base_models(sentence.text, mentions, subject, proposed_keys)
         found += R.textual_variants(sentence.text, mentions, subject, proposed_keys)
         for mention in mentions:
             if mention.type == "Domain":
                 found.append(R.relation(PAPER, "in_domain", mention.name, sentence.text, 0.7))
+    found += _benchmark_relations(entities, proposed_keys, resolved, sentences, focus)
+    found += _title_task_relations(resolved, sentences, focus, proposed_keys)
     table = {key: (e[0], e[1]) for key, e in entities.table.items()}
     found += R.hierarchy_variants(table, vocab, {key: e[3] for key, e in entities.table.items()})
-    return R.dedupe(_drop_generic_image(found, entities))
+    return R.dedupe(_with_evidence(_drop_generic_image(found, entities), sentences, resolved))
+
+
+def _with_evidence(found: list, sentences: list, resolved: list) -> list:
+    """Paper-level relations (proposals, hierarchy) cite the first sentence naming their object."""
+    first = {}
+    for sentence, mentions in zip(sentences, resolved):
+        for m in mentions:
+            first.setdefault(m.name, sentence.text)
+    fallback = sentences[0].text if sentences else ""
+    return [r if r["evidence"] else {**r, "evidence": first.get(r["object"]) or first.get(r["subject"]) or fallback}
+            for r in found]
+
+
+def _benchmark_relations(entities: _Entities, proposed_keys: set, resolved: list, sentences: list,
+                         focus: str = PAPER) -> list:
+    """A paper that releases a benchmark is evaluated on it, and so are the models it reports on;
+    in a paper that proposes nothing else, the benchmark holds the modalities it names."""
+    benchmarks = [entities.table[k][0] for k in sorted(proposed_keys)
+                  if k in entities.table and entities.table[k][1] == "Dataset"]
+    found = [R.relation(PAPER, "evaluated_on", name, "", 0.5) for name in benchmarks]
+    if len(benchmarks) == 1:
+        for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
+            if own and not sentence.is_title:
+                found += [R.relation(m.name, "evaluated_on", benchmarks[0], sentence.text, 0.4)
+                          for m in mentions if m.type == "Model" and normalize_name(m.name) not in proposed_keys]
+            if own and focus == PAPER:
+                found += [R.relation(benchmarks[0], "has_modality", m.name, sentence.text, 0.4)
+                          for m in mentions if m.type == "Modality"]
+    return found
+
+
+def _title_task_relations(resolved: list, sentences: list, focus: str, proposed_keys: set) -> list:
+    """The title's tasks are the paper's: its focus does them, and so do its own models (or, in a
+    paper that proposes no model, the models its authors work with)."""
+    if not sentences or not sentences[0].is_title:
+        return []
+    tasks = [m.name for m in resolved[0] if m.type == "Task"]
+    if not tasks:
+        return []
+    actors = {focus} if focus != PAPER else set()
+    for mentions, own in zip(resolved[1:], _voiced(sentences)[1:]):
+        if own:
+            actors |= {m.name for m in mentions if m.type == "Model"
+                       and (focus == PAPER or normalize_name(m.name) in proposed_keys)}
+    return [R.relation(actor, "applied_to", task, sentences[0].text, 0.4) for actor in sorted(actors) for task in tasks]
 
 
 def _drop_generic_image(found: list, entities: _Entities) -> list:
@@ -262,10 +355,17 @@ _OUR_OWN = re.compile(r"\b(?:our|the proposed|the resulting)\s+(?:\w+\s+)?(?:mod
 def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, vocab) -> list[dict]:
     """Results of the abstract's sentences. A result's default subject is the proposal the sentence
     names, else the paper's proposed model (or its proposal when the sentence says "our method"), else @paper;
-    its default dataset is the paper's one proposed benchmark."""
+    its default dataset is the paper's one proposed benchmark, else the one dataset it names."""
     focus_type = entities.canonical(focus)[1] if focus != PAPER else None
+    title = resolved[0] if sentences and sentences[0].is_title else []
+    title_models = {m.name for m in title if m.type == "Model"}
+    if focus_type != "Model" and len(title_models) == 1 and focus not in {m.name for m in title}:
+        # "Breast Tumor Classification Using EfficientNet": the title's one model reports the scores
+        focus, focus_type = title_models.pop(), "Model"
     benchmarks = [entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"]
-    benchmark = benchmarks[0] if len(benchmarks) == 1 else None
+    datasets = {m.name for mentions in resolved for m in mentions if m.type == "Dataset"}
+    # the paper's own benchmark, else the one dataset it works on
+    benchmark = benchmarks[0] if len(benchmarks) == 1 else datasets.pop() if len(datasets) == 1 else None
     found = []
     last_dataset = None
     for sentence, mentions, metrics in zip(sentences, resolved, metric_spans):

@@ -1,12 +1,14 @@
 """Stage 2: entity mentions in sentences — vocabulary matches and new names.
 
-Known names are found by a longest-match lookup of token n-grams in the
-vocabulary (one dict probe per n-gram). Names the vocabulary has never seen
-come from general patterns: acronym definitions ("Low-Rank Adaptation
-(LoRA)"), hyphenated derivations of a known name ("Med-Gemini-2D"), coined
-names next to a head noun ("the FooBench benchmark"), lists of benchmarks and
-the paper's own proposal ("we propose X", title "X: ..."), the last one
-handled in :func:`proposals`.
+Known names are found by one longest-match walk over token n-grams that
+serves every lookup layer at once (all names, modalities, domains, metrics).
+Names the vocabulary has never seen come from general patterns: acronym
+definitions ("Low-Rank Adaptation (LoRA)"), coined names with a known part or
+a typing head noun ("Med-Gemini-2D", "the FooBench benchmark"), lists of
+benchmarks, coined task and technique phrases by their head noun
+("readmission prediction", "cluster-based fine-tuning") and the paper's own
+proposals ("we propose X and Y", "a novel X approach", title "X: ..."), the
+last handled in :func:`proposals`.
 """
 from __future__ import annotations
 
@@ -18,8 +20,36 @@ from kg.vocab import BLOCK, Vocabulary, normalize_name
 
 MAX_NGRAM = 8
 
+# Separators between the parts of a name.
+_PART_SEP = re.compile(r"[\s\-_]+")
+# Hyphens or underscores inside a compound.
+_HYPHEN_SEP = re.compile(r"[\-_]+")
+# What separates two items of a list: ",", "and", "or".
+_LIST_GAP = re.compile(r"\s*(?:,|and|or|, and)\s*")
+# "7B", "3D", "H100", or a word glued to a number ("from72").
+_SIZE_OR_NUMBER = re.compile(r"[A-Za-z]?\d+(?:\.\d+)?[A-Za-z]{0,2}|(?:from|to|of|in|on|at|by|and|or|for|with|over)\d+")
+# Where a listed run of names ends.
+_LIST_END = re.compile(r"[).;:]\s|[).;]$|\)")
+# The opening of an appositive: ", a", " is the", "(...), an".
+_APPOSITIVE_OPEN = re.compile(r"\s*(?:,\s*|\s+is\s+|\s*\(\w[^)]*\)\s*,?\s*)?(?:an?|the)?\s*")
+# "a family of", "a suite of": transparent to the head noun.
+_COLLECTIVE = re.compile(r"^(?:[\w-]+\s+){0,2}?(?:family|suite|series|set|collection|pair)\s+of\s+")
+# Several list items and their separators.
+_LIST_GAPS = re.compile(r"(?:\s*(?:,|and|or|, and)\s*[\w\-]+)*\s*(?:,|and|or|, and)\s*")
+# A word of a proposal clause (LaTeX-ish names such as MedS$^3$ included).
+_CLAUSE_WORD = re.compile(r"[A-Za-z0-9\\][\w+$^\\]*(?:[\-/][\w+]+)*")
+# An acronym in parentheses a little further on in the clause.
+_LATER_ACRONYM = re.compile(r"[^,.;()]{0,80}?\(([A-Z][\w\-+]*)\)")
+# Where a proposal clause ends.
+_CLAUSE_SPLIT = re.compile(r";|\.\s|, (?:which|where|while|and then)\b")
+# "new", "novel" or "our" right before a name.
+_NEW_BEFORE = re.compile(r"\b(?:new|novel|our)\s+$")
+# Prepositions that end a subtitle's head phrase.
+_SUBTITLE_SPLIT = re.compile(r"\b(?:for|of|with|in|via|to|on|from|by|through|towards?)\b")
 # A token: a run of letters/digits (with trailing "+" as in "LoRA+"), or a "/" or "@" joiner.
 _TOKEN = re.compile(r"[^\W_]+\+*|[/@]")
+# Words that never open a multi-word name.
+_FUNCTION_WORDS = frozenset("a an the of to in on for and or with by as at is are we our this that".split())
 # What may separate two tokens of one name: nothing, or one space/hyphen/underscore/dot.
 _JOIN = frozenset(["", " ", "-", "_", ".", "\u2010", "\u2011", "\u2013"])
 
@@ -53,11 +83,9 @@ _GENERIC_ACRONYMS = frozenset(
 
 # A trailing model size or version tag that the guideline leaves out of names ("-7B", " 13B").
 _SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMmKk]$|-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
-
 # Acronym in parentheses right after its expansion: "Low-Rank Adaptation (LoRA)".
 _ACRONYM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-]{0,14}?[A-Z0-9][A-Za-z0-9+\-]*?)(?:s)?\s*\)")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+\-/]*")
-
 # Lists of named benchmarks: "benchmarks (MedQA, MedMCQA and PubMedQA)", "datasets such as X and Y".
 _LIST_CUE = re.compile(
     r"\b(?:benchmarks?|datasets?|corpora|databases?)\s*(?:\(|:|,?\s*(?:such as|including|namely|like)\s+)",
@@ -100,7 +128,7 @@ def is_name_like(surface: str) -> bool:
     >>> [is_name_like(s) for s in ("OpenMedLM", "DVPT", "Med-R1", "Vision-Language", "LoRA-based", "the")]
     [True, True, True, False, False, False]
     """
-    parts = [p for p in re.split(r"[\s\-_]+", surface) if p]
+    parts = [p for p in _PART_SEP.split(surface) if p]
     if not parts or not surface[:1].isalnum():
         return False
     if any(p.islower() and p.isalpha() and p not in HEAD_TYPES for p in parts[1:]):
@@ -113,7 +141,7 @@ def is_name_like(surface: str) -> bool:
 
 def _has_known_part(surface: str, vocab: Vocabulary) -> bool:
     """True when a capitalised hyphen compound contains a known name ("Med-Gemini")."""
-    parts = [p for p in re.split(r"[\-_]+", surface) if p]
+    parts = [p for p in _HYPHEN_SEP.split(surface) if p]
     return len(parts) > 1 and all(p[:1].isupper() or p[:1].isdigit() for p in parts) and any(
         (hit := vocab.lookup(p)) and hit[1] in ("Model", "Method", "Dataset") for p in parts)
 
@@ -151,17 +179,18 @@ def layered_matches(text: str, layers, tokens=None) -> list[list]:
     starts, ends, norms = tokenize(text) if tokens is None else tokens
     table, prefixes, size = layers.table, layers.prefixes, layers.size
     count = len(norms)
-    # joined[j]: token j may continue a name through token j-1 (nothing, a space, hyphen ... between)
-    joined = [False] + [text[ends[j - 1]:starts[j]] in _JOIN for j in range(1, count)]
     longest = [{} for _ in range(size)]  # per layer: start token -> (end token, value)
     for i in range(count):
         key = norms[i]
-        for j in range(i, i + MAX_NGRAM):
+        # "a LoRA" is not "ALoRA": a function word only ever matches alone
+        reach = min(count, i + 1 if key in _FUNCTION_WORDS else i + MAX_NGRAM)
+        for j in range(i, reach):
             if j > i:
-                if j == count or not joined[j]:
-                    break
                 key += norms[j]
-            if key not in prefixes:
+                # one name continues only through nothing, a space, a hyphen ... (not a comma)
+                if key not in prefixes or text[ends[j - 1]:starts[j]] not in _JOIN:
+                    break
+            elif key not in prefixes:
                 break
             values = table.get(key)
             if values:
@@ -169,15 +198,14 @@ def layered_matches(text: str, layers, tokens=None) -> list[list]:
                     longest[layer][i] = (j + 1, value)
     out = []
     for found_at in longest:
-        found, i = [], 0
-        while i < count:
-            hit = found_at.get(i)
-            if hit is None:
-                i += 1
+        found, free = [], 0  # free: the first token not yet consumed by a match
+        for i in sorted(found_at):
+            if i < free:
                 continue
-            if hit[1] is not BLOCK:
-                found.append((starts[i], ends[hit[0] - 1], hit[1]))
-            i = hit[0]
+            end, value = found_at[i]
+            if value is not BLOCK:
+                found.append((starts[i], ends[end - 1], value))
+            free = end
         out.append(found)
     return out
 
@@ -256,7 +284,7 @@ def type_of_name(name: str, vocab: Vocabulary) -> str | None:
     hit = vocab.lookup(name) or vocab.lookup(strip_size(name))
     if hit and hit[1] in ("Model", "Method", "Dataset"):
         return hit[1]
-    parts = [p for p in re.split(r"[\s\-_]+", strip_size(name)) if p]
+    parts = [p for p in _PART_SEP.split(strip_size(name)) if p]
     for size in range(len(parts) - 1, 0, -1):
         for begin in range(len(parts) - size + 1):
             hit = vocab.lookup(" ".join(parts[begin:begin + size]))
@@ -269,9 +297,10 @@ def type_of_name(name: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-# Words that may be coined names: with an inner capital, a digit or a capitalised hyphen part.
-_CANDIDATE = re.compile(r"[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*")
-_MAYBE_NAME = re.compile(r".[A-Z]|\d|-[A-Z]")
+# A candidate word for a coined name; :func:`derived_mentions` keeps those with an inner capital or a digit.
+# (plain lower-case words are skipped inside the pattern, which keeps the loop short)
+_CANDIDATE = re.compile(r"(?<![\w+\-/])(?![a-z]+(?![\w+\-/]))[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*")
+_DIGIT = re.compile(r"\d")
 
 
 def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
@@ -285,7 +314,9 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     found, untyped = [], []
     for match in _CANDIDATE.finditer(text):
         surface = match.group().rstrip("-")
-        if not _MAYBE_NAME.search(surface):
+        rest = surface[1:]
+        # a coined name has an inner capital or a digit ("Med-Gemini", "GPT4", "FooNet")
+        if rest == rest.lower() and (rest.isalpha() or not _DIGIT.search(rest)):
             continue
         if not (is_name_like(surface) or _has_known_part(surface, vocab)) or is_generic(surface, vocab):
             continue
@@ -307,8 +338,8 @@ def _type_by_coordination(text: str, typed: list, untyped: list) -> list:
     for mention in untyped:
         for other in typed:
             left, right = (mention, other) if mention.end <= other.start else (other, mention)
-            if re.fullmatch(r"\s*(?:,|and|or|, and)\s*", text[left.end:right.start]) or (
-                    left is other and re.fullmatch(r"(?:\s*(?:,|and|or|, and)\s*[\w\-]+)*\s*(?:,|and|or|, and)\s*",
+            if _LIST_GAP.fullmatch(text[left.end:right.start]) or (
+                    left is other and _LIST_GAPS.fullmatch(
                                                    text[left.end:right.start])):
                 found.append(mention._replace(type=other.type))
                 break
@@ -325,7 +356,7 @@ def _parenthesised_type(text: str, start: int) -> str | None:
 def _is_size_or_number(name: str) -> bool:
     """True for tokens such as "7B", "3D", "2x" or "H100" that are never names here."""
     # "from72": a word glued to a number by a missing space
-    return bool(re.fullmatch(r"[A-Za-z]?\d+(?:\.\d+)?[A-Za-z]{0,2}|(?:from|to|of|in|on|at|by|and|or|for|with|over)\d+", name))
+    return bool(_SIZE_OR_NUMBER.fullmatch(name))
 
 
 def _expansion(words: list[str], acronym: str) -> int:
@@ -379,6 +410,9 @@ def acronym_pairs(text: str) -> list[tuple[str, str, int, int]]:
     return pairs
 
 
+_CLASS_PLURAL = re.compile(r"\b(?:models|networks|transformers|systems|LLMs|VLMs)$", re.I)
+
+
 def acronym_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> tuple[list, dict]:
     """Mentions from acronym definitions, and an alias map (normalised form -> other form).
 
@@ -394,6 +428,9 @@ def acronym_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> tuple[l
         known = vocab.lookup(acronym) or vocab.lookup(expansion)
         if known:
             aliases[normalize_name(known[0])] = {acronym, expansion}
+            continue
+        # "Medical Vision-Language Models (Med-VLMs)": a plural names a class of models, not one
+        if _CLASS_PLURAL.search(expansion):
             continue
         words = expansion.split()
         following = _WORD.findall(text[end:end + 30])[:1]
@@ -427,7 +464,7 @@ def listed_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Men
     found = []
     for cue in _LIST_CUE.finditer(text):
         tail = text[cue.end():cue.end() + 300]
-        stop = re.search(r"[).;:]\s|[).;]$|\)", tail)
+        stop = _LIST_END.search(tail)
         chunk = tail[:stop.start()] if stop else tail
         offset = cue.end()
         for piece in _LIST_SEP.split(chunk):
@@ -546,13 +583,18 @@ def method_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Ment
     found = []
     for head_match in _METHOD_HEAD.finditer(text):
         match = _METHOD_MODIFIER.search(text, max(0, head_match.start() - 40), head_match.start())
-        if not match or match.group(1) in _NOT_METHOD_WORDS:
+        if not match or match.group(1) in _NOT_METHOD_WORDS or match.group(1).startswith(("out-", "over-", "under-")):
             continue
         name = text[match.start(1):head_match.end()]
         if vocab.lookup(name) or vocab.is_generic(name) or vocab.lookup(match.group(1)):
             continue
         found.append(Mention(name, "Method", name, match.start(1), head_match.end(), sentence))
     return found
+
+
+# "the Foo Bar dataset": up to three capitalised words before a dataset head noun.
+_NAMED_BEFORE_HEAD = re.compile(
+    r"\b(?:the|on|of|from|and|using)\s+((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)\s+(dataset|benchmark|corpus|database|challenge)\b")
 
 
 def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
@@ -562,8 +604,7 @@ def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     ['Kvasir SEG']
     """
     found = []
-    pattern = r"\b(?:the|on|of|from|and|using)\s+((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)\s+(dataset|benchmark|corpus|database|challenge)\b"
-    for match in re.finditer(pattern, text):
+    for match in _NAMED_BEFORE_HEAD.finditer(text):
         name = match.group(1)
         if vocab.lookup(name) or is_generic(name, vocab) or _is_size_or_number(name):
             continue
@@ -575,6 +616,7 @@ _PROPOSE = re.compile(
     r"\b(?:we|this (?:paper|work|study)|our (?:work|paper|study))\s+(?:\w+ly\s+|also\s+|further\s+|then\s+|first\s+|here\s+|have\s+)?"
     r"(?:propose|present|introduce|develop|release|curate|construct|create|design|build|establish|contribute|"
     r"open-source|publish|devise|train|term|call)(?:s|d|ed)?\b(?:\s+as\b)?|\b(?:named|called|dubbed|termed|coined)\b(?:\s+as\b)?|"
+    r"\bby (?:proposing|introducing|developing|designing)\b|"
     r"\b(?:our|the resulting|the proposed)\s+(?:[\w-]+\s+){0,2}?(?:model|method|approach|framework|system|benchmark|dataset),",
     re.I,
 )
@@ -596,25 +638,37 @@ _GENERIC_HEADS = frozenset(
 _NP_END = re.compile(r"\b(?:that|which|who|for|to|with|of|designed|built|trained|based|using|capable|aimed|aiming|in|on|by|via|exploring|leveraging|tailored)\b|[,;:.]")
 
 
+_EXPANSION_FIRST = re.compile(r"^\s*,\s*[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+\s*,")
+
+
 def _appositive_head(after: str) -> str | None:
     """The type of "X, a <adjectives> HEAD ..." or "X HEAD": the last head noun before the noun phrase ends.
 
     >>> _appositive_head(", a prompting platform which delivers results")
     'Model'
     """
-    match = re.match(r"\s*(?:,\s*|\s+is\s+|\s*\(\w[^)]*\)\s*,?\s*)?(?:an?|the)?\s*", after)
+    # "X, Long Form Name, a technique ...": the spelled-out name is no head; read past it
+    after = _EXPANSION_FIRST.sub(",", after, count=1)
+    match = _APPOSITIVE_OPEN.match(after)
     rest = after[match.end():] if match else after
     # "a family of 7B models": the head is what the family is made of
-    rest = re.sub(r"^(?:[\w-]+\s+){0,2}?(?:family|suite|series|set|collection|pair)\s+of\s+", "", rest)
+    rest = _COLLECTIVE.sub("", rest)
     phrase = _NP_END.split(rest, maxsplit=1)[0]
     heads = [HEAD_TYPES[w.casefold()] for w in _WORD.findall(phrase)[:8] if w.casefold() in HEAD_TYPES]
     return heads[-1] if heads else None
 
 
+_TRAINED_FROM = re.compile(
+    r"\s*,?\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:fine-?tuned|instruction-?tuned|pre-?trained|trained|built|initiali[sz]ed)\s+"
+    r"(?:from|on top of|upon)\b|\s*,?\s*(?:an?\s+)?[\w.-]+-based\s+(?:model|llm|assistant|chatbot)", re.I)
+
+
 def _proposal_type(name: str, before: str, after: str, vocab: Vocabulary) -> str:
     """Type a proposed name by its appositive ("X, a new benchmark"), else the nearest head noun
     before it ("a RAG system, X"), else a known part; Method by default."""
-    before_words = _WORD.findall(before)[-6:][::-1]
+    before_words = _WORD.findall(before[-80:])[-6:][::-1]
+    if _TRAINED_FROM.match(after):
+        return "Model"  # only a model is fine-tuned from another
     if strip_size(name) != name:
         return "Model"  # a parameter count ("-10B") only ever tags a model
     return _appositive_head(after) or type_from_head(before_words) or type_of_name(name, vocab) or "Method"
@@ -622,7 +676,7 @@ def _proposal_type(name: str, before: str, after: str, vocab: Vocabulary) -> str
 
 def _candidate_names(clause: str, vocab: Vocabulary):
     """Coined names in a proposal clause, in order: (name, start, end); known generic names skipped."""
-    for match in re.finditer(r"[A-Za-z0-9\\][\w+$^\\]*(?:[\-/][\w+]+)*", clause):
+    for match in _CLAUSE_WORD.finditer(clause):
         surface = match.group().rstrip("-")
         hit = vocab.lookup(surface)
         if hit and hit[1] in ("Task", "Modality", "Domain"):
@@ -658,8 +712,9 @@ def _opening_run(clause: str, start: int) -> tuple[str, int, int]:
     """The Title-Case run opening a clause ("Conjugate Prompting"), or the acronym that
     follows it ("Half Fine-Tuning (HFT)" -> "HFT")."""
     run = _TITLE_RUN.match(clause, start)
-    after = re.match(r"\s*\(([A-Z][\w\-+]*)\)", clause[run.end():])
-    if after:
+    # the acronym may close a longer mixed-case phrase: "Sensitivity-aware visual Parameter-efficient (SPT)"
+    after = _LATER_ACRONYM.match(clause[run.end():])
+    if after and any(c.isupper() for c in after.group(1)[1:]):
         return after.group(1), run.end() + after.start(1), run.end() + after.end(1)
     return run.group(), start, run.end()
 
@@ -683,9 +738,18 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
             found += _title_proposal(text, vocab, index)
             continue
         for cue in _PROPOSE.finditer(text):
-            clause = re.split(r";|\.\s|, (?:which|where|while|and then)\b", text[cue.end():])[0][:220]
+            clause = _CLAUSE_SPLIT.split(text[cue.end():cue.end() + 220])[0]
             found += _clause_proposals(text, cue.end(), clause, vocab, index)
+        # "a novel ensemble refinement approach": a new technique, wherever the sentence names it
+        for cue in _NOVEL.finditer(text):
+            phrase = _technique_phrase(text[cue.end():cue.end() + 120])
+            if phrase and not vocab.lookup(phrase):
+                start = text.find(phrase, cue.end())
+                found.append(Mention(phrase, "Method", phrase, start, start + len(phrase), index))
     return found
+
+
+_NOVEL = re.compile(r"\b(?:a|an|our)\s+(?:new|novel)\s+", re.I)
 
 
 def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, index: int) -> list[Mention]:
@@ -696,7 +760,10 @@ def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, in
             break
         known = vocab.lookup(name) or vocab.lookup(strip_size(name))
         absolute = offset + start
-        if previous_end is None and known and known[1] in ("Model", "Method", "Dataset") and _words_between(clause[:start]) > 3:
+        # a known name far from the cue is used, not proposed, unless it is "new" ("the new Foo family");
+        # an unknown one far from it is what the proposal works on ("to perform cuffless BP estimation")
+        far = _words_between(clause[:start]) > (3 if known else 8)
+        if previous_end is None and far and not _NEW_BEFORE.search(clause[:start]):
             break
         etype = known[1] if known else _proposal_type(name, text[:absolute], text[absolute + len(name):], vocab)
         canonical = known[0] if known else strip_size(name)
@@ -715,7 +782,9 @@ def _technique_phrase(clause: str) -> str | None:
     -> "double fine-tuning"), or a Title-Case one ("Conjugate Prompting")."""
     words = []
     for word in _WORD.findall(clause[:120])[:8]:
-        if not words and word.casefold() in _FILLERS:
+        # fillers and generic words ("LLM", "general") open the phrase without naming the technique
+        if not words and (word.casefold() in _FILLERS or word.casefold() in _NOT_METHOD_WORDS
+                          or word.casefold() in _GENERIC_ACRONYMS or word.casefold().endswith(("able", "ible"))):
             continue
         if word.casefold() in _GENERIC_HEADS or word.casefold() in ("for", "to", "that", "which", "of", "with", "in", "on", "by", "based"):
             break
@@ -732,9 +801,14 @@ def _words_between(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+# What separates a title's head from its subtitle besides a colon: " -- ", " - ", " — ".
+_TITLE_SPLIT = re.compile(r"\s+(?:--|-|\u2013|\u2014)\s+")
+
+
 def _title_proposal(title: str, vocab: Vocabulary, index: int) -> list[Mention]:
-    """The "X: subtitle" head of a title when X is a name: a coined word, or a short Title-Case phrase."""
-    head, colon, subtitle = title.partition(":")
+    """The "X: subtitle" (or "X -- subtitle") head of a title when X is a name: a coined word, or a
+    short Title-Case phrase."""
+    head, colon, subtitle = _TITLE_SPLIT.sub(":", title, count=1).partition(":")
     head = head.strip()
     if not colon or not head or len(head.split()) > 4 or not (head[:1].isupper() or not head[:1].isascii()) or "?" in head:
         return []
@@ -770,7 +844,7 @@ def _all_known(head: str, vocab: Vocabulary) -> bool:
 
 def _subtitle_type(subtitle: str) -> str | None:
     """The type a subtitle gives its head: its first head noun before "for/of/with/in/via"."""
-    first = re.split(r"\b(?:for|of|with|in|via|to|on|from|by|through|towards?)\b", subtitle, maxsplit=1)[0]
+    first = _SUBTITLE_SPLIT.split(subtitle, maxsplit=1)[0]
     return type_from_head(_WORD.findall(first)[::-1])
 
 

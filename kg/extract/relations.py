@@ -1,9 +1,11 @@
 """Stage 3: relations from cue patterns within sentences, plus paper-level defaults.
 
-Every relation comes from one sentence (its evidence). The *subject* of a
+Every relation cites a sentence (its evidence). The *subject* of a
 sentence's task, modality, dataset and method mentions is the entity the
-sentence is about: a proposed entity it names, else a model or method that
-opens it, else the paper's main proposal, else ``@paper``.
+sentence is about: a proposed entity it names, else the paper's main proposal,
+else ``@paper``; models the sentence names as doers share them. Sentences
+before the authors speak are background: the paper itself takes no methods
+or tasks from them.
 """
 from __future__ import annotations
 
@@ -11,6 +13,17 @@ import re
 
 from kg.records import PAPER
 from kg.vocab import Vocabulary, normalize_name
+
+# "score" right after a name: the name is part of a metric.
+_SCORE_AFTER = re.compile(r"\s*scores?\b")
+# What separates two items of a list: ",", "and", "or", "&".
+_LIST_GAP = re.compile(r"\s*(?:,|and|or|&|, and)\s*")
+# "variant(s)" right after a name.
+_VARIANTS_AFTER = re.compile(r"\s*variants?\b")
+# Separators between the parts of a name.
+_PART_SEP = re.compile(r"[\s\-_]+")
+# The parts of a CamelCase word: "TriLoRA" -> Tri, Lo, RA.
+_CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
 _OUTPERFORM = re.compile(
     r"\b(?:outperform\w*|out-perform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|better than|superior to|"
@@ -45,7 +58,7 @@ def relation(subject: str, predicate: str, obj: str, evidence: str, confidence: 
 
 
 def sentence_subject(mentions: list, proposed: set, default: str) -> str:
-    """Who a sentence is about: a proposed entity it names, else an opening model/method, else ``default``."""
+    """Who a sentence is about: a proposed model or method it names, else ``default``."""
     for mention in mentions:
         if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
             return mention.name
@@ -63,13 +76,15 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
 
     The sentence's subject gets its tasks, modalities, datasets and methods, and
     so do the models the sentence names as doers (not those it compares
-    against). The paper itself is applied to every task (the gold marks that
+    against; beside a named proposal, other models only share its datasets). The paper itself is applied to every task (the gold marks that
     optional when a proposal exists). Only models use methods: a method
     subject passes them to the paper. A ``background`` sentence (before the
     authors speak) says what others did: it gives the paper no methods or tasks.
     """
     found = []
     doers = sentence_actors(text, mentions, subject)
+    # beside a named proposal, other models are its bases or baselines: they are only tested
+    testers_only = any(normalize_name(m.name) in proposed for m in mentions)
     for mention in mentions:
         predicate = _PREDICATE_OF.get(mention.type)
         before = text[max(0, mention.start - 60):mention.start]
@@ -78,9 +93,11 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
         if predicate == "uses_method":
             if _NOT_USED.search(before):
                 continue
-            actors = [subject if subject in models else PAPER, *doers]
+            actors = [subject if subject in models else PAPER, *([] if testers_only else doers)]
         elif predicate == "applied_to":
-            actors = [subject, *doers, PAPER]
+            actors = [subject, *([] if testers_only else doers), PAPER]
+        elif predicate == "has_modality":
+            actors = [subject, *([] if testers_only else doers)]
         else:
             actors = [subject, *doers]
         for actor in dict.fromkeys(actors):
@@ -100,10 +117,12 @@ _COMPARED = re.compile(r"\b(?:than|over|vs\.?|versus|compared (?:to|with)|agains
 
 
 def sentence_actors(text: str, mentions: list, subject: str) -> list[str]:
-    """Models the sentence names as doers: those not after a comparison cue ("than", "outperforms")."""
+    """Models the sentence names as doers: not after a comparison cue ("than", "outperforms"),
+    nor named as a base ("built upon X")."""
     cut = _COMPARED.search(text)
     limit = cut.start() if cut else len(text)
-    return [m.name for m in mentions if m.type == "Model" and m.start < limit and m.name != subject]
+    return [m.name for m in mentions if m.type == "Model" and m.start < limit and m.name != subject
+            and not _BASE_CUE.search(text[max(0, m.start - 60):m.start])]
 
 
 def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
@@ -112,7 +131,10 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
     The winner is the model/method right before the cue (the sentence's own
     subject when the sentence says "our/this method"), else the subject.
     """
-    candidates = [m for m in mentions if m.type in SUBJECT_TYPES]
+    # "fine-tuned X" names X, and "a GPT-4 score" a metric: neither is a competitor
+    candidates = [m for m in mentions if m.type in SUBJECT_TYPES
+                  and not m.surface.casefold().endswith(("tuned", "trained"))
+                  and not _SCORE_AFTER.match(text[m.end:m.end + 8])]
     if len(candidates) < 2 and subject == PAPER or not _ANY_COMPARISON.search(text):
         return []
     found = []
@@ -159,7 +181,7 @@ def base_models(text: str, mentions: list, subject: str, proposed: set) -> list[
             previous = None
             continue
         before = text[max(0, mention.start - 60):mention.start]
-        coordinated = previous is not None and re.fullmatch(r"\s*(?:,|and|or|&|, and)\s*", text[previous:mention.start])
+        coordinated = previous is not None and _LIST_GAP.fullmatch(text[previous:mention.start])
         if _BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(text[mention.end:mention.end + 8]):
             found += [relation(d, "fine_tuned_from", mention.name, text, 0.6) for d in derived[:1]]
             previous = mention.end
@@ -188,7 +210,7 @@ def textual_variants(text: str, mentions: list, subject: str, proposed: set = fr
             continue
         if subject != PAPER and _VARIANT_CUE.search(text[max(0, mention.start - 40):mention.start]):
             found.append(relation(subject, "variant_of", mention.name, text, 0.6))
-        if re.match(r"\s*variants?\b", text[mention.end:mention.end + 12]):
+        if _VARIANTS_AFTER.match(text[mention.end:mention.end + 12]):
             for other in mentions:
                 if other.type == mention.type and other.start > mention.end and other.name != mention.name:
                     found.append(relation(other.name, "variant_of", mention.name, text, 0.5))
@@ -215,7 +237,8 @@ def hierarchy_variants(entities: dict, vocab: Vocabulary, expansions: dict | Non
         for other_key, (other, other_type) in entities.items():
             if other_type == etype and other_key != key and key.startswith(other_key) and _derived(name, other):
                 found.append(relation(name, "variant_of", other, "", 0.5))
-        if not vocab.lookup(name):
+        # a coined name ("FooLoRA"), not a described technique ("domain-oriented fine-tuning")
+        if not vocab.lookup(name) and name != name.lower():
             for form in (name, *(expansions or {}).get(key, ())):
                 tail = _known_tail(form, vocab)
                 if tail:
@@ -226,8 +249,8 @@ def hierarchy_variants(entities: dict, vocab: Vocabulary, expansions: dict | Non
 
 def _known_tail(name: str, vocab: Vocabulary) -> str | None:
     """The known technique a coined name ends with: "Foo-Adapter" -> adapters, "BarLoRA" -> LoRA."""
-    parts = [p for p in re.split(r"[\s\-_]+", name) if p]
-    camel = re.findall(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+", parts[-1]) if parts else []
+    parts = [p for p in _PART_SEP.split(name) if p]
+    camel = _CAMEL_PART.findall(parts[-1]) if parts else []
     tails = [" ".join(parts[-size:]) for size in range(len(parts) - 1, 0, -1)]
     tails += ["".join(camel[-size:]) for size in range(len(camel) - 1, 0, -1)]
     for tail in tails:

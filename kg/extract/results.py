@@ -9,10 +9,36 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import layered_matches
+from kg.extract.mentions import is_name_like, layered_matches
 from kg.records import PAPER
 from kg.vocab import Vocabulary
 
+# A "vs." later inside the same parenthesis.
+_VERSUS_AHEAD = re.compile(r"[^()]*\b(?:vs\.?|versus)\s")
+# The one or two lower-case words before "(".
+_WORDS_BEFORE_PAREN = re.compile(r"(?<![\w\-])((?:[a-z][\w\-]*\s+)?[a-z][\w\-]*)\s*\($")
+# What may stand between a model and its score: "-34B (", ": ".
+_NAME_NUMBER_GAP = re.compile(r"[\s(:,\-]*(?:\d+[BbMm]?\s*)?[\s(:,]*")
+# "for", "with" or "by" between a number and the model it belongs to.
+_FOR_GAP = re.compile(r"\s*(?:for|with|by)\s+(?:the\s+)?")
+# "score" right after a name: the name is part of a metric.
+_SCORE_AFTER = re.compile(r"\s*score")
+# A comparison cue shortly before a model: the model is the baseline.
+_COMPARED_BEFORE = re.compile(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}$")
+# "with (fine-tuned)" right before a model that scored a number.
+_WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?(?:fine-?tuned\s+|pre-?trained\s+)?$")
+# What separates two listed datasets.
+_LIST_GAP = re.compile(r"\s*(?:,|and|or|, and)\s*(?:the\s+)?")
+# "on (the) X" introducing a dataset.
+_ON_BEFORE = re.compile(r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:\w+\s+){0,2}$")
+# "on Foo-QA" right after a number.
+_ON_NAME = re.compile(r"\s*on\s+(?:the\s+)?([A-Z][\w\-]*[\w])")
+# A clause or sentence break.
+_CLAUSE_BREAK = re.compile(r";|\.\s")
+# "On", "In" ... opening a sentence.
+_LEADING_ON = re.compile(r"\s*(?:On|In|Across|For)\s+(?:the\s+)?")
+# "base model" right before a model.
+_BASE_MODEL_BEFORE = re.compile(r"\bbase model\W{0,3}$")
 # A number with its unit; "7B", "3D" and "H100" are not numbers here.
 _NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\w))")
 # Words right before a number that make it a difference, a bound or a count, not a score.
@@ -44,10 +70,15 @@ _ACHIEVE = re.compile(
 _NAMED_OF = re.compile(r"\b(?:an?|achiev\w*|with)\s+((?:an?\s+)?(?:[A-Za-z][\w\-]*\s+)?[a-z][\w\-]*)\s+of\s*$")
 _NOT_METRIC = frozenset(
     "total number set size margin gain improvement increase boost reduction drop budget cost range "
-    "subset parameters training amount average sum rate maximum minimum total factor group batch "
+    "subset parameters training amount average sum rate maximum minimum factor group batch "
     "a an and or the this that of in image images text data proportion".split())
-_SEPARATOR = re.compile(r"^\s*(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$")
-_VERSUS = re.compile(r"^\s*(?:vs\.?|versus|compared (?:to|with)|against)\s*$", re.I)
+# Between two numbers of one list: "0.80, 0.81 and 0.91", "83.5% on A, 86.3% on B".
+_SEPARATOR = re.compile(
+    r"^\s*(?:(?:on|in|for)\s+(?:the\s+)?[\w\-.]+(?:\s+[\w\-.]+)?\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$")
+_VERSUS = re.compile(r"^\s*(?:[a-z][\w\-]*\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\s*$", re.I)
+# A cue before a model it is compared against: "surpassing Foo", "over Foo", "than Foo", "like Foo".
+_COMPARISON_CUE = re.compile(
+    r"\b(?:over|than|vs\.?|versus|surpass\w*|outperform\w*|exceed\w*|beat\w*|like|compared (?:to|with))\b[^.;]{0,25}$", re.I)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _STARTING_POINT = re.compile(r"\bfrom\s*$", re.I)
 # "from 97.35% to 98.23%": the second number is the score reached.
@@ -98,13 +129,14 @@ def _metric_for(text: str, start: int, end: int, metrics: list) -> str | None:
 
 def _pair_metric(text: str, start: int, metrics: list) -> str | None:
     """The metric of "(79.0% vs. 66.7%)": a known metric just before the parenthesis, else the word there."""
-    head = text[:start].rstrip()
-    if not head.endswith("(") or not re.match(r"[^()]*\b(?:vs\.?|versus)\s", text[start:start + 40]):
+    offset = max(0, start - 60)
+    head = text[offset:start].rstrip()
+    if not head.endswith("(") or not _VERSUS_AHEAD.match(text[start:start + 40]):
         return None
     for _, m_end, name in reversed(metrics):
-        if 0 <= len(head) - 1 - m_end <= 2:
+        if 0 <= offset + len(head) - 1 - m_end <= 2:
             return name
-    phrase = re.search(r"(?<![\w\-])((?:[a-z][\w\-]*\s+)?[a-z][\w\-]*)\s*\($", head)
+    phrase = _WORDS_BEFORE_PAREN.search(head)
     words = phrase.group(1).split() if phrase else []
     while words and words[0] in _NOT_METRIC:
         words.pop(0)
@@ -124,7 +156,16 @@ def _named_before(mentions: list, position: int, window: int, text: str) -> str 
     for mention in reversed(mentions):
         if mention.type == "Model" and mention.end <= position:
             gap = text[mention.end:position]
-            return mention.name if len(gap) <= window and re.fullmatch(r"[\s(:,\-]*(?:\d+[BbMm]?\s*)?[\s(:,]*", gap) else None
+            return mention.name if len(gap) <= window and _NAME_NUMBER_GAP.fullmatch(gap) else None
+    return None
+
+
+def _named_after(mentions: list, end: int, text: str) -> str | None:
+    """The model or method a number is given for: "38.5% for LoRA"."""
+    for mention in mentions:
+        if mention.type in ("Model", "Method") and 0 <= mention.start - end <= 14:
+            if _FOR_GAP.fullmatch(text[end:mention.start]):
+                return mention.name
     return None
 
 
@@ -136,13 +177,13 @@ def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
         return close
     clause_start = max(text.rfind(";", 0, start), text.rfind(" while ", 0, start), 0)
     before = [m for m in mentions if (m.type == "Model" or m.name == default) and clause_start <= m.start and m.end <= start
-              and not re.match(r"\s*score", text[m.end:m.end + 8])
-              and not re.search(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}$",
+              and not _SCORE_AFTER.match(text[m.end:m.end + 8])
+              and not _COMPARED_BEFORE.search(
                                 text[max(0, m.start - 40):m.start])]
     if before:
         return before[-1].name
     after = [m for m in mentions if m.type == "Model" and 0 <= m.start - start <= 60
-             and re.search(r"\bwith\s+(?:the\s+)?(?:fine-?tuned\s+|pre-?trained\s+)?$", text[max(0, m.start - 30):m.start])]
+             and _WITH_BEFORE.search(text[max(0, m.start - 30):m.start])]
     return after[0].name if after else default
 
 
@@ -152,11 +193,20 @@ def _datasets_after(text: str, end: int, mentions: list) -> list:
     for mention in mentions:
         if mention.type == "Dataset" and 0 <= mention.start - end <= 60:
             gap = text[end:mention.start]
-            if found and re.fullmatch(r"\s*(?:,|and|or|, and)\s*(?:the\s+)?", text[found[-1][1]:mention.start]):
+            if found and _LIST_GAP.fullmatch(text[found[-1][1]:mention.start]):
                 found.append((mention.name, mention.end))
-            elif not found and re.search(r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:\w+\s+){0,2}$", gap) and not re.search(r"[;.]", gap):
+            elif not found and _ON_BEFORE.search(gap) and not _CLAUSE_BREAK.search(gap):
                 found.append((mention.name, mention.end))
     return [name for name, _ in found]
+
+
+def _named_right_after(text: str, end: int, mentions: list) -> list:
+    """The dataset right after "on": "83.5% on R-RAD", known or a coined name."""
+    match = _ON_NAME.match(text, end)
+    if not match:
+        return []
+    known = [m.name for m in mentions if m.type == "Dataset" and m.start == match.start(1)]
+    return known or ([match.group(1)] if is_name_like(match.group(1)) else [])
 
 
 def _datasets_before(text: str, start: int, mentions: list) -> list:
@@ -176,32 +226,34 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
     """
     metrics = metric_spans(text, vocab) if metrics is None else metrics
     numbers = _numbers(text)
+    # "On GSM8K, X reaches 41.2%": a dataset opening the sentence holds for all of it
+    lead = next((m for m in mentions if m.type == "Dataset"), None)
+    if lead and _LEADING_ON.fullmatch(text[:lead.start]):
+        dataset = lead.name
     found = []
     previous = None
     for start, end, value, unit in numbers:
         if _VERSUS.match(text[previous[1]:start] if previous else "") and found and found[-1]["_end"] == previous[1]:
             found.append(_versus_result(text, found[-1], start, end, value, unit, mentions))
+            # "A: 66.4% vs. B: 65% on JAMA": the dataset after the pair holds for both
+            shared = _named_right_after(text, end, mentions)
+            if shared and not found[-2]["dataset"]:
+                found[-2]["dataset"] = found[-1]["dataset"] = shared[0]
             previous = (start, end)
             continue
         if _STARTING_POINT.search(text[max(0, start - 8):start]):
             previous = None
             continue
-        metric = _pair_metric(text, start, metrics) or _metric_for(text, start, end, metrics)
-        if metric is None and previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1]:start]):
-            metric = found[-1]["metric"]
-        if metric is None and (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
-            metric = "accuracy"
-        if metric is None and _named_before(mentions, start, 6, text):
-            # "Model-X (55.7%)": the sentence's metric so far, else accuracy for a percentage
-            metric = found[-1]["metric"] if found else _sentence_metric(metrics) or ("accuracy" if unit else None)
-        if metric is None and _FROM_TO.search(text[max(0, start - 30):start]):
-            metric = _metric_before(text, start, metrics)
+        # joined: the number continues a list whose last number was a result ("0.80, 0.81 and 0.91")
+        joined = bool(previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1]:start]))
+        metric = _number_metric(text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined)
         if metric is None or (_is_relative(text, start, end) and not _named_before(mentions, start, 6, text)):
             previous = None
             continue
-        datasets = _datasets_after(text, end, mentions)
+        datasets = _named_right_after(text, end, mentions) or _datasets_after(text, end, mentions)
         found.append({
-            "subject": _subject_for(text, start, mentions, subject),
+            "_joined": joined,
+            "subject": _first_of_pair(text, start, mentions, subject) or _subject_for(text, start, mentions, subject),
             "dataset": datasets[0] if datasets else dataset,
             "metric": metric,
             "value": _value(value),
@@ -214,7 +266,25 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
     _assign_respectively(text, found, mentions)
     for result in found:
         result.pop("_end", None)
+        result.pop("_joined", None)
     return found
+
+
+def _number_metric(text: str, start: int, end: int, unit, metrics: list, mentions: list,
+                   last: str | None, joined: bool) -> str | None:
+    """The metric of one number, by the first rule that names it: "(A% vs. B%)" after a metric,
+    a metric next to it, the list it continues, "achieves N%" (accuracy), "Model (N%)" (the
+    sentence's metric so far), "from A to N" (the metric before "from")."""
+    metric = _pair_metric(text, start, metrics) or _metric_for(text, start, end, metrics)
+    if metric is None and joined:
+        metric = last
+    if metric is None and (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
+        metric = "accuracy"
+    if metric is None and _named_before(mentions, start, 6, text):
+        metric = last or _sentence_metric(metrics) or ("accuracy" if unit else None)
+    if metric is None and _FROM_TO.search(text[max(0, start - 30):start]):
+        metric = _metric_before(text, start, metrics)
+    return metric
 
 
 def _metric_before(text: str, start: int, metrics: list) -> str | None:
@@ -229,15 +299,29 @@ def _sentence_metric(metrics: list) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
+def _first_of_pair(text: str, start: int, mentions: list, subject: str) -> str | None:
+    """Who scored the first number of "surpassing Foo (70.1% vs. 66.0%)": not Foo, the one compared
+    with it (the model before the comparison cue, else the sentence's subject)."""
+    compared = _named_before(mentions, start, 6, text)
+    if not compared or not _VERSUS_AHEAD.match(text[start:start + 40]):
+        return None
+    mention = next(m for m in reversed(mentions) if m.name == compared and m.end <= start)
+    window = max(0, mention.start - 40)
+    cue = _COMPARISON_CUE.search(text[window:mention.start])
+    if not cue:
+        return None
+    winners = [m.name for m in mentions if m.type == "Model" and m.end <= window + cue.start()]
+    return winners[-1] if winners else subject
+
+
 def _versus_result(text: str, first: dict, start: int, end: int, value: str, unit, mentions: list) -> dict:
     """The second number of "A% vs. B%": the model named before it ("X: 66% vs. Y: 64%"), else the
     model the sentence compares against (after "than/over/surpasses", or a base model)."""
-    subject = _named_before(mentions, start, 6, text)
+    subject = _named_before(mentions, start, 6, text) or _named_after(mentions, end, text)
     if subject is None or subject == first["subject"]:
         compared = [m.name for m in mentions if m.type == "Model" and m.name != first["subject"]
-                    and m.end <= start and re.search(
-                        r"\b(?:over|than|vs\.?|surpass\w*|outperform\w*|exceed\w*|like|base model)\b[^.;]{0,25}$",
-                        text[max(0, m.start - 40):m.start])]
+                    and m.end <= start and (_COMPARISON_CUE.search(text[max(0, m.start - 40):m.start])
+                                            or _BASE_MODEL_BEFORE.search(text[max(0, m.start - 15):m.start]))]
         subject = compared[-1] if compared else PAPER
     return {**first, "subject": subject, "value": _value(value), "unit": unit, "_end": end}
 
@@ -246,7 +330,7 @@ def _assign_respectively(text: str, found: list, mentions: list) -> None:
     """"scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in order."""
     runs, run = [], []
     for result in found:
-        if run and result["metric"] == run[-1]["metric"] and result["subject"] == run[-1]["subject"]:
+        if run and result.get("_joined") and result["metric"] == run[-1]["metric"]:
             run.append(result)
         else:
             if len(run) > 1:

@@ -46,7 +46,8 @@ def split_sentences(text: str) -> list[Sentence]:
     """
     sentences, start = [], 0
     for match in _BOUNDARY.finditer(text):
-        if _ends_with_abbreviation(text[start:match.start() + 1]):
+        # the last word is all that matters (a bounded slice keeps long texts linear)
+        if _ends_with_abbreviation(text[max(start, match.start() - 24):match.start() + 1]):
             continue
         sentences.append((start, match.end()))
         start = match.end()
