@@ -1,6 +1,6 @@
-"""The catalog of canned questions in ``queries/``: one ``NAME.rq`` file each, with a header.
+"""The catalog of canned questions in ``queries/``: ``NAME.rq`` (SPARQL) and its twin ``NAME.cypher``.
 
-A header is a run of comment lines at the top of the file::
+A header is a run of comment lines (``#`` in SPARQL, ``//`` in Cypher) at the top of the file::
 
     # question: Which variants of a method were tested on a task?
     # param: method = LoRA    the parent method (matched on any of its names)
@@ -8,12 +8,15 @@ A header is a run of comment lines at the top of the file::
     # param: domain = ""  empty: any domain
     # columns: variant, dataset, papers
 
-Parameters appear in the query as ``$method``; :func:`kg.store.bind_parameters` binds them.
+Parameters appear in the query as ``$method``; :func:`kg.store.bind_parameters` binds them in
+SPARQL, Neo4j binds them as Cypher parameters.
 
 >>> catalog = load_catalog()
 >>> query = catalog["lora-variants-for-task"]
 >>> query.arguments({"task": "question answering"})["method"]
 'LoRA'
+>>> load_catalog(language="cypher")["lora-variants-for-task"].path.name
+'lora-variants-for-task.cypher'
 """
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ from pathlib import Path
 from .files import resource_dir
 
 QUERIES = resource_dir("queries")
-_HEADER = re.compile(r"#\s*(question|param|columns)\s*:\s*(.*)")
+SUFFIX = {"sparql": ".rq", "cypher": ".cypher"}
+COMMENT = {".rq": "#", ".cypher": "//"}
+_HEADER = re.compile(r"(?:#|//)\s*(question|param|columns)\s*:\s*(.*)")
 # name = default  help text (two spaces before the help); "" is an empty default
 _PARAM = re.compile(r'(\w+)\s*=\s*("[^"]*"|\S+(?: \S+)*)(?:\s{2,}(.*))?$')
 
@@ -33,7 +38,7 @@ _PARAM = re.compile(r'(\w+)\s*=\s*("[^"]*"|\S+(?: \S+)*)(?:\s{2,}(.*))?$')
 class CannedQuery:
     name: str
     question: str
-    sparql: str
+    text: str  # the query as written, header included
     path: Path
     params: dict[str, str] = field(default_factory=dict)  # name -> default
     param_help: dict[str, str] = field(default_factory=dict)
@@ -49,11 +54,12 @@ class CannedQuery:
 
 
 def parse_query_file(path: Path) -> CannedQuery:
-    """Read one ``.rq`` file and its header; ``ValueError("FILE:LINE: ...")`` if the header is malformed."""
+    """Read one ``.rq`` or ``.cypher`` file and its header; ``ValueError("FILE:LINE: ...")`` if malformed."""
     text = path.read_text(encoding="utf-8")
-    query = CannedQuery(name=path.stem, question="", sparql=text, path=path)
+    comment = COMMENT.get(path.suffix, "#")
+    query = CannedQuery(name=path.stem, question="", text=text, path=path)
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.startswith("#"):
+        if not line.startswith(comment):
             break
         match = _HEADER.match(line)
         if not match:
@@ -71,10 +77,10 @@ def parse_query_file(path: Path) -> CannedQuery:
             query.params[name] = default[1:-1] if default.startswith('"') else default
             query.param_help[name] = (help_text or "").strip()
     if not query.question:
-        raise ValueError(f"{path}:1: the header has no '# question:' line")
+        raise ValueError(f"{path}:1: the header has no '{comment} question:' line")
     return query
 
 
-def load_catalog(folder: Path = QUERIES) -> dict[str, CannedQuery]:
-    """All canned queries of a folder, by name."""
-    return {path.stem: parse_query_file(path) for path in sorted(Path(folder).glob("*.rq"))}
+def load_catalog(folder: Path = QUERIES, language: str = "sparql") -> dict[str, CannedQuery]:
+    """All canned queries of a folder in one language (``sparql`` or ``cypher``), by name."""
+    return {path.stem: parse_query_file(path) for path in sorted(Path(folder).glob("*" + SUFFIX[language]))}

@@ -1,0 +1,13 @@
+// question: What are the best reported results on a dataset for a metric?
+// param: dataset = MedQA  the dataset, matched on any of its names
+// param: metric = accuracy  the metric (lower-case, as in results)
+// columns: subject, value, unit, title
+WITH reduce(k = '', c IN split(toLower($dataset), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+MATCH (d:Dataset) WHERE key IN d.matchKeys
+MATCH (result:Result)-[:ON_DATASET]->(d)
+WHERE toLower(result.metric) = toLower($metric)
+MATCH (s)-[:HAS_RESULT]->(result)
+MATCH (paper:Paper)-[:REPORTS]->(result)
+RETURN s.label AS subject, result.value AS value, CASE result.unit WHEN '' THEN null ELSE result.unit END AS unit,
+       paper.title AS title
+ORDER BY value DESC, subject

@@ -1,0 +1,13 @@
+// question: Which papers use preference optimisation (DPO, RLHF, ...) in a domain?
+// param: family = preference optimization  the method family, matched on any of its names
+// param: domain = medical  part of the domain's name
+// columns: method, title
+WITH reduce(k = '', c IN split(toLower($family), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+MATCH (root:Method) WHERE key IN root.matchKeys
+MATCH (m)-[:VARIANT_OF|BROADER*0..]->(root)
+WITH DISTINCT m
+MATCH (paper:Paper)-[:MENTIONS]->(m)
+MATCH (paper)-[:IN_DOMAIN|MENTIONS]->(d:Domain)
+WHERE toLower(d.label) CONTAINS toLower($domain)
+RETURN DISTINCT m.label AS method, paper.title AS title
+ORDER BY method, title

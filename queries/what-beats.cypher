@@ -1,0 +1,11 @@
+// question: What is reported to beat a model or method (on a dataset), and in which paper?
+// param: name = DPO  the model or method that was beaten, matched on any of its names
+// param: dataset = ""  a dataset the paper evaluates on, matched on any of its names; empty for any
+// columns: winner, title
+WITH reduce(k = '', c IN split(toLower($name), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key, reduce(k = '', c IN split(toLower($dataset), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS dataKey
+MATCH (loser) WHERE key IN loser.matchKeys
+MATCH (w)-[r:OUTPERFORMS]->(loser)
+MATCH (paper:Paper {paper_id: r.paper})
+WHERE $dataset = '' OR EXISTS { MATCH (paper)-[:MENTIONS]->(d:Dataset) WHERE dataKey IN d.matchKeys }
+RETURN DISTINCT w.label AS winner, paper.title AS title
+ORDER BY winner, title

@@ -1,0 +1,416 @@
+"""The Neo4j path against a real Neo4j server: load, reload, update, parity with SPARQL, failures.
+
+The server is Neo4j Community 5.26 embedded in a small Java launcher (tests/neo4j/), built with
+Maven on first use (``mvn -q -f tests/neo4j/pom.xml package``; Maven Central the first time,
+the local Maven repository after) and started once for the session on a free loopback port.
+Without ``java`` (or without ``mvn`` while the launcher is not built yet) these tests skip,
+saying why.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import select
+import shutil
+import socket
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import neo4j
+import pytest
+from click.testing import CliRunner
+
+from kg.build import build
+from kg.catalog import load_catalog
+from kg.cli import cli
+from kg.neo4j_store import Neo4jStoreError, load, run_cypher
+from kg.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = ROOT / "tests" / "neo4j"
+JAR = SERVER / "target" / "kg-neo4j-server.jar"
+USER = "neo4j"
+# A fresh password each session, so a test can check that it never reaches the output.
+PASSWORD = "kg-" + secrets.token_hex(12)
+INJECTIONS = ['x" } ; DROP ALL ; #', "' DETACH DELETE n //", "}) MATCH (n) DETACH DELETE n //"]
+
+
+class Neo4jServer:
+    """The launcher as a child process: start (wait for READY), stop (close stdin), kill (SIGKILL)."""
+
+    def __init__(self, home: Path, port: int):
+        self.home, self.port, self.process = home, port, None
+        self.uri = f"bolt://127.0.0.1:{port}"
+
+    def start(self, timeout: float = 180) -> float:
+        """Start the server and wait until it serves Bolt; returns the seconds that took."""
+        started = time.monotonic()
+        log = open(self.home / "server.log", "ab")
+        self.process = subprocess.Popen(
+            # C1 only and the serial collector: a JVM that starts sooner on a machine of two cores.
+            ["java", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(JAR), str(self.home / "data"), str(self.port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env={**os.environ, "NEO4J_PASSWORD": PASSWORD},
+        )
+        log.close()
+        line = b""
+        while time.monotonic() - started < timeout:
+            if select.select([self.process.stdout], [], [], 1)[0]:
+                line = self.process.stdout.readline()
+                if line.startswith(b"READY") or not line:
+                    break
+            if self.process.poll() is not None:
+                break
+        if not line.startswith(b"READY"):
+            self.kill()
+            tail = (self.home / "server.log").read_text(errors="replace")[-3000:]
+            pytest.fail(f"Neo4j did not start on port {self.port}; server log ends:\n{tail}")
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        """A clean stop: the launcher shuts Neo4j down when its standard input closes."""
+        if self.process and self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """A crash: SIGKILL, no shutdown at all."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _build_launcher() -> None:
+    """Build tests/neo4j with Maven unless the jar is newer than its sources."""
+    sources = [SERVER / "pom.xml", *SERVER.glob("src/**/*.java")]
+    if JAR.exists() and (SERVER / "target" / "lib").is_dir() and \
+            JAR.stat().st_mtime > max(path.stat().st_mtime for path in sources):
+        return
+    if shutil.which("mvn") is None:
+        pytest.skip("mvn not found: Maven 3 builds the Neo4j test server (apt-get install maven)")
+    done = subprocess.run(["mvn", "-q", "-B", "-f", str(SERVER / "pom.xml"), "package"],
+                          capture_output=True, text=True, timeout=1200)
+    if done.returncode != 0:
+        pytest.fail(f"building the Neo4j test server failed:\n{(done.stdout + done.stderr)[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory):
+    """A real Neo4j 5.26 server with Bolt on a free loopback port, authentication on."""
+    if shutil.which("java") is None:
+        pytest.skip("java not found: the Neo4j tests need Java 17 (apt-get install openjdk-17-jdk-headless)")
+    _build_launcher()
+    server = Neo4jServer(tmp_path_factory.mktemp("neo4j"), _free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def example_build(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("neo4j-build") / "build"
+    build(None, out, embeddings=False)
+    return out
+
+
+@pytest.fixture()
+def db(neo4j_server):
+    """An empty database on the session's server, and a driver to look into it."""
+    with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=(USER, PASSWORD)) as driver:
+        driver.execute_query("MATCH (n) DETACH DELETE n")
+        yield driver
+
+
+def kg(*args, env=None, input=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env, input=input, catch_exceptions=False)
+
+
+def graph_json(build_dir: Path) -> dict:
+    return json.loads((build_dir / "graph.json").read_text())
+
+
+def expected_counts(graph: dict) -> tuple[Counter, Counter]:
+    return (Counter(node["kind"] for node in graph["nodes"]),
+            Counter(edge["predicate"].upper() for edge in graph["edges"]))
+
+
+def counts(driver) -> tuple[Counter, Counter]:
+    nodes = driver.execute_query("MATCH (n) UNWIND labels(n) AS label RETURN label, count(*) AS n").records
+    rels = driver.execute_query("MATCH ()-[r]->() RETURN type(r) AS type, count(*) AS n").records
+    return Counter({r["label"]: r["n"] for r in nodes}), Counter({r["type"]: r["n"] for r in rels})
+
+
+def snapshot(driver) -> tuple[dict, set]:
+    """Every node's properties by id, and every relationship as (start, type, end, paper, evidence, confidence)."""
+    nodes = driver.execute_query("MATCH (n) RETURN n.id AS id, labels(n) AS labels, properties(n) AS props").records
+    rels = driver.execute_query("MATCH (s)-[r]->(e) RETURN s.id AS s, type(r) AS t, e.id AS e, "
+                                "r.paper AS paper, r.evidence AS evidence, r.confidence AS confidence").records
+    return ({r["id"]: (r["labels"], {k: v for k, v in r["props"].items() if k != "loadId"}) for r in nodes},
+            {tuple(r.values()) for r in rels})
+
+
+def load_example(server, build_dir, **options):
+    return load(build_dir, server.uri, USER, PASSWORD, **options)
+
+
+# -- loading ---------------------------------------------------------------------------------------
+
+def test_load_gives_the_counts_of_graph_json_and_loading_twice_changes_nothing(neo4j_server, example_build, db):
+    graph = graph_json(example_build)
+    result = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, env={"NEO4J_PASSWORD": PASSWORD})
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"loaded 120 papers into {neo4j_server.uri} (database neo4j): "
+                                    f"{len(graph['nodes'])} nodes, {len(graph['edges'])} relationships")
+    assert PASSWORD not in result.output
+    assert counts(db) == expected_counts(graph)
+    first = snapshot(db)
+
+    report = load_example(neo4j_server, example_build, batch_size=100)
+    assert (report.removed_nodes, report.removed_relationships) == (0, 0)
+    assert counts(db) == expected_counts(graph)
+    assert snapshot(db) == first
+
+
+def test_nodes_and_relationships_carry_the_graph_attributes(neo4j_server, example_build, db):
+    load_example(neo4j_server, example_build)
+    graph = graph_json(example_build)
+    edge = next(e for e in graph["edges"] if e["source"] == "method/salt" and e["predicate"] == "variant_of")
+    record = db.execute_query(
+        "MATCH (s:Method {id: 'method/salt'})-[r:VARIANT_OF {paper: $paper}]->(e:Method {id: $target}) "
+        "RETURN r.evidence AS evidence, r.confidence AS confidence, e.matchKeys AS keys, s.papers AS papers",
+        paper=edge["paper"], target=edge["target"]).records
+    assert len(record) == 1
+    assert record[0]["evidence"] == edge["evidence"] and record[0]["confidence"] == pytest.approx(edge["confidence"])
+    assert "lora" in record[0]["keys"] and edge["paper"] in record[0]["papers"]
+    paper = db.execute_query("MATCH (p:Paper {id: $id}) RETURN p.title AS title, p.paper_id AS pid",
+                             id=f"paper/{edge['paper']}").records[0]
+    assert paper["pid"] == edge["paper"] and paper["title"]
+    constraints = {r["name"] for r in db.execute_query("SHOW CONSTRAINTS YIELD name").records}
+    assert {"kg_paper_id", "kg_method_id", "kg_result_id"} <= constraints
+
+
+def _changed(graph: dict) -> tuple[dict, str, tuple, tuple]:
+    """The graph with one paper's variant_of statement dropped and another of its statements reworded."""
+    changed = copy.deepcopy(graph)
+    dropped = next(e for e in changed["edges"] if e["predicate"] == "variant_of" and e["paper"])
+    paper = dropped["paper"]
+    changed["edges"].remove(dropped)
+    reworded = next(e for e in changed["edges"] if e["paper"] == paper and e["predicate"] == "mentions")
+    reworded["evidence"] = "reworded in the newer build"
+    key = lambda e: (e["source"], e["predicate"].upper(), e["target"], e["paper"])  # noqa: E731
+    return changed, paper, key(dropped), key(reworded)
+
+
+def _write_build(folder: Path, graph: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "graph.json").write_text(json.dumps(graph))
+    return folder
+
+
+def test_a_newer_build_updates_only_the_changed_paper(neo4j_server, example_build, db, tmp_path):
+    load_example(neo4j_server, example_build)
+    before_nodes, before = snapshot(db)
+    changed, paper, dropped, reworded = _changed(graph_json(example_build))
+
+    report = load_example(neo4j_server, _write_build(tmp_path / "newer", changed))
+    after_nodes, after = snapshot(db)
+    assert report.removed_relationships == 1
+    assert counts(db) == expected_counts(changed)
+    assert {r[:4] for r in before - after} == {dropped, reworded}
+    assert {r[:4] for r in after - before} == {reworded}
+    assert next(r for r in after if r[:4] == reworded)[4] == "reworded in the newer build"
+    assert after_nodes == before_nodes
+
+
+def test_a_build_of_one_paper_leaves_the_other_papers_alone(neo4j_server, example_build, db, tmp_path):
+    """A build holding only some papers replaces their statements; every other paper's stay as they were."""
+    load_example(neo4j_server, example_build)
+    before_nodes, before = snapshot(db)
+    changed, paper, dropped, reworded = _changed(graph_json(example_build))
+    # Just this paper: its node, its statements, the nodes they touch and their vocabulary ancestors.
+    edges = [e for e in changed["edges"] if e["paper"] == paper]
+    keep = {f"paper/{paper}"} | {e["source"] for e in edges} | {e["target"] for e in edges}
+    broader = [e for e in changed["edges"] if e["predicate"] == "broader"]
+    while True:
+        more = {e["target"] for e in broader if e["source"] in keep} - keep
+        if not more:
+            break
+        keep |= more
+    edges += [e for e in broader if e["source"] in keep]
+    subset = {**changed, "nodes": [n for n in changed["nodes"] if n["id"] in keep], "edges": edges}
+
+    load_example(neo4j_server, _write_build(tmp_path / "one-paper", subset))
+    after_nodes, after = snapshot(db)
+    assert {r[:4] for r in before - after} == {dropped, reworded}
+    assert {r for r in before if r[3] != paper} == {r for r in after if r[3] != paper}
+    # Entities shared with other papers still list them.
+    assert after_nodes.keys() == before_nodes.keys()
+    for node_id, (labels, props) in after_nodes.items():
+        assert sorted(props.get("papers", [])) == sorted(before_nodes[node_id][1].get("papers", [])), node_id
+
+
+def test_an_interrupted_load_is_completed_by_the_next(neo4j_server, example_build, db):
+    graph = graph_json(example_build)
+    load_example(neo4j_server, example_build)
+    clean = snapshot(db)
+    db.execute_query("MATCH (n) DETACH DELETE n")
+
+    def crash_after_some_batches(done, total):
+        if done >= total // 3:
+            neo4j_server.kill()
+
+    with pytest.raises(Neo4jStoreError, match="cannot reach Neo4j"):
+        load_example(neo4j_server, example_build, batch_size=50, progress=crash_after_some_batches)
+    neo4j_server.start()
+    with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=(USER, PASSWORD)) as driver:
+        partial = counts(driver)
+        assert 0 < sum(partial[0].values()) + sum(partial[1].values()) < len(graph["nodes"]) + len(graph["edges"])
+        load_example(neo4j_server, example_build)
+        assert counts(driver) == expected_counts(graph)
+        assert snapshot(driver) == clean
+
+
+# -- queries ---------------------------------------------------------------------------------------
+
+# Parameters beyond the defaults, so that every question is compared on answers that are not empty.
+EXTRA_ARGUMENTS = [
+    ("datasets-of", {"name": "Med-PaLM 2"}),
+    ("datasets-of", {"name": "Instruction_Prompt tuning"}),
+    ("what-beats", {"name": "ChatGPT"}),
+    ("what-beats", {"name": "chat gpt", "dataset": "MIMIC-III"}),
+    ("leaderboard", {"dataset": "med qa", "metric": "ACCURACY"}),
+    ("lora-variants-for-task", {"task": "question answering", "domain": ""}),
+    ("lora-variants-for-task", {"task": "", "domain": ""}),
+    ("model-lineage", {"model": "SAM-Adapter"}),
+    ("evidence-between", {"a": "SAM", "b": "sam adapter"}),
+    ("methods-by-modality", {"min_papers": "1"}),
+    ("new-datasets", {"domain": "medical"}),
+    ("papers-mentioning", {"name": "low rank adaptation"}),
+    ("most-fine-tuned-base-models", {"min_models": "2"}),
+]
+
+
+def normalised(table) -> list[tuple]:
+    """Rows in a fixed order, numbers as floats, the parts of a " | "-joined list sorted."""
+    def cell(value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str) and " | " in value:
+            return " | ".join(sorted(value.split(" | ")))
+        return value
+    return sorted((tuple(cell(v) for v in row) for row in table.rows), key=repr)
+
+
+@pytest.fixture()
+def loaded(neo4j_server, example_build, db):
+    load_example(neo4j_server, example_build)
+    return neo4j_server
+
+
+def test_every_canned_question_has_a_cypher_twin_with_the_same_header():
+    sparql, cypher = load_catalog(), load_catalog(language="cypher")
+    assert sparql.keys() == cypher.keys()
+    for name, query in sparql.items():
+        twin = cypher[name]
+        assert (twin.question, twin.params, twin.columns) == (query.question, query.params, query.columns), name
+
+
+def test_cypher_and_sparql_give_the_same_answers(loaded, example_build):
+    store = open_store(example_build)
+    sparql, cypher = load_catalog(), load_catalog(language="cypher")
+    cases = [(name, {}) for name in sorted(sparql)] + EXTRA_ARGUMENTS
+    answered = set()
+    for name, given in cases:
+        expected = store.select(sparql[name].text, sparql[name].arguments(given))
+        got = run_cypher(cypher[name].text, cypher[name].arguments(given), loaded.uri, USER, PASSWORD)
+        assert got.columns == expected.columns == sparql[name].columns, name
+        assert normalised(got) == normalised(expected), (name, given)
+        if expected.rows:
+            answered.add(name)
+    assert answered == set(sparql), f"questions never compared on a non-empty answer: {set(sparql) - answered}"
+
+
+@pytest.mark.parametrize("injection", INJECTIONS)
+def test_injected_parameters_are_only_values(loaded, db, injection):
+    before = counts(db)
+    for name, query in load_catalog(language="cypher").items():
+        arguments = query.arguments({param: injection for param in query.params})
+        assert run_cypher(query.text, arguments, loaded.uri, USER, PASSWORD).rows == [], name
+    result = kg("cypher", "papers-mentioning", "-p", f"name={injection}", "--uri", loaded.uri, "--format", "json",
+                env={"NEO4J_PASSWORD": PASSWORD})
+    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert counts(db) == before and sum(before[1].values()) > 0
+
+
+def test_kg_cypher_runs_a_canned_question_a_file_or_text(loaded, tmp_path):
+    env = {"NEO4J_PASSWORD": PASSWORD}
+    canned = kg("cypher", "most-fine-tuned-base-models", "--uri", loaded.uri, "--format", "json", env=env)
+    assert canned.exit_code == 0, canned.output
+    rows = json.loads(canned.output)
+    assert rows and set(rows[0]) == {"base_model", "fine_tunes", "models"}
+    query = tmp_path / "salt.cypher"
+    query.write_text("MATCH (s:Method)-[:VARIANT_OF]->(p) WHERE $key IN s.matchKeys RETURN DISTINCT p.label AS parent")
+    from_file = kg("cypher", query, "-p", "key=salt", "--uri", loaded.uri, "--format", "csv", env=env)
+    assert from_file.exit_code == 0 and from_file.output.splitlines() == ["parent", "LoRA"]
+    text = kg("cypher", "MATCH (p:Paper) RETURN count(p) AS papers", "--uri", loaded.uri, env=env)
+    assert text.exit_code == 0 and text.output.split()[-1] == "120"
+
+
+def test_kg_cypher_refuses_a_write_unless_allowed(loaded, db):
+    env = {"NEO4J_PASSWORD": PASSWORD}
+    before = counts(db)
+    for write in ("MATCH (n) DETACH DELETE n", "CREATE (:Scratch {x: 1})",
+                  "MATCH (p:Paper) WITH p LIMIT 1 CALL { WITH p DETACH DELETE p } RETURN 1 AS done"):
+        result = kg("cypher", write, "--uri", loaded.uri, env=env)
+        assert result.exit_code == 1 and result.output.startswith("error: this query would write"), write
+    assert counts(db) == before
+    allowed = kg("cypher", "CREATE (s:Scratch {x: 1}) RETURN s.x AS x", "--allow-update", "--uri", loaded.uri, env=env)
+    assert allowed.exit_code == 0 and allowed.output.split()[-1] == "1"
+    assert counts(db)[0]["Scratch"] == 1
+
+
+# -- failures --------------------------------------------------------------------------------------
+
+def _one_line_error(result, *expected):
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in result.output, result.output
+    for text in expected:
+        assert text in lines[0], lines[0]
+    assert PASSWORD not in result.output
+
+
+def test_wrong_password_unreachable_server_and_unknown_database_fail_in_one_line(neo4j_server, example_build, db):
+    good = {"NEO4J_PASSWORD": PASSWORD}
+    wrong = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build,
+               env={"NEO4J_PASSWORD": PASSWORD + "x"})
+    _one_line_error(wrong, "refused user 'neo4j'")
+    port = _free_port()
+    for command in (["load", "neo4j", "--build", example_build], ["cypher", "RETURN 1"]):
+        unreachable = kg(*command, "--uri", f"bolt://127.0.0.1:{port}", env=good)
+        _one_line_error(unreachable, f"cannot reach Neo4j at bolt://127.0.0.1:{port}")
+        unknown = kg(*command, "--uri", neo4j_server.uri, "--database", "nosuchdb", env=good)
+        _one_line_error(unknown, "has no database 'nosuchdb'")
+    assert counts(db) == (Counter(), Counter())
+    missing = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build / "nothing", env=good)
+    _one_line_error(missing, "no graph.json here")
+
+
+def test_the_password_is_asked_for_without_echo_when_not_in_the_environment(loaded):
+    result = CliRunner().invoke(cli, ["cypher", "RETURN 1 AS one", "--uri", loaded.uri], input=PASSWORD + "\n",
+                                env={"NEO4J_PASSWORD": ""}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Neo4j password:" in result.output and PASSWORD not in result.output
+    assert result.output.split()[-1] == "1"
