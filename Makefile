@@ -1,11 +1,19 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - create .venv, install, build the example corpus into build/, print canned answers
-#   make test  - create .venv, install, run the test suite
+#   make test  - the same install, plus the Debian packages the tests drive for real, then the suite
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test clean
+# What the tests run for real: Chromium (the HTML page), Graphviz (figures), Virtuoso (a SPARQL
+# 1.1 server), Java 17 and Maven (a Neo4j server built from Maven Central artifacts).
+DEBIAN_PACKAGES := chromium graphviz fonts-dejavu-core virtuoso-opensource
+NEO4J_JAR := tests/neo4j/target/kg-neo4j-server.jar
+NEO4J_PORT ?= 7687
+NEO4J_DATA ?= .neo4j
+
+.PHONY: install system run test neo4j clean
 
 install: $(VENV)/.installed
 
@@ -15,14 +23,35 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# Installs only what is missing, so a machine that has everything never calls apt.
+system:
+	@missing="$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done)"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jdk-headless"; \
+	command -v mvn >/dev/null || missing="$$missing maven"; \
+	if [ -n "$${missing// }" ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  echo "installing Debian packages: $$missing"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
 run: install
 	$(BIN)/kg build --out build
 	$(BIN)/kg query most-fine-tuned-base-models --build build
 	$(BIN)/kg query lora-variants-for-task --build build
 	$(BIN)/kg query leaderboard -p dataset=MedQA -p metric=accuracy --build build
 
-test: install
+test: install system $(NEO4J_JAR)
 	$(BIN)/python -m pytest
+
+$(NEO4J_JAR): tests/neo4j/pom.xml $(shell find tests/neo4j/src -name '*.java')
+	mvn -q -B -f tests/neo4j/pom.xml package
+
+# A Neo4j 5.26 server for people without Docker: Bolt on 127.0.0.1:$(NEO4J_PORT), data in
+# $(NEO4J_DATA)/, user neo4j with the password in NEO4J_PASSWORD. Ctrl-D or Ctrl-C stops it.
+neo4j: install system $(NEO4J_JAR)
+	@test -n "$$NEO4J_PASSWORD" || { echo "make neo4j: set NEO4J_PASSWORD (8 characters or more) first" >&2; exit 2; }
+	java -Xmx1g -jar $(NEO4J_JAR) $(NEO4J_DATA) $(NEO4J_PORT)
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -11,9 +11,13 @@ A build folder holds:
 Every file is written to a temporary name and renamed into place, so an interrupted build never
 leaves a half-written file.
 
->>> report = build(["data"], "build", embeddings=False)      # doctest: +SKIP
->>> report.summary["papers"]                                  # doctest: +SKIP
+>>> import tempfile
+>>> out = tempfile.mkdtemp()
+>>> report = build(None, out, embeddings=False)   # None: the example corpus
+>>> report.summary["papers"]
 120
+>>> (Path(out) / "manifest.json").is_file()
+True
 """
 from __future__ import annotations
 

@@ -198,6 +198,31 @@ def evaluate(predictions_or_inputs, gold, worst, fmt):
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else format_report(report, worst=worst))
 
 
+@cli.command(name="eval-merges")
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold JSONL file.")
+@click.option("--thresholds", default="0.80,0.85,0.88,0.90,0.92,0.94,0.96", show_default=True,
+              help="Comma-separated cosine similarity thresholds.")
+@fail_cleanly
+def eval_merges(gold, thresholds):
+    """Measure embedding merges against the gold aliases: precision and recall per threshold.
+
+    Two names are one thing when a gold entity lists both; the resolver's --threshold should
+    keep precision high (a wrong merge joins two things for good).
+
+    \b
+    Example:
+      kg eval-merges --gold tests/data/dev_gold.jsonl --thresholds 0.85,0.9,0.95
+    """
+    from .embed import Embedder
+    from .evaluate import load_records, score_merges
+    from .store import Table
+
+    values = [float(t) for t in thresholds.split(",") if t.strip()]
+    points = score_merges(load_records(gold), Embedder(), values)
+    rows = [[p.threshold, round(p.precision, 3), round(p.recall, 3), round(p.f1, 3), p.merges] for p in points]
+    click.echo(Table(["threshold", "precision", "recall", "f1", "merges"], rows).render())
+
+
 @cli.command()
 @click.argument("name", required=False)
 @click.option("--list", "list_only", is_flag=True, help="List the canned queries (also what no NAME does).")
@@ -231,7 +256,7 @@ def query(name, list_only, params, build_dir, fmt, engine):
     if name not in catalog:
         raise ValueError(f"no canned query {name!r} (run `kg query --list` to list them)")
     canned = catalog[name]
-    click.echo(open_store(build_dir, engine).select(canned.sparql, canned.arguments(_parse_params(params))).render(fmt))
+    click.echo(open_store(build_dir, engine).select(canned.text, canned.arguments(_parse_params(params))).render(fmt))
 
 
 @cli.command()
@@ -279,3 +304,225 @@ def sparql(query_or_file, params, build_dir, fmt, engine):
     path = Path(query_or_file)
     text = path.read_text(encoding="utf-8") if path.suffix in (".rq", ".sparql") and path.is_file() else query_or_file
     click.echo(open_store(build_dir, engine).select(text, _parse_params(params)).render(fmt))
+
+
+QUERY_OPTION = click.option("--query", "query_name", metavar="NAME",
+                            help="Only what this canned query answers, with its one-hop context.")
+
+
+@cli.group(name="export")
+def export_group():
+    """Export the graph: an interactive HTML page, static figures, or files for other graph tools.
+
+    \b
+    Example:
+      kg export html --out graph.html
+      kg export png --view lora --out lora.png
+      kg export neo4j-csv --out neo4j-import/
+    """
+
+
+@export_group.command(name="html")
+@BUILD_OPTION
+@QUERY_OPTION
+@PARAM_OPTION
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@fail_cleanly
+def export_html(build_dir, query_name, params, out):
+    """One self-contained HTML page of the graph (or a query's part of it) that works offline.
+
+    Search box, filters by entity type and relation, details of a clicked node or edge
+    (names, papers, evidence sentences).
+
+    \b
+    Example:
+      kg export html --out graph.html
+      kg export html --query lora-variants-for-task -p task=segmentation --out lora.html
+    """
+    from .export import select
+    from .export.html import write_html
+
+    counts = write_html(select(build_dir, query_name, _parse_params(params)), out)
+    click.echo(f"wrote {out} ({counts['nodes']} nodes, {counts['edges']} edges)")
+
+
+def _figure_command(fmt: str):
+    @click.option("--view", type=click.Choice(["lineage", "lora", "dataset"]),
+                  help="A model's lineage (-p model=...), a method's variants (-p method=LoRA) or a dataset's "
+                       "neighbourhood (-p dataset=...).")
+    @BUILD_OPTION
+    @QUERY_OPTION
+    @PARAM_OPTION
+    @click.option("--out", required=True, type=click.Path(dir_okay=False), help=f"{fmt.upper()} file to write.")
+    @fail_cleanly
+    def figure(view, build_dir, query_name, params, out):
+        from .export import load_graph, select
+        from .export.figures import render, view_selection
+
+        if view and query_name:
+            raise ValueError("give --view or --query, not both")
+        params = _parse_params(params)
+        selection = view_selection(load_graph(build_dir), view, params) if view else select(build_dir, query_name, params)
+        click.echo(f"wrote {out} ({render(selection, out, fmt)} nodes)")
+
+    figure.__doc__ = f"""{"An" if fmt == "svg" else "A"} {fmt.upper()} drawing (Graphviz dot) of a view or of what a canned query answers.
+
+    \b
+    Example:
+      kg export {fmt} --view lineage -p model=LLaMA-2 --out lineage.{fmt}
+      kg export {fmt} --view lora --out lora.{fmt}
+      kg export {fmt} --query most-fine-tuned-base-models --out bases.{fmt}
+    """
+    return export_group.command(name=fmt)(figure)
+
+
+def _format_command(fmt: str, what: str, example: str):
+    @BUILD_OPTION
+    @QUERY_OPTION
+    @PARAM_OPTION
+    @click.option("--out", required=True, type=click.Path(), help="File (a folder for neo4j-csv) to write.")
+    @fail_cleanly
+    def write(build_dir, query_name, params, out):
+        from .export import select
+        from .export.formats import export
+
+        click.echo(export(select(build_dir, query_name, _parse_params(params)).graph, fmt, out))
+
+    write.__doc__ = f"""The graph as {what}.
+
+    \b
+    Example:
+      kg export {fmt} --out {example}
+    """
+    return export_group.command(name=fmt)(write)
+
+
+for _fmt in ("png", "svg"):
+    _figure_command(_fmt)
+for _fmt, _what, _example in (
+    ("graphml", "GraphML (list attributes as JSON text)", "graph.graphml"),
+    ("gexf", "GEXF, for Gephi (list attributes as JSON text)", "graph.gexf"),
+    ("cytoscape", "Cytoscape.js elements JSON", "graph.cyjs"),
+    ("nodelink", "networkx node-link JSON", "graph.json"),
+    ("neo4j-csv", "a folder of CSV files for `neo4j-admin database import`", "neo4j-import/"),
+):
+    _format_command(_fmt, _what, _example)
+
+
+@cli.command()
+@BUILD_OPTION
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also draw the counts as one PNG.")
+@click.option("--top", default=10, show_default=True, help="How many of each ranking to list.")
+@fail_cleanly
+def stats(build_dir, plot, top):
+    """Counts of a build: nodes per type, edges per predicate, top base models, datasets, modalities.
+
+    \b
+    Example:
+      kg stats
+      kg stats --plot stats.png
+    """
+    from .export import load_graph
+    from .export.figures import plot_statistics, statistics
+
+    counts = statistics(load_graph(build_dir), top=top)
+    for heading, items in counts.items():
+        click.echo(f"{heading}: " + (", ".join(f"{name} {count}" for name, count in items) or "none"))
+    if plot:
+        plot_statistics(counts, plot, title=f"{Path(build_dir).resolve().name}/")
+        click.echo(f"wrote {plot}")
+
+
+NEO4J_URI_OPTION = click.option(
+    "--uri", default="bolt://127.0.0.1:7687", show_default=True, envvar="NEO4J_URI",
+    help="Neo4j Bolt URI (or NEO4J_URI).",
+)
+NEO4J_USER_OPTION = click.option("--user", default="neo4j", show_default=True, envvar="NEO4J_USER",
+                                 help="Neo4j user (or NEO4J_USER).")
+NEO4J_DATABASE_OPTION = click.option("--database", default="neo4j", show_default=True, envvar="NEO4J_DATABASE",
+                                     help="Neo4j database (or NEO4J_DATABASE).")
+
+
+def _neo4j_password() -> str:
+    """The password from NEO4J_PASSWORD, else a prompt that does not echo; never an option, never printed."""
+    import os
+
+    return os.environ.get("NEO4J_PASSWORD") or click.prompt("Neo4j password", hide_input=True)
+
+
+@cli.group()
+def load():
+    """Load a build into another database (Neo4j)."""
+
+
+@load.command(name="neo4j")
+@BUILD_OPTION
+@NEO4J_URI_OPTION
+@NEO4J_USER_OPTION
+@NEO4J_DATABASE_OPTION
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
+              help="Rows written per transaction.")
+@fail_cleanly
+def load_neo4j(build_dir, uri, user, database, batch_size):
+    """Load a build's graph (graph.json) into Neo4j; loading again updates it in place.
+
+    Nodes are labelled by kind (Paper, Model, Method, ...), relationships typed by predicate
+    (VARIANT_OF, USES_METHOD, MENTIONS, ...) with paper, evidence and confidence. Statements of
+    the build's papers that the build no longer holds are removed; other papers' data stays.
+    The password comes from NEO4J_PASSWORD, or is asked for.
+
+    \b
+    Example:
+      export NEO4J_PASSWORD=...   # or type it when asked
+      kg load neo4j --uri bolt://127.0.0.1:7687 --user neo4j --build build
+    """
+    from tqdm import tqdm
+
+    from .neo4j_store import load as load_graph
+
+    password = _neo4j_password()
+    # A bar on a terminal only (disable=None), so logs and pipes get the one summary line.
+    with tqdm(desc="loading", unit="row", file=sys.stderr, disable=None) as bar:
+        def progress(done, total):
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = load_graph(build_dir, uri, user, password, database=database, batch_size=batch_size, progress=progress)
+    click.echo(report.format(uri, database))
+
+
+@cli.command()
+@click.argument("query_or_file")
+@PARAM_OPTION
+@NEO4J_URI_OPTION
+@NEO4J_USER_OPTION
+@NEO4J_DATABASE_OPTION
+@FORMAT_OPTION
+@click.option("--allow-update", is_flag=True, help="Allow a query that writes (refused otherwise).")
+@fail_cleanly
+def cypher(query_or_file, params, uri, user, database, fmt, allow_update):
+    """Run a canned Cypher query (a NAME of queries/*.cypher), a .cypher file or Cypher text on Neo4j.
+
+    Parameters are written $name and passed with -p name=value, bound as Cypher parameters.
+    Queries that write are refused unless --allow-update. The password comes from
+    NEO4J_PASSWORD, or is asked for.
+
+    \b
+    Example:
+      kg cypher lora-variants-for-task -p task=segmentation
+      kg cypher 'MATCH (m:Model)-[:FINE_TUNED_FROM]->(b) RETURN b.label AS base, count(*) AS n ORDER BY n DESC LIMIT 3'
+    """
+    from .catalog import load_catalog
+    from .neo4j_store import run_cypher
+
+    catalog = load_catalog(language="cypher")
+    path = Path(query_or_file)
+    given = _parse_params(params)
+    if query_or_file in catalog:
+        text, arguments = catalog[query_or_file].text, catalog[query_or_file].arguments(given)
+    elif path.suffix == ".cypher" and path.is_file():
+        text, arguments = path.read_text(encoding="utf-8"), given
+    else:
+        text, arguments = query_or_file, given
+    password = _neo4j_password()
+    click.echo(run_cypher(text, arguments, uri, user, password, database=database, allow_update=allow_update).render(fmt))

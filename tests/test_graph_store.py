@@ -86,7 +86,7 @@ def test_canned_queries_answer_the_common_questions(gold_build):
 
     def run(name, **params):
         query = catalog[name]
-        return store.select(query.sparql, query.arguments(params))
+        return store.select(query.text, query.arguments(params))
 
     variants = run("lora-variants-for-task")
     assert "SALT" in [row[0] for row in variants.rows]
@@ -111,7 +111,7 @@ def test_every_canned_query_runs_on_both_engines_with_the_same_answers(gold_buil
     _, folder = gold_build
     oxigraph, rdflib_engine = open_store(folder), open_store(folder, "rdflib")
     for name, query in load_catalog().items():
-        ours, theirs = oxigraph.select(query.sparql, query.params), rdflib_engine.select(query.sparql, query.params)
+        ours, theirs = oxigraph.select(query.text, query.params), rdflib_engine.select(query.text, query.params)
         assert ours.columns == query.columns, name
         assert sorted(map(normalised, ours.rows)) == sorted(map(normalised, theirs.rows)), name
 
@@ -120,8 +120,8 @@ def test_parameters_cannot_change_what_a_query_does(gold_build):
     _, folder = gold_build
     store, query = open_store(folder), load_catalog()["papers-mentioning"]
     for hostile in ['SALT" } ; DROP ALL ; #', "x' || true", "} UNION { ?paper ?p ?o }", "<http://evil> "]:
-        assert store.select(query.sparql, {"name": hostile}).rows == []
-    assert store.select(query.sparql, {"name": "SALT"}).rows
+        assert store.select(query.text, {"name": hostile}).rows == []
+    assert store.select(query.text, {"name": "SALT"}).rows
 
 
 def test_updates_and_syntax_errors_are_refused(gold_build):
