@@ -9,7 +9,10 @@ A header is a run of comment lines (``#`` in SPARQL, ``//`` in Cypher) at the to
     # columns: variant, dataset, papers
 
 Parameters appear in the query as ``$method``; :func:`kg.store.bind_parameters` binds them in
-SPARQL, Neo4j binds them as Cypher parameters.
+SPARQL, Neo4j binds them as Cypher parameters. A SPARQL query that normalises a name parameter
+writes ``STR(REPLACE(LCASE(STRDT($name, xsd:string)), ...))``: Virtuoso 7.2 turns the non-Latin-1
+characters of a plain literal into "?" in REPLACE, but not those of a typed one; the outer STR()
+makes the key a plain literal again, which rdflib's engine needs to compare it with stored keys.
 
 >>> catalog = load_catalog()
 >>> query = catalog["lora-variants-for-task"]

@@ -21,6 +21,14 @@ ENGINE_OPTION = click.option(
     "--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
     help="SPARQL engine: the Oxigraph store, or rdflib's own engine over graph.ttl.",
 )
+ENDPOINT_USER_OPTION = click.option(
+    "--user", default=None, envvar="SPARQL_USER",
+    help="User the server asks for (or SPARQL_USER); the password comes from SPARQL_PASSWORD or a prompt.",
+)
+ENDPOINT_GRAPH_OPTION = click.option(
+    "--graph", "graph_iri", default=None,
+    help="Named graph on the server (default: the build's base IRI + 'graph').",
+)
 PARAM_OPTION = click.option(
     "--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
     help="Query parameter, bound as a literal (repeatable).",
@@ -52,6 +60,15 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         parsed[name.strip()] = value
     return parsed
+
+
+def _endpoint_password(user: str | None) -> str | None:
+    """SPARQL_PASSWORD, else a prompt that does not echo; asked only when a user is given."""
+    import os
+
+    if user is None:
+        return None
+    return os.environ.get("SPARQL_PASSWORD") or click.prompt(f"Password of {user} on the SPARQL server", hide_input=True)
 
 
 def _progress(items, total):
@@ -230,14 +247,20 @@ def eval_merges(gold, thresholds):
 @BUILD_OPTION
 @FORMAT_OPTION
 @ENGINE_OPTION
+@click.option("--endpoint", default=None, help="Ask a SPARQL 1.1 server (that `kg load sparql` filled) instead of the build's store.")
+@ENDPOINT_GRAPH_OPTION
+@ENDPOINT_USER_OPTION
 @fail_cleanly
-def query(name, list_only, params, build_dir, fmt, engine):
+def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, user):
     """Run the canned query NAME from queries/ (no NAME, or --list: list them with their parameters).
+
+    With --endpoint the query runs on that server, over the named graph the build was pushed to.
 
     \b
     Example:
       kg query --list
       kg query leaderboard -p dataset=MedQA -p metric=accuracy
+      kg query lora-variants-for-task --endpoint http://localhost:8890/sparql
     """
     from .catalog import load_catalog
     from .store import Table, open_store
@@ -256,7 +279,15 @@ def query(name, list_only, params, build_dir, fmt, engine):
     if name not in catalog:
         raise ValueError(f"no canned query {name!r} (run `kg query --list` to list them)")
     canned = catalog[name]
-    click.echo(open_store(build_dir, engine).select(canned.text, canned.arguments(_parse_params(params))).render(fmt))
+    arguments = canned.arguments(_parse_params(params))
+    if endpoint:
+        from .endpoint import build_graph_iri, select
+
+        graph_iri = graph_iri or build_graph_iri(build_dir)
+        table = select(endpoint, canned.text, arguments, graph_iri, user=user, password=_endpoint_password(user))
+    else:
+        table = open_store(build_dir, engine).select(canned.text, arguments)
+    click.echo(table.render(fmt))
 
 
 @cli.command()
@@ -452,7 +483,37 @@ def _neo4j_password() -> str:
 
 @cli.group()
 def load():
-    """Load a build into another database (Neo4j)."""
+    """Load a build into another database (Neo4j, a SPARQL 1.1 server)."""
+
+
+@load.command(name="sparql")
+@BUILD_OPTION
+@click.option("--endpoint", required=True, help="The server's SPARQL endpoint (query and update).")
+@click.option("--graph-store", default=None,
+              help="Its Graph Store HTTP Protocol URL, if it has one: one PUT instead of SPARQL Update.")
+@ENDPOINT_GRAPH_OPTION
+@ENDPOINT_USER_OPTION
+@click.option("--batch", default=2000, show_default=True, type=click.IntRange(min=1),
+              help="Triples per INSERT DATA request (SPARQL Update only).")
+@fail_cleanly
+def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
+    """Push a build's graph into a named graph of a SPARQL 1.1 server, replacing what was there.
+
+    Pushing again replaces the graph, so no triple is ever duplicated; the count on the server is
+    checked against the build. The password comes from SPARQL_PASSWORD, or is asked for.
+
+    \b
+    Example (Virtuoso, whose administrator is dba):
+      export SPARQL_PASSWORD=...
+      kg load sparql --endpoint http://localhost:8890/sparql-auth --user dba \\
+        --graph-store http://localhost:8890/sparql-graph-crud-auth
+      kg query most-fine-tuned-base-models --endpoint http://localhost:8890/sparql
+    """
+    from .endpoint import push
+
+    report = push(build_dir, endpoint, graph_iri, user, _endpoint_password(user), graph_store=graph_store, batch=batch)
+    click.echo(f"pushed {report.triples} triples into <{report.graph}> at {report.endpoint} "
+               f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''}, {report.seconds:.1f} s)")
 
 
 @load.command(name="neo4j")

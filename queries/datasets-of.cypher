@@ -1,5 +1,5 @@
 // question: On which datasets was a model or method evaluated?
-// param: name = LoRA  a model or method, matched on any of its names
+// param: name = Med-PaLM 2  a model or method, matched on any of its names
 // columns: dataset, papers
 WITH reduce(k = '', c IN split(toLower($name), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
 MATCH (thing) WHERE key IN thing.matchKeys

@@ -1,5 +1,5 @@
 // question: What is reported to beat a model or method (on a dataset), and in which paper?
-// param: name = DPO  the model or method that was beaten, matched on any of its names
+// param: name = LoRA  the model or method that was beaten, matched on any of its names
 // param: dataset = ""  a dataset the paper evaluates on, matched on any of its names; empty for any
 // columns: winner, title
 WITH reduce(k = '', c IN split(toLower($name), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key, reduce(k = '', c IN split(toLower($dataset), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS dataKey

@@ -70,6 +70,16 @@ def test_canned_query_prints_a_table_json_or_csv(built):
     assert "dataset='MedQA' metric='accuracy'" in kg("query").output
 
 
+def test_every_canned_query_answers_with_its_defaults(built):
+    out, _ = built
+    listing = json.loads(kg("query", "--list", "--format", "json").output)
+    for query in listing:
+        answer = kg("query", query["name"], "--build", out, "--format", "json")
+        rows = json.loads(answer.output)
+        assert rows, f"{query['name']} answers nothing with its defaults {query['params']}"
+        assert list(rows[0]) == query["columns"], query["name"]
+
+
 def test_both_engines_answer_alike(built):
     out, _ = built
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s kgo:usesMethod ?o }"
@@ -133,9 +143,17 @@ def test_skip_bad_reports_and_counts_skipped_records(tmp_path):
 
 
 def test_every_command_explains_itself_with_an_example():
-    for command in ([], ["build"], ["extract"], ["query"], ["sparql"]):
+    def leaves(group, path):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from leaves(command, path + [name])
+            else:
+                yield path + [name]
+
+    assert kg("--help").exit_code == 0
+    for command in leaves(cli, []):
         result = kg(*command, "--help")
-        assert result.exit_code == 0 and "Example:" in result.output and "kg " in result.output
+        assert result.exit_code == 0 and "Example" in result.output and "kg " in result.output, command
 
 
 def test_search_finds_papers_by_meaning_and_reuses_the_cache(built):
