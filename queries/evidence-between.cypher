@@ -3,7 +3,7 @@
 // param: b = LoRA  the second entity, matched on any of its names
 // columns: subject, relation, object, evidence, paper
 // The relation is named as in the ontology (kgo:variantOf -> variantOf), as the SPARQL twin names it.
-WITH reduce(k = '', c IN split(toLower($a), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS ka, reduce(k = '', c IN split(toLower($b), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS kb
+WITH $a_key AS ka, $b_key AS kb
 MATCH (s)-[r:PROPOSES|FINE_TUNED_FROM|USES_METHOD|VARIANT_OF|EVALUATED_ON|APPLIED_TO|HAS_MODALITY|IN_DOMAIN|OUTPERFORMS|HAS_RESULT]->(o)
 WHERE (ka IN s.matchKeys AND kb IN o.matchKeys) OR (kb IN s.matchKeys AND ka IN o.matchKeys)
 RETURN s.label AS subject,

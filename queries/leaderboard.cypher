@@ -2,7 +2,7 @@
 // param: dataset = MedQA  the dataset, matched on any of its names
 // param: metric = accuracy  the metric (lower-case, as in results)
 // columns: subject, value, unit, title
-WITH reduce(k = '', c IN split(toLower($dataset), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+WITH $dataset_key AS key
 MATCH (d:Dataset) WHERE key IN d.matchKeys
 MATCH (result:Result)-[:ON_DATASET]->(d)
 WHERE toLower(result.metric) = toLower($metric)

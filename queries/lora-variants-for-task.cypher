@@ -3,7 +3,7 @@
 // param: task = segmentation  part of the task's name (e.g. "segmentation", "question answering")
 // param: domain = medical  part of the domain's name; "" for any domain
 // columns: variant, papers, titles
-WITH reduce(k = '', c IN split(toLower($method), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+WITH $method_key AS key
 MATCH (parent:Method) WHERE key IN parent.matchKeys
 MATCH (node)-[:VARIANT_OF|BROADER*1..]->(parent)
 WITH DISTINCT node

@@ -1,7 +1,7 @@
 // question: What is the lineage of a model: every model it was fine-tuned from or is a variant of, transitively?
 // param: model = Med-Gemini-2D  the model, matched on any of its names
 // columns: ancestor, kind
-WITH reduce(k = '', c IN split(toLower($model), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+WITH $model_key AS key
 MATCH (start:Model) WHERE key IN start.matchKeys
 MATCH (start)-[:FINE_TUNED_FROM|VARIANT_OF|BROADER*1..]->(node)
 WITH DISTINCT start, node

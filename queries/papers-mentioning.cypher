@@ -1,7 +1,7 @@
 // question: Which papers mention an entity (a model, method, dataset, task, modality or domain)?
 // param: name = SAM  the entity, matched on any of its names
 // columns: title, id
-WITH reduce(k = '', c IN split(toLower($name), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+WITH $name_key AS key
 MATCH (thing) WHERE key IN thing.matchKeys
 MATCH (paper:Paper)-[:MENTIONS]->(thing)
 RETURN DISTINCT paper.title AS title, paper.paper_id AS id

@@ -1,7 +1,7 @@
 // question: Which parameter-efficient methods are used for which data modality?
 // param: family = parameter-efficient fine-tuning  the method family, matched on any of its names
 // columns: method, modality, papers
-WITH reduce(k = '', c IN split(toLower($family), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+WITH $family_key AS key
 MATCH (root:Method) WHERE key IN root.matchKeys
 MATCH (m)-[:VARIANT_OF|BROADER*0..]->(root)
 WITH DISTINCT m

@@ -2,7 +2,7 @@
 // param: family = preference optimization  the method family, matched on any of its names
 // param: domain = medical  part of the domain's name
 // columns: method, title
-WITH reduce(k = '', c IN split(toLower($family), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key
+WITH $family_key AS key
 MATCH (root:Method) WHERE key IN root.matchKeys
 MATCH (m)-[:VARIANT_OF|BROADER*0..]->(root)
 WITH DISTINCT m

@@ -2,7 +2,7 @@
 // param: name = LoRA  the model or method that was beaten, matched on any of its names
 // param: dataset = ""  a dataset the paper evaluates on, matched on any of its names; empty for any
 // columns: winner, title
-WITH reduce(k = '', c IN split(toLower($name), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS key, reduce(k = '', c IN split(toLower($dataset), '') | k + CASE WHEN trim(c) = '' OR c IN ['.', '_', '-'] THEN '' ELSE c END) AS dataKey
+WITH $name_key AS key, $dataset_key AS dataKey
 MATCH (loser) WHERE key IN loser.matchKeys
 MATCH (w)-[r:OUTPERFORMS]->(loser)
 MATCH (paper:Paper {paper_id: r.paper})
