@@ -22,6 +22,7 @@ header written as ``//`` comments, the same columns and the same answers.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -37,8 +38,13 @@ from .vocab import normalize_name
 
 KINDS = ("Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain", "Result")
 ENTITY_KINDS = ("Model", "Method", "Dataset", "Task", "Modality", "Domain")
+SEARCHABLE = ("Paper", *ENTITY_KINDS)  # the kinds that kg.search embeds
 # How long the driver retries a transaction that failed for a passing reason (a lost connection).
 RETRY_SECONDS = 5.0
+
+# Unless the application logs somewhere, the driver's own warnings ("Unable to retrieve routing
+# information") would reach stderr beside the one-line error that says the same.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
 class Neo4jStoreError(ValueError):
@@ -71,14 +77,18 @@ class LoadReport:
 
 
 def load(build_dir: str | Path, uri: str, user: str, password: str, database: str = "neo4j",
-         batch_size: int = 1000, progress: Callable[[int, int], None] | None = None) -> LoadReport:
+         batch_size: int = 1000, progress: Callable[[int, int], None] | None = None,
+         embeddings: bool = False) -> LoadReport:
     """Load ``<build_dir>/graph.json`` into Neo4j: schema, nodes, relationships, then stale statements out.
 
     Writes go in transactions of ``batch_size`` rows; ``progress(done, total)`` is called after
-    each committed batch (nodes and relationships together).
+    each committed batch (nodes and relationships together). With ``embeddings``, papers and
+    entities also get their sentence embedding (``embedding``) in one vector index per label,
+    which :func:`vector_search` asks.
     """
     started = time.monotonic()
     nodes, edges = _read_graph(Path(build_dir))
+    vectors = _vectors(Path(build_dir)) if embeddings else {}
     papers = sorted(n["paper_id"] for n in nodes if n["kind"] == "Paper")
     node_groups = _group_nodes(nodes)
     edge_groups = _group_edges(nodes, edges)
@@ -88,8 +98,18 @@ def load(build_dir: str | Path, uri: str, user: str, password: str, database: st
     with _session(uri, user, password, database) as session:
         for statement in _schema_statements():
             session.run(statement).consume()
+        if vectors:
+            dimensions = len(next(iter(vectors.values())))
+            for kind in SEARCHABLE:
+                session.run(f"CREATE VECTOR INDEX kg_{kind.lower()}_embedding IF NOT EXISTS FOR (n:{kind}) "
+                            f"ON (n.embedding) OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, "
+                            # Unquantised: the scores then equal kg search's on the build.
+                            "`vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false}}").consume()
         for kind, rows in node_groups:
             for batch in _batches(rows, batch_size):
+                for row in batch:
+                    if row["id"] in vectors:
+                        row["props"] = {**row["props"], "embedding": vectors[row["id"]]}
                 session.execute_write(_run, _node_statement(kind), rows=batch, token=token)
                 done += len(batch)
                 if progress:
@@ -103,6 +123,26 @@ def load(build_dir: str | Path, uri: str, user: str, password: str, database: st
         removed_relationships, removed_nodes = _sweep(session, token, papers, batch_size)
     return LoadReport(len(nodes), len(edges), len(papers), removed_nodes, removed_relationships,
                       time.monotonic() - started)
+
+
+def vector_search(vector: list[float], uri: str, user: str, password: str, database: str = "neo4j",
+                  limit: int = 10, kinds: tuple[str, ...] = ()) -> Table:
+    """The ``limit`` nodes (of ``kinds``, default all searchable) nearest to ``vector`` in the vector indexes.
+
+    Scores are cosine similarities, as :func:`kg.search.search` gives them.
+    """
+    rows = []
+    with _session(uri, user, password, database, access_mode="READ") as session:
+        for kind in kinds or SEARCHABLE:
+            if kind not in SEARCHABLE:
+                raise Neo4jStoreError(f"{kind!r} has no vector index (kinds: {', '.join(SEARCHABLE)})")
+            found = session.run("CALL db.index.vector.queryNodes($index, $limit, $vector) YIELD node, score "
+                                "RETURN score, node.label AS label, node.id AS id",
+                                index=f"kg_{kind.lower()}_embedding", limit=limit, vector=vector)
+            # The index scores cosine similarity s as (1 + s) / 2; give back s.
+            rows += [[round(2 * record["score"] - 1, 4), kind, record["label"], record["id"]] for record in found]
+    rows.sort(key=lambda row: (-row[0], row[3]))
+    return Table(["score", "kind", "label", "node"], rows[:limit])
 
 
 def run_cypher(cypher: str, params: dict | None, uri: str, user: str, password: str,
@@ -127,6 +167,14 @@ def run_cypher(cypher: str, params: dict | None, uri: str, user: str, password: 
 
 
 # -- reading the build ---------------------------------------------------------------------------
+
+def _vectors(build: Path) -> dict[str, list[float]]:
+    """Node id -> embedding, for every searchable node (from the build's cache where it has them)."""
+    from .search import node_vectors
+
+    nodes, vectors = node_vectors(build)
+    return {node_id: [float(x) for x in vector] for (node_id, _, _), vector in zip(nodes, vectors)}
+
 
 def _read_graph(build: Path) -> tuple[list[dict], list[dict]]:
     path = build / "graph.json"
@@ -276,9 +324,13 @@ def _fetch(tx, cypher: str, params: dict) -> tuple[list[str], list[list]]:
 @contextmanager
 def _session(uri: str, user: str, password: str, database: str, access_mode: str | None = None):
     """A session on ``database``; the driver's errors become one-line :class:`Neo4jStoreError`."""
+    import urllib.parse
+
     import neo4j
     from neo4j import exceptions
 
+    if "@" in urllib.parse.urlsplit(uri).netloc:  # the errors below name the URI: it must hold no secret
+        raise Neo4jStoreError("the Neo4j URI holds a user or password: give them apart (--user, NEO4J_PASSWORD)")
     try:
         # Notifications off: the server's performance hints would otherwise be logged to stderr.
         with neo4j.GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=RETRY_SECONDS,

@@ -18,6 +18,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .embed import Embedder
 from .store import QueryError, Table
 
@@ -47,21 +49,29 @@ def _texts(graph: dict) -> list[tuple[str, str, str, str]]:
     return items
 
 
-def search(build: str | Path, text: str, *, limit: int = 10, kinds: tuple[str, ...] = SEARCHABLE) -> list[Hit]:
-    """The ``limit`` nodes of the given kinds closest in meaning to ``text``, best first."""
+def node_vectors(build: str | Path) -> tuple[list[tuple[str, str, str]], np.ndarray]:
+    """Every searchable node of a build as (id, kind, label), and its embedding (one row each).
+
+    Vectors come from the build's cache; only texts not seen before are embedded (and cached).
+    """
     build = Path(build)
     if not (build / "graph.json").exists():
         raise QueryError(f"{build}: no built graph here (run `kg build --out {build}` first)")
-    items = [item for item in _texts(json.loads((build / "graph.json").read_text(encoding="utf-8"))) if item[1] in kinds]
-    if not items:
-        return []
+    items = _texts(json.loads((build / "graph.json").read_text(encoding="utf-8")))
     embedder = Embedder(build / "embeddings.npz")
-    vectors = embedder.embed([item[3] for item in items])
-    query = embedder.embed([text])[0]
+    vectors = embedder.embed([item[3] for item in items]) if items else np.zeros((0, 384), dtype=np.float32)
     embedder.save()
-    scores = vectors @ query
-    order = sorted(range(len(items)), key=lambda i: (-scores[i], items[i][0]))[:limit]
-    return [Hit(round(float(scores[i]), 4), items[i][1], items[i][2], items[i][0]) for i in order]
+    return [item[:3] for item in items], vectors
+
+
+def search(build: str | Path, text: str, *, limit: int = 10, kinds: tuple[str, ...] = SEARCHABLE) -> list[Hit]:
+    """The ``limit`` nodes of the given kinds closest in meaning to ``text``, best first."""
+    nodes, vectors = node_vectors(build)
+    chosen = [i for i, (_, kind, _) in enumerate(nodes) if kind in kinds]
+    scores = vectors[chosen] @ Embedder().embed([text])[0]
+    order = sorted(range(len(chosen)), key=lambda i: (-scores[i], nodes[chosen[i]][0]))[:limit]
+    return [Hit(round(float(scores[i]), 4), nodes[chosen[i]][1], nodes[chosen[i]][2], nodes[chosen[i]][0])
+            for i in order]
 
 
 def hits_table(hits: list[Hit]) -> Table:

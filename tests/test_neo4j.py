@@ -169,7 +169,8 @@ def load_example(server, build_dir, **options):
 
 def test_load_gives_the_counts_of_graph_json_and_loading_twice_changes_nothing(neo4j_server, example_build, db):
     graph = graph_json(example_build)
-    result = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, env={"NEO4J_PASSWORD": PASSWORD})
+    result = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, "--no-embeddings",
+                env={"NEO4J_PASSWORD": PASSWORD})
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"loaded 120 papers into {neo4j_server.uri} (database neo4j): "
                                     f"{len(graph['nodes'])} nodes, {len(graph['edges'])} relationships")
@@ -199,6 +200,25 @@ def test_nodes_and_relationships_carry_the_graph_attributes(neo4j_server, exampl
     assert paper["pid"] == edge["paper"] and paper["title"]
     constraints = {r["name"] for r in db.execute_query("SHOW CONSTRAINTS YIELD name").records}
     assert {"kg_paper_id", "kg_method_id", "kg_result_id"} <= constraints
+
+
+def test_search_runs_in_the_neo4j_vector_indexes_as_on_the_build(neo4j_server, example_build, db):
+    env = {"NEO4J_PASSWORD": PASSWORD}
+    assert kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, env=env).exit_code == 0
+    indexes = {r["name"] for r in db.execute_query("SHOW VECTOR INDEXES YIELD name").records}
+    assert {"kg_paper_embedding", "kg_method_embedding", "kg_model_embedding"} <= indexes
+    db.execute_query("CALL db.awaitIndexes(300)")
+
+    text = "adapting the segment anything model to 3D CT volumes"
+    local = json.loads(kg("search", text, "--build", example_build, "--limit", "3", "--format", "json").output)
+    remote = kg("search", text, "--neo4j", "--uri", neo4j_server.uri, "--limit", "3", "--format", "json", env=env)
+    assert remote.exit_code == 0, remote.output
+    remote = json.loads(remote.output)
+    assert [hit["node"] for hit in remote] == [hit["node"] for hit in local]
+    assert [hit["score"] for hit in remote] == pytest.approx([hit["score"] for hit in local], abs=1e-3)
+    methods = json.loads(kg("search", "preference optimisation", "--neo4j", "--uri", neo4j_server.uri,
+                            "--kind", "Method", "--format", "json", env=env).output)
+    assert methods and {hit["kind"] for hit in methods} == {"Method"}
 
 
 def _changed(graph: dict) -> tuple[dict, str, tuple, tuple]:
