@@ -117,12 +117,13 @@ def select(build: str | Path, query: str | None = None, params: dict[str, str] |
     canned = catalog[query]
     arguments = canned.arguments(params or {})
     table = open_store(build).select(canned.text, arguments)
+    declared = {name: arguments[name] for name in canned.params}  # without the derived NAME_key values
     if not table.rows:
-        raise ValueError(f"query {query!r} has no answers with {_describe(arguments)}: nothing to draw")
+        raise ValueError(f"query {query!r} has no answers with {_describe(declared)}: nothing to draw")
     seeds = match_nodes(graph, table.rows, base_iri(build))
     if not seeds:
         raise ValueError(f"query {query!r}: none of its {len(table.rows)} answers names a node of the graph")
-    title = f"{canned.question} ({_describe(arguments)})" if arguments else canned.question
+    title = f"{canned.question} ({_describe(declared)})" if declared else canned.question
     return Selection(graph.subgraph(neighbourhood(graph, seeds)).copy(), seeds, title, graph)
 
 

@@ -96,11 +96,17 @@ def to_dot(selection: Selection, *, max_nodes: int = 400):
         seed = node in selection.seeds
         dot.node(node, label, shape=shape, color=colour, fillcolor=colour + ("80" if seed else "30"),
                  penwidth="2.5" if seed else "1")
+    # One arrow per pair of nodes, naming every predicate between them: parallel arrows tangle.
+    labels: dict[tuple[str, str], dict[str, int]] = {}
     for (u, v, predicate), statements in sorted(merged_edges(graph).items()):
         if predicate not in CONTEXT_PREDICATES:
             continue  # a paper's mentions of every name would bury the statements
-        papers = len({s["paper"] for s in statements if s["paper"]})
-        dot.edge(u, v, label=predicate.replace("_", " ") + (f" ({papers} papers)" if papers > 1 else ""))
+        labels.setdefault((u, v), {})[predicate] = len({s["paper"] for s in statements if s["paper"]})
+    for (u, v), predicates in sorted(labels.items()):
+        if "variant_of" in predicates:
+            predicates.pop("broader", None)  # the vocabulary's link says again what the paper said
+        dot.edge(u, v, label="\n".join(p.replace("_", " ") + (f" ({n} papers)" if n > 1 else "")
+                                        for p, n in predicates.items()))
     return dot
 
 
