@@ -3,7 +3,7 @@
 Each YAML file holds one list of entries (``{key: [entries]}`` or a bare
 list); an entry is a string or a mapping with ``name`` and optional
 ``aliases`` plus per-file fields (``family``/``base`` for models,
-``broader``/``category`` for methods, ``modality``/``task`` for datasets).
+``broader``/``category`` for methods, ``modality``/``task``/``kind`` for datasets).
 Every surface form is keyed by :func:`normalize_name`, the guideline's
 matching rule, so ``LLaMA-2``, ``Llama 2`` and ``llama2`` find one entry.
 
@@ -144,11 +144,12 @@ class Vocabulary:
         for entry in ranked:
             for alias in entry.aliases:
                 self.surface.setdefault(normalize_name(alias), (entry.name, entry.type))
-        # short all-caps/mixed-case forms ("SAM", "CoT") must not match plain words ("sam", "cot")
+        # short all-caps/mixed-case forms ("SAM", "CoT") and all-caps ones of any length ("MIMIC",
+        # "DRIVE") must not match plain words ("sam", "cot", "mimic", "drive")
         forms = [f for entry in ranked for f in (entry.name, *entry.aliases)]
         lower = {normalize_name(f) for f in forms if f == f.lower()}
         self.cased = frozenset(
-            normalize_name(f) for f in forms if len(normalize_name(f)) <= 4 and f != f.lower()
+            normalize_name(f) for f in forms if (len(normalize_name(f)) <= 4 or f.isupper()) and f != f.lower()
         ) - lower
 
     def table(self, etype: str) -> dict:
@@ -206,6 +207,12 @@ class Vocabulary:
     def task(self, name: str) -> list:
         """Listed tasks of a dataset."""
         return self._field(name, "task")
+
+    def is_corpus(self, name: str) -> bool:
+        """True for a dataset listed as a source corpus (``kind: corpus``: PubMed, C4), which models
+        are trained on rather than tested on."""
+        entry = self.entry(name, "Dataset")
+        return entry is not None and entry.fields.get("kind") == "corpus"
 
     def metric(self, surface: str) -> str | None:
         """The canonical metric of a surface form (``AUROC`` -> ``auc``), or None."""

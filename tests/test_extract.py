@@ -1,4 +1,4 @@
-"""The extractor on small abstracts written for these tests, plus one dev-gold floor."""
+"""The extractor on small abstracts written for these tests, plus floors on the dev and held-out gold."""
 import json
 import time
 from pathlib import Path
@@ -20,7 +20,7 @@ VOCAB = {
     "modalities.yaml": "modalities:\n  - name: CT\n    aliases: [computed tomography]\n  - name: image\n",
     "domains.yaml": "domains:\n  - name: medical\n  - name: pathology\n",
     "metrics.yaml": "metrics:\n  - name: accuracy\n  - name: dice\n    aliases: [Dice score]\n"
-                    "  - name: auc\n    aliases: [AUROC]\n",
+                    "  - name: auc\n    aliases: [AUROC]\n  - name: precision@k\n    aliases: [P@1, P@10]\n",
     "stoplist.yaml": "generic:\n  - large language models\n  - LLMs\n",
 }
 
@@ -117,11 +117,63 @@ def test_result_metric_forms_and_default_subject(vocab):
     assert results_of(rec) == [("@paper", None, "auc", 0.91), ("@paper", None, "dice", 0.85)]
 
 
+def test_scores_of_compared_models(vocab):
+    rec = run(vocab, "QA study", "We present KiwiLM, a medical model. On MedQA, KiwiLM attains an accuracy of 71.2%, "
+              "surpassing LoRA's 65.0% by 6.2%, and Gemma at 60.1%.")
+    assert results_of(rec) == [("Gemma", "MedQA", "accuracy", 60.1), ("KiwiLM", "MedQA", "accuracy", 71.2),
+                               ("LoRA", "MedQA", "accuracy", 65.0)]
+
+
+def test_bare_percentages_on_benchmarks_with_comparisons(vocab):
+    rec = run(vocab, "QA study", "We present KiwiLM, a medical model. KiwiLM surpasses Gemma on all benchmarks, "
+              "including 64.3% on MedQA (compared to 58.5% for Mistral) and 77.9% on PubMedQA (compared to 60.2%).")
+    assert results_of(rec) == [("Gemma", "PubMedQA", "accuracy", 60.2), ("KiwiLM", "MedQA", "accuracy", 64.3),
+                               ("KiwiLM", "PubMedQA", "accuracy", 77.9), ("Mistral", "MedQA", "accuracy", 58.5)]
+
+
+def test_deviations_cutoffs_and_gaps_between_pairs(vocab):
+    rec = run(vocab, "Seg", "We study tumour delineation. The network reaches a Dice of 0.91 \\pm 0.02 mm and "
+              "0.88 ± 0.03 on MedQA and PubMedQA, respectively, and P@10 of 0.8. "
+              "It gains 2.5% (90.7% vs. 88.2%) in accuracy over Gemma.")
+    found = results_of(rec)
+    assert ("@paper", "MedQA", "dice", 0.91) in found and ("@paper", "PubMedQA", "dice", 0.88) in found
+    assert ("@paper", None, "precision@10", 0.8) in found
+    values = {value for *_, value in found}
+    assert 90.7 in values and 88.2 in values
+    assert not values & {0.02, 0.03, 2.5}
+
+
 def test_fine_tuned_from_cues(vocab):
     rec = run(vocab, "Clinical assistants", "We introduce MedKiwi, a Gemma-based assistant for question answering. "
               "We also release KiwiChat, fine-tuned from Mistral and Gemma.")
     assert {("MedKiwi", "fine_tuned_from", "Gemma"), ("KiwiChat", "fine_tuned_from", "Mistral"),
             ("KiwiChat", "fine_tuned_from", "Gemma")} <= triples(rec)
+
+
+def test_more_base_model_cues(vocab):
+    rec = run(vocab, "Segmentation", "We propose SegKiwi, built upon the large-scale segmentation model, SAM. "
+              "We also introduce ChatKiwi, an assistant using Mistral as its foundation model.")
+    assert {("SegKiwi", "fine_tuned_from", "SAM"), ("ChatKiwi", "fine_tuned_from", "Mistral")} <= triples(rec)
+    rec = run(vocab, "KiwiVL: a medical assistant", "Based on Gemma, we continue pre-training on medical data.")
+    assert ("KiwiVL", "fine_tuned_from", "Gemma") in triples(rec)
+
+
+def test_variants_named_after_their_parent(vocab):
+    rec = run(vocab, "Models", "We study a domain-specific version of Mistral (KiwiT5) on MedQA.")
+    assert ("KiwiT5", "variant_of", "Mistral") in triples(rec)
+
+
+def test_outperforms_skips_means_and_classes(vocab):
+    rec = run(vocab, "FooTune: tuning", "We propose FooTune. FooTune outperforms PEFT (LoRA) by fine-tuning few weights.")
+    assert ("FooTune", "outperforms", "LoRA") in triples(rec)
+    assert not {("FooTune", "outperforms", "PEFT"), ("FooTune", "outperforms", "fine-tuning")} & triples(rec)
+
+
+def test_methods_of_rivals_and_training_sets(vocab):
+    rec = run(vocab, "KiwiSet: instructions", "We release KiwiSet, an instruction dataset of 5,000 dialogues. "
+              "Our model trained on it surpasses models that leveraged costly fine-tuning.")
+    assert ("@paper", "uses_method", "fine-tuning") not in triples(rec)
+    assert ("@paper", "evaluated_on", "KiwiSet") not in triples(rec)
 
 
 def test_coordinated_proposals_and_compared_first(vocab):
@@ -143,22 +195,65 @@ def test_background_sentence_gives_no_paper_methods(vocab):
     assert ("@paper", "uses_method", "PEFT") in triples(rec)
 
 
-@pytest.mark.parametrize("abstract", ["(" * 50_000 + ")" * 50_000, "Low-Rank " * 12_000, "a1 " * 33_000,
-                                      "12.5% vs. " * 10_000, "We propose FooNet, " * 5_000])
-def test_pathological_input_finishes(vocab, abstract):
-    start = time.perf_counter()
-    run(vocab, "T", abstract)
-    assert time.perf_counter() - start < 2.0
+def _seconds(vocab, abstract, tries=3):
+    """The best of a few timings (a busy machine only ever adds time)."""
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        run(vocab, "T", abstract)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
-def test_dev_gold_floor():
+@pytest.mark.parametrize("make", [
+    lambda n: "(" * n + ")" * n,
+    lambda n: "Low-Rank " * n,
+    lambda n: "a1 " * n,
+    lambda n: "12.5% vs. " * n,
+    lambda n: "We propose FooNet, " * n,
+    lambda n: "Gemma reaches a Dice of 0.91 (72.6% vs. 70.1%) on MedQA, " * n,
+    lambda n: "We propose FooNet, a LoRA variant. " * n,
+], ids=["parens", "words", "tokens", "versus", "proposals", "results", "sentences"])
+def test_pathological_input_finishes(vocab, make):
+    # the work must grow linearly: 4x the input may take about 4x the time, never the 16x
+    # of a quadratic step. The small size is grown until it takes long enough to time.
+    n = 250
+    small = _seconds(vocab, make(n))
+    while small < 0.1 and n < 64_000:
+        n *= 2
+        small = _seconds(vocab, make(n))
+    large = _seconds(vocab, make(4 * n))
+    assert large < 10.0
+    assert large / small < 8.0, (n, small, large)
+
+
+def _gold_report(name):
     evaluate = pytest.importorskip("kg.evaluate")
-    gold_path = Path(__file__).parent / "data" / "dev_gold.jsonl"
-    gold = [json.loads(line) for line in gold_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    gold = evaluate.load_records(Path(__file__).parent / "data" / name)
     vocab = load_vocabulary()
     preds = [extract(Paper(id=r["id"], title=r["title"], abstract=r["abstract"]), vocab) for r in gold]
-    report = evaluate.score(preds, gold)
-    # floors: the score reached when last tuned, less about 0.02
-    assert report.entities.f1 >= 0.82
-    assert report.relations.f1 >= 0.64
-    assert report.results.f1 >= 0.45
+    return evaluate.score(preds, gold)
+
+
+# floors: just below the scores reached when last tuned (the held-out results, only 13 of
+# them, allow about two errors)
+@pytest.mark.parametrize("name, entities, relations, results", [
+    ("dev_gold.jsonl", 0.85, 0.70, 0.79),
+    # papers outside the example corpus, never tuned on: the rules must generalise
+    ("heldout.jsonl", 0.88, 0.70, 0.90),
+])
+def test_gold_floor(name, entities, relations, results):
+    report = _gold_report(name)
+    assert report.entities.f1 >= entities
+    assert report.relations.f1 >= relations
+    assert report.results.f1 >= results
+
+
+def test_a_proposal_dropped_as_background_leaves_a_record():
+    # The vocabulary's MIMIC-III inside a coined name, dropped later: the extractor once raised KeyError.
+    record = run(load_vocabulary(), "MIMIC-III summaries: a benchmark",
+                 "In this paper we present MIMIC-III summaries, a benchmark of clinical notes. "
+                 "We evaluate GPT-4 on MIMIC-III summaries and reach 81.2% accuracy.")
+    names = {e["name"] for e in record["entities"]}
+    assert "GPT-4" in names
+    assert all(r["subject"] in names | {"@paper"} and r["object"] in names for r in record["relations"])

@@ -1,5 +1,7 @@
 """The vocabulary loader: file shapes, lookups, hierarchy and the content hash."""
-from kg.vocab import load_vocabulary, normalize_name, vocabulary_hash
+from pathlib import Path
+
+from kg.vocab import _read_yaml, load_vocabulary, normalize_name, vocabulary_hash
 
 
 def write(folder, name, text):
@@ -37,6 +39,16 @@ def test_hierarchy_base_metrics_stoplist(tmp_path):
     assert vocab.is_generic("Large Language Models")
 
 
+def test_cased_forms_and_corpora(tmp_path):
+    write(tmp_path, "datasets.yaml", "datasets:\n  - name: MIMIC\n  - name: SAM\n  - name: LongBench\n"
+          "  - {name: PubMed, kind: corpus}\n")
+    vocab = load_vocabulary(tmp_path)
+    assert vocab.is_corpus("pubmed") and not vocab.is_corpus("MIMIC") and not vocab.is_corpus("unknown")
+    # short or all-caps names must keep their case in text; other names need not
+    assert {normalize_name(n) for n in ("MIMIC", "SAM")} <= vocab.cased
+    assert normalize_name("LongBench") not in vocab.cased
+
+
 def test_missing_folder_loads_empty(tmp_path):
     assert load_vocabulary(tmp_path / "nowhere").lookup("LoRA") is None
 
@@ -47,3 +59,11 @@ def test_hash_changes_with_content(tmp_path):
     assert before == vocabulary_hash(tmp_path)
     write(tmp_path, "tasks.yaml", "tasks:\n  - name: summarization\n")
     assert vocabulary_hash(tmp_path) != before
+
+
+def test_shipped_vocabulary_names_each_entry_once():
+    # an entry written twice loses the second one's aliases and hierarchy to the first
+    folder = Path(__file__).parent.parent / "schemas" / "vocab"
+    for path in sorted(folder.glob("*.yaml")):
+        names = [normalize_name(str(raw["name"])) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name")]
+        assert len(names) == len(set(names)), (path.name, sorted({n for n in names if names.count(n) > 1}))

@@ -27,12 +27,16 @@ from kg.extract.sentences import paper_sentences
 from kg.records import PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.2.0"
 
 # When two stages type one name differently, the earlier kind of evidence wins.
-_SOURCE_RANK = {"proposal": 0, "vocabulary": 1, "acronym": 2, "list": 3, "head": 4, "derived": 5, "task": 6, "technique": 7}
+_SOURCE_RANK = {"proposal": 0, "vocabulary": 1, "acronym": 2, "list": 3, "head": 4, "derived": 5, "task": 6, "technique": 7,
+                "repeat": 8}
+# At most this many coined names are looked for again in every sentence (bounds the work per sentence).
+_MAX_REPEATED = 100
 
 
+_LANGUAGE_MODELS = re.compile(r"\blanguage models?\b|\bLLMs?\b", re.I)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ms|net|edu)/\S*")
 _LAYERED = ("Modality", "Domain")
 
@@ -60,7 +64,46 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
     tagged += [("task", m) for m in M.task_phrases(text, vocab, index)]
     tagged += [("technique", m) for m in M.method_phrases(text, vocab, index)]
     tagged += [("derived", m) for m in M.derived_mentions(text, vocab, index)]
+    # "DINO score", "CLIP-T scores": the name of a metric, not of a model or method
+    if "score" in text:
+        tagged = [(s, m) for s, m in tagged if m.type in _LAYERED or not R._SCORE_AFTER.match(text, m.end)]
     return tagged, aliases, metrics
+
+
+def _repeat_coined(found: list, sentences: list) -> list:
+    """Coined names the paper introduced or typed somewhere ("Foresight", "R-Path") are the same
+    names where a later sentence repeats them without the cue that found them."""
+    coined = {}
+    for kept, _ in found:
+        for source, m in kept:
+            if source not in ("vocabulary", "task", "technique") and m.type in ("Model", "Method", "Dataset") \
+                    and m.surface != m.surface.casefold() and len(coined) < _MAX_REPEATED:
+                coined.setdefault(m.surface, m)
+    if not coined:
+        return found
+    out = []
+    for index, ((kept, aliases), sentence) in enumerate(zip(found, sentences)):
+        spans = [(m.start, m.end) for _, m in kept if _layer(m) == "names"]
+        extra = []
+        for surface, mention in coined.items():
+            for start in _occurrences(sentence.text, surface):
+                end = start + len(surface)
+                if not any(s < end and start < e for s, e in spans):
+                    spans.append((start, end))
+                    extra.append(("repeat", mention._replace(start=start, end=end, sentence=index)))
+        out.append((sorted(kept + extra, key=lambda t: t[1].start) if extra else kept, aliases))
+    return out
+
+
+def _occurrences(text: str, word: str):
+    """Where ``word`` stands as a whole word in ``text`` (not inside "Foo-Bar" or "FooBar")."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and \
+                (end == len(text) or not (text[end].isalnum() or text[end] in "-_")):
+            yield at
+        at = text.find(word, end)
 
 
 def _layer(mention) -> str:
@@ -105,6 +148,9 @@ class _Entities:
                 entry[3].add(form)
         return entry[0]
 
+    def __contains__(self, name: str) -> bool:
+        return self.index.get(normalize_name(name)) in self.table
+
     def canonical(self, name: str) -> tuple[str, str]:
         entry = self.table[self.index[normalize_name(name)]]
         return entry[0], entry[1]
@@ -134,12 +180,15 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
         entities.add(mention.name, mention.type, 0, forms)
 
     found, metric_spans = [], []
+    by_sentence = {}
+    for mention in proposed:
+        by_sentence.setdefault(mention.sentence, []).append(mention)
     for index, sentence in enumerate(masked):
         tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
-        tagged += [("proposal", m) for m in proposed if m.sentence == index]
+        tagged += [("proposal", m) for m in by_sentence.get(index, ())]
         found.append((_drop_overlaps(tagged), aliases))
         metric_spans.append(metrics)
-    found = _specialise_classification(found, vocab)
+    found = _specialise_classification(_repeat_coined(found, masked), vocab)
     per_sentence = []
     for kept, aliases in found:
         for source, mention in kept:
@@ -149,6 +198,12 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
 
     _drop_weak_domains(entities, per_sentence, sentences)
     _drop_background_only(entities, per_sentence, sentences)
+    proposed = [m for m in proposed if m.name in entities]  # a dropped name proposes nothing
+    # a paper about language models that names no other data works on text
+    text = vocab.lookup("text")
+    if text and text[1] == "Modality" and not any(e[1] == "Modality" for e in entities.table.values()) \
+            and _LANGUAGE_MODELS.search(f"{paper.title} {paper.abstract}"):
+        entities.add(text[0], text[1], _SOURCE_RANK["vocabulary"])
     # every mention under its paper-level canonical name and type
     resolved = [
         [m._replace(name=n, type=t) for m in ms for n, t in [entities.canonical(m.name)]]
@@ -160,12 +215,15 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
     record["entities"] = entities.records()
     record["relations"] = _relations(sentences, resolved, proposed, proposed_keys, entities, vocab)
     record["results"] = _results(sentences, resolved, metric_spans, proposed_keys, _focus(proposed, entities), entities, vocab)
+    record["relations"] = R.dedupe(record["relations"] + _scored_on(record["results"], entities))
     return record
 
 
 # The guideline's Domain labels (with the ones it scores as medical).
 _BROAD_DOMAINS = frozenset(
     "medical biomedical clinical general code math legal multilingual radiology oncology healthcare".split())
+_CONCESSIVE = re.compile(r"(?:While|Whereas|Although|Unlike)\b")
+_CONTRASTED = re.compile(r"\b(?:unlike|rather than|instead of|beyond)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _AVAILABILITY = re.compile(r"\b(?:available|released?|open-?sourced?|github|publicly)\b", re.I)
 
 
@@ -178,6 +236,14 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
             per_sentence[index] = [
                 m for m in per_sentence[index]
                 if not (m.type in _LAYERED and m.surface.casefold() == "code")
+            ]
+        # "Unlike mathematical reasoning, medical ...", "While O1 excels in mathematics, ...": the field
+        # the paper sets itself against
+        if any(m.type == "Domain" for m in per_sentence[index]):
+            contrast = sentence.text.find(",") if _CONCESSIVE.match(sentence.text) else -1
+            per_sentence[index] = [
+                m for m in per_sentence[index] if not (m.type == "Domain" and (
+                    m.start < contrast or _CONTRASTED.search(sentence.text, max(0, m.start - 40), m.start)))
             ]
     counts = {}
     for mentions in per_sentence:
@@ -207,16 +273,25 @@ def _voiced(sentences: list) -> list[bool]:
     return flags
 
 
+# "could pave the way for procedure planning": what the work may lead to, not what it does.
+_PROSPECTIVE = re.compile(r"\bpaves? the way\b|\bfuture (?:work|research|developments?|applications?|directions?)\b", re.I)
+
+
+def _prospective(text: str) -> bool:
+    # the plain substring tests skip the pattern in most sentences
+    return ("pave" in text or "uture" in text) and _PROSPECTIVE.search(text) is not None
+
+
 def _drop_background_only(entities: _Entities, per_sentence: list, sentences: list) -> None:
-    """Drop tasks and datasets named only in background sentences (before the authors speak):
-    they belong to others' work. (Methods and modalities there still describe the field.)
+    """Drop tasks and datasets named only in background sentences (before the authors speak) or in
+    prospects ("paves the way for X"): they belong to others' work. (Methods and modalities there still describe the field.)
     Where the authors name no task at all, the abstract's opening sentence, which states the
     problem, gives it."""
     foreground, opening = set(), set()
     voiced = _voiced(sentences)
     for index, (sentence, mentions, own) in enumerate(zip(sentences, per_sentence, voiced)):
         keys = {(normalize_name(m.name), m.type) for m in mentions}
-        if own:
+        if own and not _prospective(sentence.text):
             foreground |= keys
         elif index == (1 if sentences[0].is_title else 0):
             opening = keys
@@ -281,7 +356,7 @@ def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) ->
     for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
         subject = focus if sentence.is_title else R.sentence_subject(mentions, proposed_keys, focus)
         found += R.sentence_relations(sentence.text, mentions, subject, proposed_keys, models, not own)
-        found += R.base_models(sentence.text, mentions, subject, proposed_keys)
+        found += R.base_models(sentence.text, mentions, subject, proposed_keys, models)
         found += R.textual_variants(sentence.text, mentions, subject, proposed_keys)
         for mention in mentions:
             if mention.type == "Domain":
@@ -290,7 +365,28 @@ def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) ->
     found += _title_task_relations(resolved, sentences, focus, proposed_keys)
     table = {key: (e[0], e[1]) for key, e in entities.table.items()}
     found += R.hierarchy_variants(table, vocab, {key: e[3] for key, e in entities.table.items()})
+    found = _drop_training_sets(_drop_baselines(found, proposed_keys), entities, proposed_keys, resolved, sentences, vocab)
     return R.dedupe(_with_evidence(_drop_generic_image(found, entities), sentences, resolved))
+
+
+def _drop_baselines(found: list, proposed_keys: set) -> list:
+    """A paper that proposes a variant of a method (LoRA+ of LoRA) uses its own, not the one it
+    improves on: no paper-level uses_method for what a proposal is a variant of."""
+    improved = {normalize_name(r["object"]) for r in found
+                if r["predicate"] == "variant_of" and normalize_name(r["subject"]) in proposed_keys}
+    return [r for r in found if not (r["subject"] == PAPER and r["predicate"] == "uses_method"
+                                     and normalize_name(r["object"]) in improved)]
+
+
+def _scored_on(results: list, entities: _Entities) -> list:
+    """A model or method that scored on a dataset the paper names was evaluated on it."""
+    found = []
+    for result in results:
+        dataset, subject = result["dataset"], result["subject"]
+        key = entities.index.get(normalize_name(dataset)) if dataset else None
+        if subject != PAPER and key in entities.table and entities.table[key][1] == "Dataset":
+            found.append(R.relation(subject, "evaluated_on", entities.table[key][0], result["evidence"], 0.6))
+    return found
 
 
 def _with_evidence(found: list, sentences: list, resolved: list) -> list:
@@ -308,18 +404,45 @@ def _benchmark_relations(entities: _Entities, proposed_keys: set, resolved: list
                          focus: str = PAPER) -> list:
     """A paper that releases a benchmark is evaluated on it, and so are the models it reports on;
     in a paper that proposes nothing else, the benchmark holds the modalities it names."""
-    benchmarks = [entities.table[k][0] for k in sorted(proposed_keys)
-                  if k in entities.table and entities.table[k][1] == "Dataset"]
-    found = [R.relation(PAPER, "evaluated_on", name, "", 0.5) for name in benchmarks]
+    benchmarks = _released_datasets(entities, proposed_keys)
+    tested = _tested(benchmarks, resolved, sentences)
+    found = [R.relation(PAPER, "evaluated_on", name, "", 0.5) for name in tested]
     if len(benchmarks) == 1:
         for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
-            if own and not sentence.is_title:
+            if own and not sentence.is_title and tested:
                 found += [R.relation(m.name, "evaluated_on", benchmarks[0], sentence.text, 0.4)
                           for m in mentions if m.type == "Model" and normalize_name(m.name) not in proposed_keys]
             if own and focus == PAPER:
                 found += [R.relation(benchmarks[0], "has_modality", m.name, sentence.text, 0.4)
                           for m in mentions if m.type == "Modality"]
     return found
+
+
+def _released_datasets(entities: _Entities, proposed_keys: set) -> list:
+    return [entities.table[k][0] for k in sorted(proposed_keys)
+            if k in entities.table and entities.table[k][1] == "Dataset"]
+
+
+def _tested(benchmarks: list, resolved: list, sentences: list) -> list:
+    """The released datasets that are test beds: a released training corpus ("PMC-15M, a dataset
+    of 15M figure-caption pairs", "an instruction-tuning dataset") is not."""
+    return [name for name in benchmarks if _EVALUATION_NAME.search(name) or any(
+        _EVALUATION_WORD.search(sentence.text) and any(m.name == name for m in mentions)
+        for sentence, mentions in zip(sentences, resolved))]
+
+
+def _drop_training_sets(found: list, entities: _Entities, proposed_keys: set, resolved: list, sentences: list,
+                        vocab: Vocabulary) -> list:
+    """Nothing is evaluated on a released dataset that is no test bed, nor on a known source corpus
+    ("selected PubMed articles")."""
+    benchmarks = _released_datasets(entities, proposed_keys)
+    corpora = set(benchmarks) - set(_tested(benchmarks, resolved, sentences))
+    return [r for r in found if not (r["predicate"] == "evaluated_on" and (
+        r["object"] in corpora or vocab.is_corpus(r["object"])))]
+
+
+_EVALUATION_NAME = re.compile(r"(?:bench|qa|eval|test|challenge)$", re.I)
+_EVALUATION_WORD = re.compile(r"\bbenchmark|\bevaluat|\btest(?:ing|s|ed)?\b|\bleaderboard", re.I)
 
 
 def _title_task_relations(resolved: list, sentences: list, focus: str, proposed_keys: set) -> list:
@@ -354,7 +477,8 @@ _OUR_OWN = re.compile(r"\b(?:our|the proposed|the resulting)\s+(?:\w+\s+)?(?:mod
 
 def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, vocab) -> list[dict]:
     """Results of the abstract's sentences. A result's default subject is the proposal the sentence
-    names, else the paper's proposed model (or its proposal when the sentence says "our method"), else @paper;
+    names, else the paper's proposed model or named method (or its proposal when the sentence says
+    "our method"), else @paper;
     its default dataset is the paper's one proposed benchmark, else the one dataset it names."""
     focus_type = entities.canonical(focus)[1] if focus != PAPER else None
     title = resolved[0] if sentences and sentences[0].is_title else []
@@ -362,6 +486,8 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
     if focus_type != "Model" and len(title_models) == 1 and focus not in {m.name for m in title}:
         # "Breast Tumor Classification Using EfficientNet": the title's one model reports the scores
         focus, focus_type = title_models.pop(), "Model"
+    # a proposed model, or a named method ("Foresight", not "automated preference alignment"), scores
+    own_scores = focus_type == "Model" or focus_type == "Method" and focus != focus.casefold()
     benchmarks = [entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"]
     datasets = {m.name for mentions in resolved for m in mentions if m.type == "Dataset"}
     # the paper's own benchmark, else the one dataset it works on
@@ -371,7 +497,7 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
     for sentence, mentions, metrics in zip(sentences, resolved, metric_spans):
         if sentence.is_title:
             continue
-        default = focus if focus_type == "Model" or _OUR_OWN.search(sentence.text) else PAPER
+        default = focus if own_scores or _OUR_OWN.search(sentence.text) else PAPER
         subject = R.sentence_subject(mentions, proposed_keys, default)
         # "On this benchmark, ...": the dataset named last before
         dataset = last_dataset if _THIS_BENCHMARK.search(sentence.text) else benchmark

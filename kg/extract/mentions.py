@@ -83,6 +83,7 @@ _GENERIC_ACRONYMS = frozenset(
 
 # A trailing model size or version tag that the guideline leaves out of names ("-7B", " 13B").
 _SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMmKk]$|-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
+_INNER_SIZE = re.compile(r"-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
 # Acronym in parentheses right after its expansion: "Low-Rank Adaptation (LoRA)".
 _ACRONYM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-]{0,14}?[A-Z0-9][A-Za-z0-9+\-]*?)(?:s)?\s*\)")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'+\-/]*")
@@ -227,8 +228,17 @@ def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=
     for matches in names:
         for start, end, (name, kind) in matches:
             surface = text[start:end]
-            if not _is_partial(text, start, end) and _case_ok(surface, vocab):
+            if not _case_ok(surface, vocab):
+                continue
+            if not _is_partial(text, start, end):
                 found.append(Mention(name, kind, surface, start, end, sentence))
+                continue
+            compound = _compound_at(text, start, end)
+            # "PaLM 2-L", "Llama 3.1-8B-Instruct": a known spaced name glued to more is a variant
+            # of it, which the coined-name stage cannot see for the space
+            if kind in ("Model", "Method", "Dataset") and " " in compound:
+                left = text.rfind(compound, 0, end + len(compound))
+                found.append(Mention(strip_size(compound), kind, compound, left, left + len(compound), sentence))
     return found, metrics
 
 
@@ -278,8 +288,9 @@ def type_of_name(name: str, vocab: Vocabulary) -> str | None:
     """Type a coined name by a known part ("Med-Gemini-2D" -> Model) or a typing suffix.
 
     >>> from kg.vocab import Entry
-    >>> type_of_name("Med-Gemini-2D", Vocabulary([Entry("Gemini", "Model")]))
-    'Model'
+    >>> v = Vocabulary([Entry("Gemini", "Model"), Entry("LoRA", "Method")])
+    >>> type_of_name("Med-Gemini-2D", v), type_of_name("QLoRA", v)
+    ('Model', 'Method')
     """
     hit = vocab.lookup(name) or vocab.lookup(strip_size(name))
     if hit and hit[1] in ("Model", "Method", "Dataset"):
@@ -291,16 +302,26 @@ def type_of_name(name: str, vocab: Vocabulary) -> str | None:
             if hit and hit[1] in ("Model", "Method", "Dataset"):
                 return hit[1]
     last = parts[-1] if parts else ""
+    # "QPiSSA", "BioMedCLIP": a known name glued after a prefix
+    for hump in _HUMP.finditer(last):
+        hit = vocab.lookup(last[hump.start():])
+        if hit and hit[1] in ("Model", "Method", "Dataset"):
+            return hit[1]
     for pattern, etype in _SUFFIX_TYPES:
         if pattern.search(last):
             return etype
     return None
 
 
+# A capital inside a word where a glued known name may begin ("Q|PiSSA").
+_HUMP = re.compile(r"(?<=.)(?=[A-Z][A-Za-z0-9]{2})")
+
+
 # A candidate word for a coined name; :func:`derived_mentions` keeps those with an inner capital or a digit.
 # (plain lower-case words are skipped inside the pattern, which keeps the loop short)
 _CANDIDATE = re.compile(r"(?<![\w+\-/])(?![a-z]+(?![\w+\-/]))[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*")
 _DIGIT = re.compile(r"\d")
+_TITLE_COMPOUND = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)+")
 
 
 def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
@@ -318,13 +339,22 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
         # a coined name has an inner capital or a digit ("Med-Gemini", "GPT4", "FooNet")
         if rest == rest.lower() and (rest.isalpha() or not _DIGIT.search(rest)):
             continue
-        if not (is_name_like(surface) or _has_known_part(surface, vocab)) or is_generic(surface, vocab):
+        if is_generic(surface, vocab):
+            continue
+        if not (is_name_like(surface) or _has_known_part(surface, vocab)):
+            # a Title-Case compound ("R-Path") is a name only when listed with coined names
+            if _TITLE_COMPOUND.fullmatch(surface) and not vocab.lookup(surface):
+                untyped.append(Mention(surface, None, surface, match.start(), match.end(), sentence))
             continue
         name = strip_size(surface)
-        if vocab.lookup(name) or vocab.lookup(surface):
+        known = vocab.lookup(name)
+        # a known name is the vocabulary layer's to match, unless a size inside it hides it
+        # there: "Llama-3-70B-Instruct" is Llama-3-Instruct, typed by the vocabulary
+        if vocab.lookup(surface) or known and not _INNER_SIZE.search(surface):
             continue
         following = _WORD.findall(text[match.end():match.end() + 40])[:2]
-        etype = type_from_head(following[:1]) or type_of_name(name, vocab) or _parenthesised_type(text, match.start())
+        etype = (known[1] if known else None) or type_from_head(following[:1]) or type_of_name(name, vocab) \
+            or _parenthesised_type(text, match.start())
         if not _is_size_or_number(name):
             (found if etype else untyped).append(Mention(name, etype, surface, match.start(), match.end(), sentence))
     return _type_by_coordination(text, found, untyped)
@@ -540,6 +570,10 @@ def task_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mentio
         words = [w for w in (first, second) if w]
         while words and not _task_modifier(words[0], vocab):
             words.pop(0)
+        if not words and head == "classification":
+            # bare "classification": the extractor specialises it by the paper's modality, or drops it
+            found.append(Mention(head, "Task", head, head_match.start(), head_match.end(), sentence))
+            continue
         if not words or not all(_task_modifier(w, vocab) for w in words):
             continue
         start = match.start(1) if len(words) == len([w for w in (first, second) if w]) else match.start(2)
@@ -597,16 +631,30 @@ _NAMED_BEFORE_HEAD = re.compile(
     r"\b(?:the|on|of|from|and|using)\s+((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)\s+(dataset|benchmark|corpus|database|challenge)\b")
 
 
+_HEAD_COMMA = re.compile(r"(?:dataset|benchmark|corpus),")
+_NAMED_AFTER_HEAD = re.compile(r"\b(?:dataset|benchmark|corpus),\s+([A-Z][\w\-]*)(?=\s*[,(])")
+
+
 def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
-    """Unknown capitalised names right before a typing head: "on the Foo Bar dataset".
+    """Unknown capitalised names right before a typing head: "on the Foo Bar dataset" (or coined
+    ones in apposition after it: "a benchmark dataset, FooQA, of ...").
 
     >>> [m.name for m in named_after_head("tested on the Kvasir SEG dataset.", Vocabulary())]
     ['Kvasir SEG']
     """
     found = []
+    # "a benchmark dataset, MedReview, consisting of ...": a coined name in apposition to the head
+    for match in _NAMED_AFTER_HEAD.finditer(text) if ", " in text and _HEAD_COMMA.search(text) else ():
+        name = match.group(1)
+        if is_name_like(name) and not vocab.lookup(name) and not is_generic(name, vocab):
+            found.append(Mention(name, "Dataset", name, match.start(1), match.end(1), sentence))
     for match in _NAMED_BEFORE_HEAD.finditer(text):
         name = match.group(1)
         if vocab.lookup(name) or is_generic(name, vocab) or _is_size_or_number(name):
+            continue
+        # "the US MIMIC-III dataset": a known dataset with a qualifier before it is that dataset
+        words = name.split()
+        if any((hit := vocab.lookup(" ".join(words[i:]))) and hit[1] == "Dataset" for i in range(1, len(words))):
             continue
         found.append(Mention(name, "Dataset", name, match.start(1), match.end(1), sentence))
     return found
@@ -620,12 +668,16 @@ _PROPOSE = re.compile(
     r"\b(?:our|the resulting|the proposed)\s+(?:[\w-]+\s+){0,2}?(?:model|method|approach|framework|system|benchmark|dataset),",
     re.I,
 )
+_AND_PROPOSE = re.compile(
+    r"\band\s+(?:then\s+|also\s+)?(?:propose|present|introduce|develop|release|curate|construct|create|design|build|"
+    r"establish|publish|devise)\b", re.I)
 _CAPITALISED_RUN = re.compile(r"(?:\s+(?:[A-Z0-9][\w\-+]*))*")
 # Words that may open a proposed phrase without being part of its name.
 _FILLERS = frozenset(
     "a an the novel new our simple first large-scale unified general open open-source effective efficient "
     "several two three multiple".split())
 # Coordination between two proposed names: "X, Y and Z", "X (110M) and Y".
+_COORDINATED_NAME = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)([A-Z][\w+]*(?:-[A-Z0-9][\w+]*)+)(?![\w-])")
 _COORDINATED = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*)(?:the\s+)?$")
 # A lower-case coined technique after a proposal cue: "a novel context-aware fine-tuning methodology".
 _METHOD_TAILS = frozenset(
@@ -680,6 +732,13 @@ def _candidate_names(clause: str, vocab: Vocabulary):
         surface = match.group().rstrip("-")
         hit = vocab.lookup(surface)
         if hit and hit[1] in ("Task", "Modality", "Domain"):
+            # "we present Clinical Camel, ...": a field word may open a coined Title-Case name
+            if surface[:1].isupper() and _opens_clause(clause, match.start(), surface):
+                name, start, end = _opening_run(clause, match.start())
+                named = vocab.lookup(name)
+                if len(name.split()) > 1 and not is_generic(name, vocab) and (
+                        named[1] in ("Model", "Method", "Dataset") if named else not _all_known(name, vocab)):
+                    yield name, start, end
             continue
         # a known name counts, a known generic technique ("fine-tuning") does not
         known = hit is not None and hit[1] in ("Model", "Method", "Dataset") and hit[0] != hit[0].lower()
@@ -737,7 +796,11 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
         if sentence.is_title:
             found += _title_proposal(text, vocab, index)
             continue
-        for cue in _PROPOSE.finditer(text):
+        cues = list(_PROPOSE.finditer(text))
+        # "we devise X and build Y": the authors' second verb proposes too
+        if cues:
+            cues += [c for c in _AND_PROPOSE.finditer(text, cues[0].end())]
+        for cue in cues:
             clause = _CLAUSE_SPLIT.split(text[cue.end():cue.end() + 220])[0]
             found += _clause_proposals(text, cue.end(), clause, vocab, index)
         # "a novel ensemble refinement approach": a new technique, wherever the sentence names it
@@ -769,6 +832,12 @@ def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, in
         canonical = known[0] if known else strip_size(name)
         found.append(Mention(canonical, etype, name, absolute, absolute + len(name), index))
         previous_end = end
+    # "Polyhistor and Polyhistor-Lite", "R-RAD, R-SLAKE and R-Path": a hyphenated Title-Case name
+    # coordinated with a proposal is one too, though plain words alone ("Path") are no name
+    while found and (more := _COORDINATED_NAME.match(clause, previous_end)) and not vocab.lookup(more.group(1)):
+        previous_end = more.end()
+        found.append(found[-1]._replace(name=more.group(1), surface=more.group(1), start=offset + more.start(1),
+                                        end=offset + more.end(1)))
     if not found:
         phrase = _technique_phrase(clause)
         if phrase:
@@ -810,7 +879,8 @@ def _title_proposal(title: str, vocab: Vocabulary, index: int) -> list[Mention]:
     short Title-Case phrase."""
     head, colon, subtitle = _TITLE_SPLIT.sub(":", title, count=1).partition(":")
     head = head.strip()
-    if not colon or not head or len(head.split()) > 4 or not (head[:1].isupper() or not head[:1].isascii()) or "?" in head:
+    opens_like_name = head[:1].isupper() or not head[:1].isascii() or head[:1].isdigit() and any(c.isupper() for c in head)
+    if not colon or not head or len(head.split()) > 4 or not opens_like_name or "?" in head:
         return []
     known = vocab.lookup(head) or vocab.lookup(strip_size(head))
     if known and (known[1] not in ("Model", "Method", "Dataset") or known[0] == known[0].lower()):

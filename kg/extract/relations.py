@@ -27,26 +27,42 @@ _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
 _OUTPERFORM = re.compile(
     r"\b(?:outperform\w*|out-perform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|better than|superior to|"
-    r"improv\w* (?:up)?on|(?:improvement|gain|advantage)s? (?:\w+ ){0,4}?over)\b",
+    r"improv\w* (?:up)?on|(?:improvement|gain|advantage)s? (?:[^\s,;]+ ){0,4}?over)\b",
     re.I,
 )
 # "Compared to Y, X achieves superior ...": the loser comes first.
 _COMPARED_FIRST = re.compile(r"\b(?:compared (?:to|with)|comparing (?:to|with)|relative to|against)\b", re.I)
 _POSITIVE = re.compile(r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage)\b", re.I)
-_CLAUSE_END = re.compile(r";|, (?:while|whereas|but|although|and (?:it|we|our))\b| while ")
+_CLAUSE_END = re.compile(r";|, (?:while|whereas|but|although|and (?:it|we|our))\b| (?:while|but) |"
+                         r" and (?:match|achiev|perform|remain|show|obtain|reach)\w*")
+# "by fine-tuning", "via LoRA": the means of winning, not a competitor.
+_MEANS_BEFORE = re.compile(r"\b(?:by|via|through|using|with|after)\s+$", re.I)
+# "PEFT (LoRA and SVD)", "fine-tuning techniques such as LoRA": a class introducing its members;
+# "fine-tuning GPT-4o": the technique applied to the real contender.
+_MEMBERS_AFTER = re.compile(r"\s*(?:(?:[\w-]+\s+)?(?:\(|such as\b|like\b|including\b|e\.g\.)|$)", re.I)
+# "can be improved on X after ...": passive, no winner.
+_PASSIVE_BEFORE = re.compile(r"\b(?:be|been|is|are|was|were)\s+$", re.I)
 # Cues right before a base model: "built upon X", "fine-tuned from X and Y", "its base model, X".
 _BASE_CUE = re.compile(
     r"\b(?:built (?:up)?on|build(?:ing)? (?:up)?on|based on|fine-?tun(?:ed|ing|es?) (?:from|on top of)|"
     r"initiali[sz](?:ed|ing) (?:from|with)|(?:continually |continued )?pre-?trained from|start(?:s|ing)? from|"
-    r"adapts?|adapting|derived from|on top of|leveraging the|(?:its|the|a|our) base (?:model|LLM)s?,?(?: \()?|"
-    r"(?:a|an|the) fine-?tuned|fine-?tune[sd]?|instruction-?tuned)\s+(?:(?:a|an|the|pre-?trained|general|open-source|"
-    r"[\w-]+'s)\s+){0,3}\(?$",
+    r"adapts?|adapting|derived from|on top of|leveraging the|(?:(?:its|the|a|our) )?base (?:model|LLM)s?(?: [a-z]+)?,?(?: \()?|"
+    r"(?:a|an|the) fine-?tuned|fine-?tune[sd]?(?: on)?|instruction-?tuned)\s+"
+    # "a pre-trained general LLM model (X)", "the large-scale image segmentation model, X"
+    r"(?:(?:(?:a|an|the|pre-?trained|general|open-source|[\w-]+'s)\s+){0,3}|(?:[\w-]+\s+){0,5}?"
+    r"(?:model|LLM|network|backbone)s?,?\s+)\(?$",
     re.I,
 )
+# "its base model, X" / "base model (X)".
+_BASE_MODEL_CUE = re.compile(r"\bbase (?:model|LLM)s?,?\s+\(?$", re.I)
+# "X as its foundation model": X is the base.
+_BASE_ROLE_AFTER = re.compile(r"^,?\s+as (?:its|the|our) (?:base|foundation|backbone|starting|initial)\b", re.I)
+# "Based on X, we ...": the authors' own model is built on X.
+_LEADING_BASE = re.compile(r"^(?:Based|Built|Building|Starting|Initiali[sz]ed)\b")
 # "a LLaMA-based LLM": the model before "-based" is the base.
 _BASED_AFTER = re.compile(r"^-?based\b", re.I)
 _VARIANT_CUE = re.compile(r"\b(?:variants? of|extends?|extension of|generali[sz]es?|improves? upon)\s+(?:the\s+)?$", re.I)
-_TRAINED_ON = re.compile(r"\b(?:trained|pre-?trained|fine-?tuned|tuned|curated|collected|derived)\s+(?:\w+\s+){0,2}(?:on|from|with)\s+(?:the\s+)?$", re.I)
+_TRAINED_ON = re.compile(r"\b(?:trained|pre-?trained|pre-?training|fine-?tuned|fine-?tuning|tuned|curated|collected|derived|extracted)\s+(?:\w+\s+){0,2}(?:on|from|with)\s+(?:the\s+)?$", re.I)
 
 SUBJECT_TYPES = ("Model", "Method")
 
@@ -83,6 +99,8 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
     """
     found = []
     doers = sentence_actors(text, mentions, subject)
+    comparing = _ANY_COMPARISON.search(text) is not None
+    rivals = _rival_spans(text) if comparing and any(m.type == "Method" for m in mentions) else ()
     # beside a named proposal, other models are its bases or baselines: they are only tested
     testers_only = any(normalize_name(m.name) in proposed for m in mentions)
     for mention in mentions:
@@ -91,7 +109,7 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
         if predicate is None or predicate == "evaluated_on" and _TRAINED_ON.search(before):
             continue
         if predicate == "uses_method":
-            if _NOT_USED.search(before):
+            if _NOT_USED.search(before) or any(start <= mention.start < end for start, end in rivals):
                 continue
             actors = [subject if subject in models else PAPER, *([] if testers_only else doers)]
         elif predicate == "applied_to":
@@ -109,11 +127,25 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
             if actor == PAPER and normalize_name(mention.name) in proposed and mention.type != "Dataset":
                 continue
             found.append(relation(actor, predicate, mention.name, text, 0.6 if actor == subject else 0.5))
-    found += outperforms(text, mentions, subject)
+    if comparing:
+        found += outperforms(text, mentions, subject)
     return found
 
 
-_COMPARED = re.compile(r"\b(?:than|over|vs\.?|versus|compared (?:to|with)|against|such as|like|including|outperform\w*|surpass\w*|exceed\w*|beat\w*|rather than|instead of|unlike)\b", re.I)
+def _rival_spans(text: str) -> list[tuple[int, int]]:
+    """Where the sentence speaks of what is compared against: after "outperforms" to the clause's
+    end, after "compared to" to the comma ("surpassing models that leveraged fine-tuning")."""
+    spans = []
+    for cue in _OUTPERFORM.finditer(text):
+        end = _CLAUSE_END.search(text, cue.end())
+        spans.append((cue.end(), end.start() if end else len(text)))
+    for cue in _COMPARED_FIRST.finditer(text):
+        comma = text.find(",", cue.end())
+        spans.append((cue.end(), comma if comma >= 0 else len(text)))
+    return spans
+
+
+_COMPARED = re.compile(r"\b(?:than|over|vs\.?|versus|compared (?:to|with)|compar(?:ison|ative)\w* (?:\w+ )?(?:with|to|against)|against|such as|like|including|outperform\w*|surpass\w*|exceed\w*|beat\w*|rather than|instead of|unlike)\b", re.I)
 
 
 def sentence_actors(text: str, mentions: list, subject: str) -> list[str]:
@@ -131,23 +163,33 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
     The winner is the model/method right before the cue (the sentence's own
     subject when the sentence says "our/this method"), else the subject.
     """
-    # "fine-tuned X" names X, and "a GPT-4 score" a metric: neither is a competitor
+    # "fine-tuned X" names X, "a GPT-4 score" a metric and "zero-shot" the setting: none is a competitor
+    # "we fine-tune X" is a verb, not a contender
     candidates = [m for m in mentions if m.type in SUBJECT_TYPES
-                  and not m.surface.casefold().endswith(("tuned", "trained"))
-                  and not _SCORE_AFTER.match(text[m.end:m.end + 8])]
+                  and not m.surface.casefold().endswith(("tuned", "trained", "tune", "train"))
+                  and not _SCORE_AFTER.match(text[m.end:m.end + 8])
+                  and not _SHOT_SETTING.match(m.name)]
     if len(candidates) < 2 and subject == PAPER or not _ANY_COMPARISON.search(text):
         return []
     found = []
     own = _OWN_WORK.search(text)
+    beaten = set()  # "a gain over A and an improvement over B": A wins nothing
     for cue in _OUTPERFORM.finditer(text):
+        if cue.group().casefold().startswith("improv") and _PASSIVE_BEFORE.search(text[max(0, cue.start() - 8):cue.start()]):
+            continue
         end = _CLAUSE_END.search(text, cue.end())
         stop = end.start() if end else len(text)
-        winners = [m for m in candidates if m.end <= cue.start() and not _COMPARED_FIRST.search(text[max(0, m.start - 25):m.start])]
-        winner = subject if own and own.start() < cue.start() or not winners else winners[-1].name
+        winners = [m for m in candidates if m.end <= cue.start() and m.start not in beaten
+                   and not _COMPARED_FIRST.search(text[max(0, m.start - 25):m.start])]
+        # "our model, X, outperforms": the name after "our" is the winner
+        named = winners and (not own or winners[-1].start > own.start())
+        winner = winners[-1].name if named else subject if own and own.start() < cue.start() or not winners else winners[-1].name
         if winner == PAPER:
             continue
-        found += [relation(winner, "outperforms", m.name, text, 0.6)
-                  for m in candidates if cue.end() <= m.start < stop and m.name != winner]
+        losers = [m for m in candidates if cue.end() <= m.start < stop and m.name != winner
+                  and not _MEANS_BEFORE.search(text[max(0, m.start - 12):m.start])]
+        beaten |= {m.start for m in losers}
+        found += [relation(winner, "outperforms", m.name, text, 0.6) for m in _contenders(text, losers)]
     for cue in _COMPARED_FIRST.finditer(text):
         comma = text.find(",", cue.end())
         if comma < 0 or not _POSITIVE.search(text, comma):
@@ -156,24 +198,39 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
         after = [m for m in candidates if m.start > comma]
         winner = after[0].name if after and not own else subject
         if winner != PAPER:
-            found += [relation(winner, "outperforms", m.name, text, 0.55) for m in losers if m.name != winner]
+            found += [relation(winner, "outperforms", m.name, text, 0.55) for m in _contenders(text, losers) if m.name != winner]
     return found
 
 
-_ANY_COMPARISON = re.compile(r"outperform|out-perform|surpass|beat|exceed|better|superior|improv|gain|advantage|compar|relative to|against", re.I)
+def _contenders(text: str, losers: list) -> list:
+    """The losers less a class named before its members ("PEFT (LoRA and SVD)") and a technique
+    named before the model it was applied to ("fine-tuning GPT-4o")."""
+    return [m for m, after in zip(losers, losers[1:] + [None])
+            if after is None or not _MEMBERS_AFTER.match(text, m.end, after.start)]
+
+
+# Zero-, one- and few-shot use of a model: how it was run, never what it competes with.
+_SHOT_SETTING = re.compile(r"(?:zero|one|few|k)[\s\-]?shot\b", re.I)
+# A cheap gate: every comparison cue opens with one of these word starts.
+_ANY_COMPARISON = re.compile(r"\b(?:out-?perform|surpass|beat|exceed|better|superior|improv|gain|advantage|compar|relative to|against)", re.I)
 _OWN_WORK = re.compile(r"\b(?:our|this|the proposed)\s+(?:\w+\s+)?(?:model|method|approach|framework|technique|system)\b", re.I)
 
 
-def base_models(text: str, mentions: list, subject: str, proposed: set) -> list[dict]:
-    """fine_tuned_from: "built upon X", "fine-tuned from X and Y", "its base model, X", "an X-based LLM".
+def base_models(text: str, mentions: list, subject: str, proposed: set, models=frozenset()) -> list[dict]:
+    """fine_tuned_from: "built upon X", "fine-tuned from X and Y", "its base model, X", "an X-based LLM",
+    "X as its foundation model".
 
     The derived model is a proposed model the sentence names (else ``subject``
-    when it is a model); the bases follow the cue, with those coordinated to them.
+    when it is a model the sentence names, or the authors' model in "Based on X, we ...");
+    the bases follow the cue, with those coordinated to them.
     """
     derived = [m.name for m in mentions if m.type == "Model" and normalize_name(m.name) in proposed]
-    if not derived and subject != PAPER and any(m.name == subject and m.type == "Model" for m in mentions):
+    if not derived and subject != PAPER and (any(m.name == subject and m.type == "Model" for m in mentions)
+                                             or subject in models and _LEADING_BASE.match(text)):
         derived = [subject]
-    if not derived:
+    # "its base model, X": whatever the proposal was typed as, it has a base model
+    framed = [m.name for m in mentions if m.type == "Method" and normalize_name(m.name) in proposed]
+    if not derived and not framed:
         return []
     found, previous = [], None
     for mention in mentions:
@@ -182,8 +239,11 @@ def base_models(text: str, mentions: list, subject: str, proposed: set) -> list[
             continue
         before = text[max(0, mention.start - 60):mention.start]
         coordinated = previous is not None and _LIST_GAP.fullmatch(text[previous:mention.start])
-        if _BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(text[mention.end:mention.end + 8]):
-            found += [relation(d, "fine_tuned_from", mention.name, text, 0.6) for d in derived[:1]]
+        after = text[mention.end:mention.end + 30]
+        sources = derived or framed if _BASE_MODEL_CUE.search(before) else derived
+        if sources and (_BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(after)
+                        or _BASE_ROLE_AFTER.match(after)):
+            found += [relation(d, "fine_tuned_from", mention.name, text, 0.6) for d in sources[:1]]
             previous = mention.end
         else:
             previous = None
@@ -196,10 +256,25 @@ _APPOSITIVE_KIND = re.compile(
     r"(?:(?:new|novel|simple|efficient|effective|lightweight|general|unified|plug-and-play)\s+)*$", re.I)
 
 
+# "PaLM (...) and its instruction-tuned variant, Flan-PaLM"
+_ITS_VARIANT = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*)?(?:and\s+)?its\s+(?:[\w-]+\s+){0,2}(?:variant|version|extension)s?,?\s+",
+                          re.I)
+# "a domain-specific version of T5 (IT5)"
+_VERSION_OF = re.compile(r"\b(?:variant|version|extension)s? of\s+(?:the\s+)?$", re.I)
+_OPEN_PAREN = re.compile(r"\s*\(\s*")
+
+
 def textual_variants(text: str, mentions: list, subject: str, proposed: set = frozenset()) -> list[dict]:
     """variant_of from text: "a variant of LoRA", "extends LoRA", "LoRA variants such as X",
+    "X and its distilled variant, Y", "a version of X (Y)",
     and a proposal described as a kind of known technique ("X, a novel PEFT method")."""
     found = []
+    for first, second in zip(mentions, mentions[1:]):
+        if first.type == second.type and first.type in SUBJECT_TYPES and (
+                _ITS_VARIANT.fullmatch(text, first.end, second.start)
+                or _VERSION_OF.search(text[max(0, first.start - 30):first.start])
+                and _OPEN_PAREN.fullmatch(text, first.end, second.start)):
+            found.append(relation(second.name, "variant_of", first.name, text, 0.6))
     for index, mention in enumerate(mentions):
         if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
             for other in mentions[index + 1:index + 2]:
@@ -232,7 +307,9 @@ def hierarchy_variants(entities: dict, vocab: Vocabulary, expansions: dict | Non
         if etype not in SUBJECT_TYPES:
             continue
         parent = vocab.broader(name)
-        if parent and name != name.lower() and normalize_name(parent) in entities and normalize_name(parent) != key:
+        # a model's listed family is known, not stated: only methods take their parent from the vocabulary
+        if parent and etype == "Method" and name != name.lower() and normalize_name(parent) in entities \
+                and normalize_name(parent) != key:
             found.append(relation(name, "variant_of", entities[normalize_name(parent)][0], "", 0.5))
         for other_key, (other, other_type) in entities.items():
             if other_type == etype and other_key != key and key.startswith(other_key) and _derived(name, other):

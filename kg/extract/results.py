@@ -13,18 +13,26 @@ from kg.extract.mentions import is_name_like, layered_matches
 from kg.records import PAPER
 from kg.vocab import Vocabulary
 
+# The cut-off of a ranking metric: "@10".
+_CUTOFF = re.compile(r"@\s*(\d+)")
+# Between a score and its deviation: "72.1 ± 0.3", "0.93 pm 0.01", "0.9 $\pm$ 0.1".
+_DEVIATION = re.compile(r"\s*\$?(?:±|\\pm|pm|\+/-|\+-)\$?\s*")
+# A unit after a deviation: "± 6.37 mmHg".
+_DEVIATION_UNIT = re.compile(r"\s*(?:mmHg|mm|cm|ms|dB|pp|points?)\b")
 # A "vs." later inside the same parenthesis.
 _VERSUS_AHEAD = re.compile(r"[^()]*\b(?:vs\.?|versus)\s")
 # The one or two lower-case words before "(".
 _WORDS_BEFORE_PAREN = re.compile(r"(?<![\w\-])((?:[a-z][\w\-]*\s+)?[a-z][\w\-]*)\s*\($")
-# What may stand between a model and its score: "-34B (", ": ".
-_NAME_NUMBER_GAP = re.compile(r"[\s(:,\-]*(?:\d+[BbMm]?\s*)?[\s(:,]*")
+# What may stand between a model and its score: "-34B (", ": ", "'s ", " at ", " performance (".
+_NAME_NUMBER_GAP = re.compile(r"(?:['\u2019]s)?[\s(:,\-]*(?:\d+[BbMm]?\s*)?(?:(?:at|performance)\s*)?[\s(:,]*")
+# A model's verb of achievement up to its score: " attains an accuracy of ", " (ours) achieves ".
+_DOES = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:\w+ly\s+|also\s+)?(?:achiev\w*|attain\w*|reach\w*|obtain\w*|scor(?:es|ed|ing)|record\w*|yield\w*|deliver\w*)\b[^.;,]*$")
 # "for", "with" or "by" between a number and the model it belongs to.
 _FOR_GAP = re.compile(r"\s*(?:for|with|by)\s+(?:the\s+)?")
 # "score" right after a name: the name is part of a metric.
 _SCORE_AFTER = re.compile(r"\s*score")
 # A comparison cue shortly before a model: the model is the baseline.
-_COMPARED_BEFORE = re.compile(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}$")
+_COMPARED_BEFORE = re.compile(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}\(?$")
 # "with (fine-tuned)" right before a model that scored a number.
 _WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?(?:fine-?tuned\s+|pre-?trained\s+)?$")
 # What separates two listed datasets.
@@ -50,6 +58,7 @@ _RELATIVE_BEFORE = re.compile(
     re.I,
 )
 _RELATIVE_AFTER = re.compile(
+    r"^\s*\(\s*\d+(?:\.\d+)?\s*%?\s*(?:vs\.?|versus)\s|"  # "2.5% (90.7% vs. 88.2%)": the gap between two scores
     r"^\s*(?:\w+\s+){0,3}?(?:improvement|gain|increase|boost|reduction|decrease|drop|higher|lower|"
     r"better|worse|more|fewer|less|relative|absolute|times|points?\s+(?:higher|improvement|gain))\b|"
     r"^\s*(?:million|billion|thousand|samples|images|cases|patients|questions|tasks|"
@@ -75,14 +84,20 @@ _NOT_METRIC = frozenset(
 # Between two numbers of one list: "0.80, 0.81 and 0.91", "83.5% on A, 86.3% on B".
 _SEPARATOR = re.compile(
     r"^\s*(?:(?:on|in|for)\s+(?:the\s+)?[\w\-.]+(?:\s+[\w\-.]+)?\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$")
-_VERSUS = re.compile(r"^\s*(?:[a-z][\w\-]*\s+)?(?:vs\.?|versus|compared (?:to|with)|against)\s*$", re.I)
+# "A% vs. B%", "A% vs. Foo-8B: B%", "A% on MedQA (compared to B%".
+_VERSUS = re.compile(
+    r"^\s*(?:[a-z][\w\-]*\s+|on\s+[^();:]{1,60}\(\s*)?(?:vs\.?|versus|compared (?:to|with)|against)"
+    r"(?:\s+[\w\-.]+(?:\s+[\w\-.]+)?\s*:)?\s*$", re.I)
 # A cue before a model it is compared against: "surpassing Foo", "over Foo", "than Foo", "like Foo".
 _COMPARISON_CUE = re.compile(
     r"\b(?:over|than|vs\.?|versus|surpass\w*|outperform\w*|exceed\w*|beat\w*|like|compared (?:to|with))\b[^.;]{0,25}$", re.I)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _STARTING_POINT = re.compile(r"\bfrom\s*$", re.I)
 # "from 97.35% to 98.23%": the second number is the score reached.
-_FROM_TO = re.compile(r"\bfrom\s+\d+(?:\.\d+)?\s*%?\s+to\s*$", re.I)
+_FROM_TO = re.compile(r"\bfrom\s+\d+(?:\.\d+)?\s*%?(?:\s+[\w\-]+){0,4}?\s+to\s*$", re.I)
+# "correctly identified 71% (of the cases)": an accuracy.
+_CORRECTLY = re.compile(r"\bcorrectly\s+(?:identif|classif|answer|diagnos|predict|detect|recogni|solv)\w*\s+"
+                        r"(?:up to\s+|about\s+|approximately\s+)?$", re.I)
 
 
 def _value(text: str) -> float | int:
@@ -103,7 +118,21 @@ def _is_relative(text: str, start: int, end: int) -> bool:
 
 def metric_spans(text: str, vocab: Vocabulary) -> list[tuple[int, int, str]]:
     """(start, end, canonical metric) of the metric names in a sentence."""
-    return layered_matches(text, vocab.layers())[-1]
+    return with_cutoffs(text, layered_matches(text, vocab.layers())[-1])
+
+
+def with_cutoffs(text: str, spans: list) -> list:
+    """Metric spans where a family name ("precision@k") takes the cut-off printed ("P@10" ->
+    "precision@10"): a score at 10 is not a score at 1.
+
+    >>> with_cutoffs("P@10 of 0.8", [(0, 4, "precision@k")])
+    [(0, 4, 'precision@10')]
+    """
+    out = []
+    for start, end, name in spans:
+        cutoff = _CUTOFF.search(text, start, end) if name.endswith("@k") else None
+        out.append((start, end, name[:-1] + cutoff.group(1) if cutoff else name))
+    return out
 
 
 def _metric_for(text: str, start: int, end: int, metrics: list) -> str | None:
@@ -142,21 +171,41 @@ def _pair_metric(text: str, start: int, metrics: list) -> str | None:
         words.pop(0)
     if words:
         return None if set(words) & _NOT_METRIC else " ".join(words)
+    if phrase:  # only non-metric words before it ("a proportion of an image (10% vs. 25%)")
+        return None
     # "Model-X (79.0% vs. 66.7%)": the sentence's metric, else accuracy for percentages
     return _sentence_metric(metrics) or ("accuracy" if "%" in text[start:start + 12] else None)
 
 
 def _numbers(text: str) -> list[tuple[int, int, str, str | None]]:
-    """(start, end, value text, unit) of each number of a sentence."""
-    return [(m.start(), m.end(), m.group(1), "%" if m.group(2) else None) for m in _NUMBER.finditer(text)]
+    r"""(start, end, value text, unit) of each number of a sentence; a deviation ("± 0.01 mm")
+    is part of the number before it, so "0.93 ± 0.01 and 0.95 ± 0.02" stays one list.
+
+    >>> [(v, text[s:e]) for text in ["0.93 pm 0.01 mm and 0.95"] for s, e, v, _ in _numbers(text)]
+    [('0.93', '0.93 pm 0.01 mm'), ('0.95', '0.95')]
+    """
+    found = []
+    for m in _NUMBER.finditer(text):
+        if found and _DEVIATION.fullmatch(text, found[-1][1], m.start()):
+            unit = _DEVIATION_UNIT.match(text, m.end())
+            found[-1] = (found[-1][0], unit.end() if unit else m.end(), *found[-1][2:])
+            continue
+        found.append((m.start(), m.end(), m.group(1), "%" if m.group(2) else None))
+    return found
 
 
-def _named_before(mentions: list, position: int, window: int, text: str) -> str | None:
-    """The model named right before a number ("Claude3-Opus (55.7%)", "OpenBioLLM-70B: 66.4%")."""
+def _scorer(mention) -> bool:
+    """A model, or a named method ("LoRA", not "fine-tuning"): what a score can belong to."""
+    return mention.type == "Model" or mention.type == "Method" and mention.name != mention.name.casefold()
+
+
+def _named_before(mentions: list, position: int, text: str) -> str | None:
+    """The model or named method right before a number ("Claude3-Opus (55.7%)", "OpenBioLLM-70B:
+    66.4%", "LoRA's 67.7%", "QLoRA at 81.7%")."""
     for mention in reversed(mentions):
-        if mention.type == "Model" and mention.end <= position:
+        if _scorer(mention) and mention.end <= position:
             gap = text[mention.end:position]
-            return mention.name if len(gap) <= window and _NAME_NUMBER_GAP.fullmatch(gap) else None
+            return mention.name if len(gap) <= 16 and _NAME_NUMBER_GAP.fullmatch(gap) else None
     return None
 
 
@@ -170,12 +219,18 @@ def _named_after(mentions: list, end: int, text: str) -> str | None:
 
 
 def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
-    """Who scored a number: a model named just before it, else the nearest model earlier in its
-    clause, else one named "with X" right after it, else the sentence's subject."""
-    close = _named_before(mentions, start, 6, text)
+    """Who scored a number: a model named just before it, else the one that "achieves" it, else the
+    nearest model earlier in its clause, else one named "with X" right after it, else the
+    sentence's subject."""
+    close = _named_before(mentions, start, text)
     if close:
         return close
     clause_start = max(text.rfind(";", 0, start), text.rfind(" while ", 0, start), 0)
+    # "QPiSSA attains an accuracy of 86%": the one that achieves it, wherever the sentence began
+    doer = [m for m in mentions if _scorer(m) and clause_start <= m.start and m.end <= start
+            and start - m.end <= 60 and _DOES.match(text, m.end, start)]
+    if doer:
+        return doer[-1].name
     before = [m for m in mentions if (m.type == "Model" or m.name == default) and clause_start <= m.start and m.end <= start
               and not _SCORE_AFTER.match(text[m.end:m.end + 8])
               and not _COMPARED_BEFORE.search(
@@ -224,7 +279,7 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
     >>> [(r["value"], r["metric"]) for r in sentence_results("It reaches 72.6% accuracy, up by 2.4%.", [], v, "@paper")]
     [(72.6, 'accuracy')]
     """
-    metrics = metric_spans(text, vocab) if metrics is None else metrics
+    metrics = metric_spans(text, vocab) if metrics is None else with_cutoffs(text, metrics)
     numbers = _numbers(text)
     # "On GSM8K, X reaches 41.2%": a dataset opening the sentence holds for all of it
     lead = next((m for m in mentions if m.type == "Dataset"), None)
@@ -232,6 +287,7 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
         dataset = lead.name
     found = []
     previous = None
+    relative_end = -1  # the end of the last difference: "by 47.4% and 25.4%" are both differences
     for start, end, value, unit in numbers:
         if _VERSUS.match(text[previous[1]:start] if previous else "") and found and found[-1]["_end"] == previous[1]:
             found.append(_versus_result(text, found[-1], start, end, value, unit, mentions))
@@ -247,7 +303,11 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
         # joined: the number continues a list whose last number was a result ("0.80, 0.81 and 0.91")
         joined = bool(previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1]:start]))
         metric = _number_metric(text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined)
-        if metric is None or (_is_relative(text, start, end) and not _named_before(mentions, start, 6, text)):
+        relative = relative_end >= 0 and _SEPARATOR.match(text[relative_end:start])
+        if relative or _is_relative(text, start, end) and not _named_before(mentions, start, text) \
+                and not _CORRECTLY.search(text[max(0, start - 40):start]):
+            relative_end = end
+        if metric is None or relative_end == end:
             previous = None
             continue
         datasets = _named_right_after(text, end, mentions) or _datasets_after(text, end, mentions)
@@ -267,6 +327,7 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
     for result in found:
         result.pop("_end", None)
         result.pop("_joined", None)
+        result.pop("_versus", None)
     return found
 
 
@@ -274,16 +335,23 @@ def _number_metric(text: str, start: int, end: int, unit, metrics: list, mention
                    last: str | None, joined: bool) -> str | None:
     """The metric of one number, by the first rule that names it: "(A% vs. B%)" after a metric,
     a metric next to it, the list it continues, "achieves N%" (accuracy), "Model (N%)" (the
-    sentence's metric so far), "from A to N" (the metric before "from")."""
+    sentence's metric so far), "from A to N" (the metric before "from"), "N% on Bench" and
+    "correctly answered N%" (accuracy)."""
+    if unit and _CORRECTLY.search(text[max(0, start - 40):start]):
+        return "accuracy"
     metric = _pair_metric(text, start, metrics) or _metric_for(text, start, end, metrics)
     if metric is None and joined:
         metric = last
     if metric is None and (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
         metric = "accuracy"
-    if metric is None and _named_before(mentions, start, 6, text):
+    if metric is None and _named_before(mentions, start, text):
         metric = last or _sentence_metric(metrics) or ("accuracy" if unit else None)
-    if metric is None and _FROM_TO.search(text[max(0, start - 30):start]):
-        metric = _metric_before(text, start, metrics)
+    if metric is None and _FROM_TO.search(text[max(0, start - 80):start]):
+        # "improved from 91.3% (with X) to 94.5%": the metric before "from", else a percentage's accuracy
+        metric = _metric_before(text, start, metrics) or ("accuracy" if unit else None)
+    if metric is None and unit and _named_right_after(text, end, mentions):
+        # "64.3% on MedQA": a bare percentage on a benchmark is its accuracy
+        metric = "accuracy"
     return metric
 
 
@@ -302,7 +370,7 @@ def _sentence_metric(metrics: list) -> str | None:
 def _first_of_pair(text: str, start: int, mentions: list, subject: str) -> str | None:
     """Who scored the first number of "surpassing Foo (70.1% vs. 66.0%)": not Foo, the one compared
     with it (the model before the comparison cue, else the sentence's subject)."""
-    compared = _named_before(mentions, start, 6, text)
+    compared = _named_before(mentions, start, text)
     if not compared or not _VERSUS_AHEAD.match(text[start:start + 40]):
         return None
     mention = next(m for m in reversed(mentions) if m.name == compared and m.end <= start)
@@ -317,17 +385,21 @@ def _first_of_pair(text: str, start: int, mentions: list, subject: str) -> str |
 def _versus_result(text: str, first: dict, start: int, end: int, value: str, unit, mentions: list) -> dict:
     """The second number of "A% vs. B%": the model named before it ("X: 66% vs. Y: 64%"), else the
     model the sentence compares against (after "than/over/surpasses", or a base model)."""
-    subject = _named_before(mentions, start, 6, text) or _named_after(mentions, end, text)
+    subject = _named_before(mentions, start, text) or _named_after(mentions, end, text)
     if subject is None or subject == first["subject"]:
-        compared = [m.name for m in mentions if m.type == "Model" and m.name != first["subject"]
-                    and m.end <= start and (_COMPARISON_CUE.search(text[max(0, m.start - 40):m.start])
-                                            or _BASE_MODEL_BEFORE.search(text[max(0, m.start - 15):m.start]))]
-        subject = compared[-1] if compared else PAPER
-    return {**first, "subject": subject, "value": _value(value), "unit": unit, "_end": end}
+        compared = [m for m in mentions if m.type in ("Model", "Method") and m.name != first["subject"]
+                    and (_COMPARISON_CUE.search(text[max(0, m.start - 40):m.start])
+                         or _BASE_MODEL_BEFORE.search(text[max(0, m.start - 15):m.start]))]
+        # the one compared before the number, else the first compared after it
+        before = [m.name for m in compared if m.end <= start]
+        after = [m.name for m in compared if m.start >= end]
+        subject = before[-1] if before else after[0] if after else PAPER
+    return {**first, "subject": subject, "value": _value(value), "unit": unit, "_end": end, "_versus": True}
 
 
 def _assign_respectively(text: str, found: list, mentions: list) -> None:
-    """"scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in order."""
+    """"scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in
+    order; so too the pairs of "2.5% (90.7% vs. 88.5%) and 1.5% (73.1% vs. 71.6%) on A and B"."""
     runs, run = [], []
     for result in found:
         if run and result.get("_joined") and result["metric"] == run[-1]["metric"]:
@@ -338,6 +410,15 @@ def _assign_respectively(text: str, found: list, mentions: list) -> None:
             run = [result]
     if len(run) > 1:
         runs.append(run)
+    # "2.5% (90.7% vs. 88.5%) and 11.5% (73.1% vs. 65.6%) on A and B": one dataset per pair, in order
+    leads = [r for r in found if not r.get("_versus")]
+    if len(leads) > 1 and len(leads) < len(found) and len({(r["metric"], r["dataset"]) for r in found}) == 1:
+        after = _datasets_after(text, found[-1]["_end"], mentions)
+        if len(after) == len(leads):
+            lead = -1
+            for result in found:
+                lead += not result.get("_versus")
+                result["dataset"] = after[lead]
     for run in runs:
         after = _datasets_after(text, run[-1]["_end"], mentions)
         names = after if len(after) == len(run) else None

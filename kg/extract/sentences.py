@@ -18,6 +18,11 @@ _ABBREVIATIONS = frozenset(
     "e.g i.e al vs etc fig figs eq approx cf resp no dr mr ms prof sec ref refs".split()
 )
 _LAST_WORD = re.compile(r"([A-Za-z.]+)\.$")
+# The longest sentence the later stages see. Real abstract sentences stay well below it
+# (the longest in the gold is about 900 characters); a longer run of text without a
+# boundary is cut into pieces of at most this size, which bounds the per-sentence work
+# of the later stages and keeps the whole extraction linear in the length of the input.
+MAX_SENTENCE = 1200
 
 
 class Sentence(NamedTuple):
@@ -53,13 +58,30 @@ def split_sentences(text: str) -> list[Sentence]:
         start = match.end()
     sentences.append((start, len(text)))
     out = []
-    for begin, end in sentences:
+    for begin, end in (piece for span in sentences for piece in _pieces(text, *span)):
         chunk = text[begin:end]
         stripped = chunk.strip()
         if stripped:
             offset = begin + len(chunk) - len(chunk.lstrip())
             out.append(Sentence(stripped, offset, offset + len(stripped)))
     return out
+
+
+def _pieces(text: str, begin: int, end: int) -> list[tuple[int, int]]:
+    """A span cut into pieces of at most MAX_SENTENCE characters, each ending after a space
+    where there is one (so that no word is split).
+
+    >>> [len(text) for text in (s.text for s in split_sentences("word " * 1000))]
+    [1199, 1199, 1199, 1199, 199]
+    """
+    pieces = []
+    while end - begin > MAX_SENTENCE:
+        cut = text.rfind(" ", begin + MAX_SENTENCE // 2, begin + MAX_SENTENCE)
+        cut = begin + MAX_SENTENCE if cut < 0 else cut + 1
+        pieces.append((begin, cut))
+        begin = cut
+    pieces.append((begin, end))
+    return pieces
 
 
 def paper_sentences(title: str, abstract: str) -> list[Sentence]:
