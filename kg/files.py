@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,7 +27,8 @@ def atomic_write(path: str | Path, mode: str = "w") -> Iterator:
     """Open a temporary file beside ``path``; rename it over ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # The writer's pid in the name tells a killed writer's leftovers from a live one's file.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as stream:
             yield stream
@@ -76,7 +78,8 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (a ``.lock`` file in it) or raise :class:`Locked` at once.
 
     Two builds into one folder would interleave their files; the second one refuses instead.
-    The lock is released by the operating system even if the holder is killed.
+    The lock is released by the operating system even if the holder is killed; the next holder
+    removes the temporary files (``.*.tmp``, see :func:`atomic_write`) such a holder left.
     """
     import fcntl
 
@@ -93,7 +96,26 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        # What killed writers left behind (kg search writes its cache here without the lock: spare the living).
+        for debris in folder.glob(".*.tmp"):
+            if not _alive(debris.name[:-len(".tmp")].rsplit(".", 2)[-2]):
+                debris.unlink(missing_ok=True)
+        for debris in folder.glob(".sort.*"):  # kg.rdf.write_rdf's scratch folders, only ever made under this lock
+            shutil.rmtree(debris, ignore_errors=True)
         try:
             yield
         finally:
             handle.truncate(0)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process ``pid`` (text, from a file name) still runs."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -12,6 +12,11 @@ Four inputs are understood, chosen by file extension:
 Every problem is an :class:`InputError` naming file and line. With ``skip_bad=True`` the bad
 record is skipped and handed to ``on_problem`` instead of raised.
 
+Hostile input costs bounded time and memory: files are read a line at a time, a line, CSV row or
+page paragraph longer than :data:`MAX_RECORD_CHARS` is reported and skipped unread, abstracts
+longer than ``max_abstract_chars`` are cut (each cut handed to ``on_warning`` as ``file:line:
+...``), and ``max_records`` stops reading after that many papers.
+
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "a.jsonl").write_text('{"id": "x1", "title": "LoRA", "abstract": "We propose LoRA."}\\n')
@@ -21,7 +26,6 @@ record is skipped and handed to ``on_problem`` instead of raised.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -35,10 +39,26 @@ PAGE_SUFFIXES = {".txt", ".md", ".text"}
 
 # A paragraph this long that ends sentences is an abstract; titles are shorter and unpunctuated.
 ABSTRACT_MIN_CHARS = 200
+# Real abstracts are a few thousand characters; 100k still takes a pasted full text's first pages
+# while keeping the extractor's time per paper bounded. Longer ones are cut, with a warning.
+DEFAULT_MAX_ABSTRACT_CHARS = 100_000
+# A title this long is text that lost its line breaks, not a title.
+MAX_TITLE_CHARS = 2_000
+# The most characters one record (a JSONL line, a CSV row, a page paragraph) may take before it is
+# skipped unread: far above any abstract (even a 10 MB one, cut later), and what bounds memory.
+MAX_RECORD_CHARS = 16_000_000
+# More bad records than this in one read is the wrong format, not a few bad records.
+MAX_PROBLEMS = 1_000
 # Listing pages separate days with lines such as "Apr 9" or "Mar 12, 2024".
 _DATE_LINE = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}(?:, \d{4})?")
-# Lone surrogates are how undecodable bytes survive decoding (errors="surrogateescape").
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+# Lone surrogates are how undecodable bytes survive decoding (errors="surrogateescape") or half a
+# JSON "\ud83d" pair; C0 controls that are not whitespace and U+FFFE/U+FFFF break XML and terminals.
+_BAD_CHAR = re.compile("[\x00-\x08\x0e-\x1b\ud800-\udfff\ufffe\uffff]")
+# Paper ids become IRIs (<base>paper/<id>): nothing that would end or reshape one.
+_BAD_ID = re.compile(r'[\s<>"{}|\\^`#?%]')
+MAX_ID_CHARS = 200
+
+csv.field_size_limit(MAX_RECORD_CHARS)  # the default (131072) would refuse long abstracts
 
 
 class InputError(ValueError):
@@ -54,6 +74,7 @@ class InputError(ValueError):
 
 
 Problem = Callable[[InputError], None]
+Warn = Callable[[str], None]
 
 
 def read_papers(
@@ -61,33 +82,48 @@ def read_papers(
     *,
     skip_bad: bool = False,
     on_problem: Problem | None = None,
+    max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
+    max_records: int = 0,
+    on_warning: Warn | None = None,
 ) -> Iterator[Paper]:
     """Yield the papers of every input file or folder, in order, each id once.
 
-    A duplicate id is a problem like any other: the first record wins.
-    Raises :class:`InputError` if no paper at all could be read.
+    A duplicate id is a problem like any other: the first record wins. ``max_abstract_chars``
+    (0: no limit) cuts longer abstracts; ``max_records`` (0: no limit) stops after that many
+    papers. Each cut and the stop are handed to ``on_warning`` as ``"file:line: ..."``.
+    Raises :class:`InputError` if no paper at all could be read, or if more than
+    :data:`MAX_PROBLEMS` records are bad even with ``skip_bad``.
     """
     seen: dict[str, str] = {}
     count = 0
+    problems = 0
+    warn = on_warning or (lambda message: None)
 
     def problem(error: InputError) -> None:
+        nonlocal problems
         if not skip_bad:
             raise error
+        problems += 1
+        if problems > MAX_PROBLEMS:
+            raise InputError(error.path, error.line, f"more than {MAX_PROBLEMS} bad records: is this the right format? ({error.message})")
         if on_problem is not None:
             on_problem(error)
 
     files = list(_expand(inputs))
     for path in files:
-        for paper in _read_file(path, problem):
+        for paper in _read_file(path, problem, max_abstract_chars, warn):
             if paper.id in seen:
                 problem(InputError(path, _line_of(paper), f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})"))
                 continue
+            if max_records and count == max_records:
+                warn(f"{paper.source}: stopped after {max_records} records (max_records); this one and any after it are not read")
+                return
             seen[paper.id] = paper.source
             count += 1
             yield paper
     if count == 0:
-        where = files[0] if len(files) == 1 else ", ".join(map(str, files)) or "input"
-        raise InputError(where, 1, "no papers found (empty input)")
+        others = f" nor in the {len(files) - 1} other files" if len(files) > 1 else ""
+        raise InputError(files[0] if files else "input", 1, f"no papers found{others} (empty input)")
 
 
 def _line_of(paper: Paper) -> int:
@@ -104,43 +140,90 @@ def _expand(inputs: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def _read_file(path: Path, problem: Callable[[InputError], None]) -> Iterator[Paper]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise InputError(path, 1, f"cannot read: {error.strerror or error}") from None
-    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+def _read_file(path: Path, problem: Problem, max_abstract_chars: int, warn: Warn) -> Iterator[Paper]:
     suffix = path.suffix.lower()
+    lines = _lines(path, problem)
     if suffix in JSONL_SUFFIXES:
-        records = _jsonl_records(path, text, problem)
+        records = _jsonl_records(path, lines, problem)
     elif suffix in CSV_SUFFIXES:
-        records = _csv_records(path, text, problem)
+        records = _csv_records(path, lines, problem)
     else:
-        records = _page_records(path, text, problem)
+        records = _page_records(path, lines, problem)
     for line, record in records:
         try:
-            yield _paper(path, line, record)
+            paper = _paper(path, line, record)
         except InputError as error:
             problem(error)
+            continue
+        if max_abstract_chars and len(paper.abstract) > max_abstract_chars:
+            warn(f"{paper.source}: abstract of {len(paper.abstract)} characters cut to {max_abstract_chars} (max_abstract_chars)")
+            paper = Paper(paper.id, paper.title, _cut(paper.abstract, max_abstract_chars), paper.meta, paper.source)
+        yield paper
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at a space if there is one, so no word is halved."""
+    head = text[: limit + 1]
+    return head.rsplit(" ", 1)[0] if " " in head else head[:limit]
+
+
+def _lines(path: Path, problem: Problem) -> Iterator[tuple[int, str]]:
+    """The lines of a text file, numbered from 1, without line breaks (any of \\n, \\r\\n, \\r) or BOM.
+
+    Undecodable bytes survive as lone surrogates, which :func:`_paper` reports; a line longer than
+    :data:`MAX_RECORD_CHARS` is reported and skipped in pieces, never held whole.
+    """
+    if path.exists() and not path.is_file():  # a FIFO would block, /dev/zero never end
+        raise InputError(path, 1, "cannot read: not a regular file")
+    try:
+        handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline=None)
+    except OSError as error:
+        raise InputError(path, 1, f"cannot read: {error.strerror or error}") from None
+    number = 0
+    with handle:
+        while True:
+            number += 1
+            try:
+                line = handle.readline(MAX_RECORD_CHARS + 1)
+                if len(line) > MAX_RECORD_CHARS:
+                    while line and not line.endswith("\n"):
+                        line = handle.readline(MAX_RECORD_CHARS)
+                    problem(InputError(path, number, f"line longer than {MAX_RECORD_CHARS} characters"))
+                    continue
+            except OSError as error:
+                raise InputError(path, number, f"cannot read: {error.strerror or error}") from None
+            if not line:
+                return
+            yield number, line.removesuffix("\n")
 
 
 def _paper(path: Path, line: int, record: dict) -> Paper:
     """Check one raw record and make it a Paper."""
-    for key, value in record.items():
-        if isinstance(value, str) and _UNDECODABLE.search(value):
-            raise InputError(path, line, f"invalid UTF-8 in field {key!r}")
-    title = _text_field(path, line, record, "title")
-    abstract = _text_field(path, line, record, "abstract")
-    if not title:
-        raise InputError(path, line, "record has no title")
-    if not abstract:
-        raise InputError(path, line, f"record has no abstract (title: {title[:60]!r})")
-    given = record.get("id")
-    if given is not None and not isinstance(given, (str, int)):
-        raise InputError(path, line, "field 'id' must be a string or a number")
-    paper_id = str(given).strip() if given not in (None, "") else paper_id_from_title(title)
-    meta = {key: _metadata(record[key]) for key in METADATA_FIELDS if record.get(key) not in (None, "")}
+    try:
+        title = _text_field(path, line, record, "title")
+        abstract = _text_field(path, line, record, "abstract")
+        if not title:
+            raise InputError(path, line, "record has no title")
+        if not abstract:
+            raise InputError(path, line, f"record has no abstract (title: {title[:60]!r})")
+        if len(title) > MAX_TITLE_CHARS:
+            raise InputError(path, line, f"title of {len(title)} characters (at most {MAX_TITLE_CHARS}): {title[:60]!r}")
+        paper_id = _paper_id(path, line, record.get("id"), title)
+        meta = {key: _metadata(path, line, key, record[key]) for key in METADATA_FIELDS if record.get(key) not in (None, "")}
+    except RecursionError:
+        raise InputError(path, line, "a field is nested too deeply") from None
     return Paper(id=paper_id, title=title, abstract=abstract, meta=meta, source=f"{path}:{line}")
+
+
+def _checked(path: Path, line: int, key: str, text: str) -> str:
+    bad = _BAD_CHAR.search(text)
+    if bad is None:
+        return text
+    char = bad.group()
+    if "\udc80" <= char <= "\udcff":
+        raise InputError(path, line, f"invalid UTF-8 in field {key!r}")
+    what = "unpaired surrogate" if "\ud800" <= char <= "\udfff" else "control character"
+    raise InputError(path, line, f"{what} U+{ord(char):04X} in field {key!r}")
 
 
 def _text_field(path: Path, line: int, record: dict, key: str) -> str:
@@ -149,22 +232,36 @@ def _text_field(path: Path, line: int, record: dict, key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InputError(path, line, f"field {key!r} must be text, not {type(value).__name__}")
-    return " ".join(value.split())
+    return " ".join(_checked(path, line, key, value).split())
 
 
-def _metadata(value):
+def _paper_id(path: Path, line: int, given, title: str) -> str:
+    if given in (None, ""):
+        return paper_id_from_title(title)
+    if isinstance(given, bool) or not isinstance(given, (str, int)):
+        raise InputError(path, line, "field 'id' must be a string or a number")
+    paper_id = _checked(path, line, "id", str(given).strip())
+    if not paper_id or len(paper_id) > MAX_ID_CHARS or _BAD_ID.search(paper_id):
+        raise InputError(path, line, f"field 'id' must be 1 to {MAX_ID_CHARS} characters without spaces or any of "
+                                     f"<>\"{{}}|\\^`#?% (it becomes part of an IRI): {paper_id[:60]!r}")
+    return paper_id
+
+
+def _metadata(path: Path, line: int, key: str, value):
     """Metadata as JSON scalars or lists of strings; 'A; B' author strings become lists."""
     if isinstance(value, list):
-        return [str(v).strip() for v in value if str(v).strip()]
-    if isinstance(value, str) and ";" in value:
-        return [part.strip() for part in value.split(";") if part.strip()]
-    if isinstance(value, (str, int, float, bool)):
+        items = [_checked(path, line, key, v if isinstance(v, str) else json.dumps(v, sort_keys=True)).strip() for v in value]
+        return [item for item in items if item]
+    if isinstance(value, str):
+        value = _checked(path, line, key, value)
+        return [part.strip() for part in value.split(";") if part.strip()] if ";" in value else value
+    if isinstance(value, (int, float, bool)):
         return value
-    return json.dumps(value, sort_keys=True)
+    return _checked(path, line, key, json.dumps(value, sort_keys=True))
 
 
-def _jsonl_records(path: Path, text: str, problem: Problem) -> Iterator[tuple[int, dict]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl_records(path: Path, lines: Iterable[tuple[int, str]], problem: Problem) -> Iterator[tuple[int, dict]]:
+    for number, line in lines:
         if not line.strip():
             continue
         try:
@@ -175,44 +272,62 @@ def _jsonl_records(path: Path, text: str, problem: Problem) -> Iterator[tuple[in
         except RecursionError:
             problem(InputError(path, number, "invalid JSON: nested too deeply"))
             continue
+        except ValueError as error:  # a number too long to convert
+            problem(InputError(path, number, f"invalid JSON: {error}"))
+            continue
         if not isinstance(record, dict):
             problem(InputError(path, number, f"expected a JSON object, got {type(record).__name__}"))
             continue
         yield number, record
 
 
-def _csv_records(path: Path, text: str, problem: Problem) -> Iterator[tuple[int, dict]]:
-    rows = csv.reader(io.StringIO(text, newline=""))
+class _RowTooLong(Exception):
+    """A CSV row (a quoted field can span lines) grew past MAX_RECORD_CHARS."""
+
+
+def _csv_records(path: Path, lines: Iterator[tuple[int, str]], problem: Problem) -> Iterator[tuple[int, dict]]:
+    at = {"line": 0, "chars": 0}  # the last line handed to the csv module; characters in the row so far
+
+    def physical() -> Iterator[str]:
+        for number, text in lines:
+            at["line"], at["chars"] = number, at["chars"] + len(text)
+            if at["chars"] > MAX_RECORD_CHARS:
+                raise _RowTooLong
+            yield text + "\n"
+
+    rows = csv.reader(physical())
     try:
         header = next(rows)
     except StopIteration:
         return
-    except csv.Error as error:
-        raise InputError(path, 1, f"invalid CSV header: {error}") from None
+    except (csv.Error, _RowTooLong) as error:
+        raise InputError(path, 1, f"invalid CSV header: {error or 'too long'}") from None
     header = [name.strip() for name in header]
     missing = {"title", "abstract"} - set(header)
     if missing:
         raise InputError(path, 1, f"CSV header lacks column(s) {', '.join(sorted(missing))}")
-    start = rows.line_num + 1
     while True:
+        start, at["chars"] = at["line"] + 1, 0
         try:
             row = next(rows)
         except StopIteration:
             return
         except csv.Error as error:
             problem(InputError(path, start, f"invalid CSV row: {error}"))
-            start = rows.line_num + 1
             continue
-        line, start = start, rows.line_num + 1
+        except _RowTooLong:
+            problem(InputError(path, start, f"CSV row longer than {MAX_RECORD_CHARS} characters (an unclosed quote?)"))
+            rows = csv.reader(physical())  # start afresh on the next line: the old reader is inside the quote
+            continue
         if not any(field.strip() for field in row):
             continue
         if len(row) != len(header):
-            problem(InputError(path, line, f"row has {len(row)} fields, header has {len(header)}"))
+            problem(InputError(path, start, f"row has {len(row)} fields, header has {len(header)}"))
             continue
-        yield line, dict(zip(header, row))
+        yield start, dict(zip(header, row))
 
 
-def _page_records(path: Path, text: str, problem: Problem) -> Iterator[tuple[int, dict]]:
+def _page_records(path: Path, lines: Iterable[tuple[int, str]], problem: Problem) -> Iterator[tuple[int, dict]]:
     """Pair each title paragraph with the abstract paragraph after it.
 
     Short paragraphs before the first title/abstract pair are the page header and are skipped;
@@ -220,7 +335,7 @@ def _page_records(path: Path, text: str, problem: Problem) -> Iterator[tuple[int
     """
     pending: tuple[int, str] | None = None
     seen_pair = False
-    for line, paragraph in _paragraphs(text):
+    for line, paragraph in _paragraphs(path, lines, problem):
         if _is_abstract(paragraph):
             if pending is None:
                 problem(InputError(path, line, "abstract without a title before it"))
@@ -238,19 +353,30 @@ def _page_records(path: Path, text: str, problem: Problem) -> Iterator[tuple[int
         problem(InputError(path, pending[0], f"title without an abstract: {pending[1][:60]!r}"))
 
 
-def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
-    """Blocks of non-blank lines, joined, with the line number where each starts."""
-    start, lines = 0, []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            if not lines:
-                start = number
-            lines.append(line.strip())
-        elif lines:
-            yield start, " ".join(lines)
-            lines = []
-    if lines:
-        yield start, " ".join(lines)
+def _paragraphs(path: Path, lines: Iterable[tuple[int, str]], problem: Problem) -> Iterator[tuple[int, str]]:
+    """Blocks of non-blank lines, joined, with the line number where each starts.
+
+    A block longer than :data:`MAX_RECORD_CHARS` is reported, and the rest of it skipped.
+    """
+    start, block, size = 0, [], 0
+    for number, line in lines:
+        line = line.strip()
+        if not line:
+            if block:
+                yield start, " ".join(block)
+            block, size = [], 0
+            continue
+        if not block and size == 0:
+            start = number
+        if size >= 0:
+            size += len(line) + 1
+            if size > MAX_RECORD_CHARS:
+                problem(InputError(path, start, f"paragraph longer than {MAX_RECORD_CHARS} characters"))
+                block, size = [], -1  # -1: inside a skipped paragraph, until the next blank line
+            else:
+                block.append(line)
+    if block:
+        yield start, " ".join(block)
 
 
 def _is_abstract(paragraph: str) -> bool:
