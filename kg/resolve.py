@@ -237,21 +237,39 @@ def _merge_by_embedding(clusters: _Clusters, surfaces: dict[Key, Counter], embed
 
     Names that differ in a version number (GPT-3.5 / GPT-4, SAM / SAM 2) are never merged this way.
     """
-    import numpy as np
-
+    groups = []
     for kind in ENTITY_TYPES:
         roots = sorted({clusters.find(k) for k in surfaces if k[0] == kind})
-        if len(roots) < 2:
-            continue
-        labels = [_label(surfaces, clusters.members[root]) for root in roots]
-        vectors = embedder.embed(labels)
-        similarity = vectors @ vectors.T
-        np.fill_diagonal(similarity, -1.0)
-        # Block by candidate pairs above the threshold only: sparse even for large vocabularies.
-        for i, j in sorted(zip(*np.nonzero(np.triu(similarity) >= threshold)), key=lambda ij: -similarity[ij]):
+        if len(roots) >= 2:
+            groups.append((roots, [_label(surfaces, clusters.members[root]) for root in roots]))
+    # One call for all types (a merge never crosses types): the model is loaded once.
+    vectors = embedder.embed([label for _, labels in groups for label in labels])
+    offset = 0
+    for roots, labels in groups:
+        block, offset = vectors[offset:offset + len(labels)], offset + len(labels)
+        for score, i, j in sorted(_close_pairs(block, threshold), key=lambda pair: -pair[0]):
             if _versions(labels[i]) != _versions(labels[j]):
                 continue
-            clusters.union(roots[i], roots[j], f"embedding similarity {similarity[i, j]:.3f}", (labels[i], labels[j]))
+            clusters.union(roots[i], roots[j], f"embedding similarity {score:.3f}", (labels[i], labels[j]))
+
+
+SIMILARITY_ROWS = 1024  # rows of the similarity matrix computed at a time: memory O(rows × names)
+
+
+def _close_pairs(vectors, threshold: float) -> list[tuple[float, int, int]]:
+    """Every pair ``i < j`` with cosine >= ``threshold``, in row order, as (similarity, i, j).
+
+    The matrix is computed a block of rows at a time against the names after them and only the
+    pairs above the threshold are kept, so memory stays linear in the number of names.
+    """
+    import numpy as np
+
+    pairs = []
+    for start in range(0, len(vectors), SIMILARITY_ROWS):
+        block = vectors[start:start + SIMILARITY_ROWS] @ vectors[start:].T
+        rows, cols = np.nonzero(np.triu(block, k=1) >= threshold)
+        pairs += [(float(block[r, c]), start + int(r), start + int(c)) for r, c in zip(rows, cols)]
+    return pairs
 
 
 def _label(surfaces: dict[Key, Counter], keys: Iterable[Key]) -> str:

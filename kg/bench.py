@@ -1,0 +1,317 @@
+"""Benchmarks: a synthetic corpus generator and the harness behind ``kg bench run``.
+
+The generator recombines the example corpus (``data/``): each new abstract takes the sentences of
+one example paper, swaps in a sentence of another, and renames its entities to other names of the
+same type seen in the corpus (sometimes to a new variant such as ``LLaMA-Bio7``), so the extractor
+meets realistic text and the resolver a vocabulary that grows with the corpus. A seed fixes it.
+
+The harness builds each size with ``kg build`` in a subprocess (wall time, stage times, peak RSS)
+and measures side by side, in the same run: our extractor against a spaCy ``PhraseMatcher`` over
+the same vocabulary, Oxigraph against rdflib's SPARQL engine on the canned queries, and a batched
+Neo4j load against one statement per row (only if ``NEO4J_URI`` and ``NEO4J_PASSWORD`` are set).
+
+>>> first = [json.dumps(r) for r in generate(3, seed=1)]
+>>> first == [json.dumps(r) for r in generate(3, seed=1)], first == [json.dumps(r) for r in generate(3, seed=2)]
+(True, False)
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from .files import write_json, write_jsonl
+
+SIZES = (1_000, 10_000, 100_000)
+# Suffixes of invented variants: a real corpus keeps introducing names the vocabulary lacks.
+_VARIANT_TAGS = ("Bio", "Med", "Clin", "Rad", "Path", "Derm", "Onc", "Gen")
+_NEW_NAME_RATE = 0.15
+_TYPES_RENAMED = ("Model", "Method", "Dataset", "Task")
+
+
+@lru_cache(maxsize=1)
+def _example() -> tuple[list[dict], dict[str, list[str]]]:
+    """The example corpus extracted once, and its entity names by type (sorted, for a stable draw)."""
+    from .build import default_inputs
+    from .extract import extract
+    from .readers import read_papers
+    from .vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    records = [extract(paper, vocab) for paper in read_papers(default_inputs())]
+    names: dict[str, set[str]] = {}
+    for record in records:
+        for entity in record["entities"]:
+            names.setdefault(entity["type"], set()).add(entity["name"])
+    return records, {kind: sorted(found) for kind, found in sorted(names.items())}
+
+
+def generate(n: int, seed: int = 0) -> Iterator[dict]:
+    """``n`` new papers (JSONL records), the same ones for the same seed."""
+    from .extract.sentences import split_sentences
+
+    records, names = _example()
+    sentences = [[s.text for s in split_sentences(r["abstract"])] for r in records]
+    rng = random.Random(seed)
+    invented = max(1, n // 20)  # how many new variants exist: grows with the corpus
+    for i in range(n):
+        source = rng.randrange(len(records))
+        record, text = records[source], list(sentences[source])
+        if len(text) > 2:  # one sentence from another paper, in the middle
+            other = sentences[rng.randrange(len(records))]
+            text[rng.randrange(1, len(text) - 1)] = other[rng.randrange(len(other))]
+        renames = {}
+        for entity in record["entities"]:
+            kind = entity["type"]
+            if kind not in _TYPES_RENAMED or rng.random() < 0.4:
+                continue
+            if rng.random() < _NEW_NAME_RATE:
+                k = rng.randrange(invented)
+                base = names[kind][k % len(names[kind])]
+                renames[entity["name"]] = f"{base}-{_VARIANT_TAGS[k % len(_VARIANT_TAGS)]}{k // len(_VARIANT_TAGS)}"
+            else:
+                renames[entity["name"]] = rng.choice(names[kind])
+        yield {
+            "id": f"bench-{seed}-{i:07d}",
+            "title": _rename(record["title"], renames),
+            "abstract": _rename(" ".join(text), renames),
+            "year": rng.choice((2022, 2023, 2024, 2025)),
+        }
+
+
+def _rename(text: str, renames: dict[str, str]) -> str:
+    if not renames:
+        return text
+    pattern = "|".join(re.escape(name) for name in sorted(renames, key=lambda s: (-len(s), s)))
+    return re.sub(rf"(?<!\w)(?:{pattern})(?!\w)", lambda m: renames[m.group(0)], text)
+
+
+def write_corpus(path: str | Path, n: int, seed: int = 0) -> int:
+    """Write ``generate(n, seed)`` to a JSONL file; returns the number of records."""
+    return write_jsonl(path, generate(n, seed))
+
+
+# ---- the harness ---------------------------------------------------------------------------------
+
+def run(
+    sizes=SIZES, workdir: str | Path = "bench", *, seed: int = 0, workers: int | None = None, embeddings: bool = True,
+    extract_sample: int = 2000, rdflib_max: int = 1_000, query_timeout: float = 30.0, repeats: int = 3,
+) -> dict:
+    """Generate, build and measure each size; returns the figures (also written to ``workdir/bench.json``).
+
+    Extraction is compared on the first ``extract_sample`` papers of each size, in one process.
+    rdflib's engine only runs on builds of at most ``rdflib_max`` papers (loading a bigger graph.ttl
+    into it takes minutes and gigabytes); on either engine a query is cut off after ``query_timeout`` s.
+    """
+    from .catalog import load_catalog
+
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    catalog = load_catalog()
+    figures = {"seed": seed, "workers": workers or os.cpu_count(), "cpus": os.cpu_count(), "embeddings": embeddings,
+               "python": sys.version.split()[0], "sizes": {}}
+    for n in sizes:
+        corpus = workdir / f"corpus-{n}.jsonl"
+        started = time.perf_counter()
+        write_corpus(corpus, n, seed)
+        size = {"generate_seconds": round(time.perf_counter() - started, 2)}
+        size["extraction"] = compare_extractors(corpus, extract_sample)
+        size["build"] = timed_build(corpus, workdir / f"build-{n}", workers=workers, embeddings=embeddings)
+        size["sparql"] = compare_engines(workdir / f"build-{n}", catalog, rdflib=n <= rdflib_max,
+                                         timeout=query_timeout, repeats=repeats)
+        figures["sizes"][str(n)] = size
+        write_json(workdir / "bench.json", figures)  # what is measured so far survives a later failure
+    neo4j_size = max((n for n in sizes if n <= 10_000), default=min(sizes))
+    figures["neo4j"] = {"size": neo4j_size, **compare_neo4j_loads(workdir / f"build-{neo4j_size}")}
+    write_json(workdir / "bench.json", figures)
+    return figures
+
+
+def compare_extractors(corpus: Path, sample: int) -> dict:
+    """Papers per second of our extractor and of a spaCy PhraseMatcher over the same vocabulary, one process."""
+    from .extract import extract
+    from .readers import read_papers
+    from .vocab import load_vocabulary
+
+    vocab = load_vocabulary()
+    papers = [paper for _, paper in zip(range(sample), read_papers([corpus]))]
+    started = time.perf_counter()
+    for paper in papers:
+        try:
+            extract(paper, vocab)
+        except Exception:  # an extractor bug on one paper still costs its time; the build reports it
+            pass
+    ours = len(papers) / (time.perf_counter() - started)
+    try:
+        import spacy
+        from spacy.matcher import PhraseMatcher
+    except ImportError:
+        return {"papers": len(papers), "ours_per_s": round(ours, 1), "spacy": "skipped: spacy not installed (pip install -e '.[bench]')"}
+    started = time.perf_counter()
+    nlp = spacy.blank("en")
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    for (kind, _), entry in sorted(vocab.entries.items()):
+        matcher.add(kind, list(nlp.tokenizer.pipe(sorted({entry.name, *entry.aliases}))))
+    setup = time.perf_counter() - started
+    started = time.perf_counter()
+    matches = sum(len(matcher(doc)) for doc in nlp.pipe(f"{p.title}. {p.abstract}" for p in papers))
+    theirs = len(papers) / (time.perf_counter() - started)
+    return {"papers": len(papers), "ours_per_s": round(ours, 1), "spacy_per_s": round(theirs, 1),
+            "spacy_setup_s": round(setup, 2), "spacy_matches": matches, "ratio_ours_to_spacy": round(ours / theirs, 2)}
+
+
+_SECONDS = re.compile(r"^\s+seconds:\s+(.*)$", re.M)
+
+
+def timed_build(corpus: Path, out: Path, *, workers: int | None, embeddings: bool) -> dict:
+    """``kg build`` from scratch in a child process: wall time, its stage times, peak RSS of the child."""
+    import shutil
+
+    shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(corpus), "--out", str(out),
+               "--skip-bad", "--embeddings" if embeddings else "--no-embeddings"]
+    if workers:
+        command += ["--workers", str(workers)]
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    stdout = child.stdout.read()
+    # wait4 gives this child's own resource use: ru_maxrss is the peak RSS (KiB on Linux) of it and
+    # its reaped workers, the largest single process (not their sum).
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"kg build {corpus} failed:\n{stdout}")
+    stages = _SECONDS.search(stdout)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    triples = sum(1 for _ in (out / "graph.nt").open(encoding="utf-8"))
+    return {
+        "seconds": round(seconds, 2),
+        "stages": {k: float(v) for k, v in (item.split() for item in stages.group(1).split(", "))} if stages else {},
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "papers": manifest["summary"]["papers"],
+        "skipped": len(manifest["problems"]),
+        "triples": triples,
+        "validation": manifest["validation"],
+    }
+
+
+def compare_engines(build: Path, catalog: dict, *, rdflib: bool, timeout: float, repeats: int) -> dict:
+    """Per canned query (default parameters): Oxigraph's latency, rdflib's where asked, and the ratio.
+
+    Each engine runs in a child process that is cut off when one query overruns ``timeout``.
+    """
+    result = {"queries": {name: {} for name in catalog}}
+    for engine in ("oxigraph", "rdflib") if rdflib else ("oxigraph",):
+        load, timings = _engine_timings(build, engine, list(catalog), timeout, repeats)
+        result[f"{engine}_load_s"] = load
+        for name, seconds in timings.items():
+            result["queries"][name][f"{engine}_ms"] = f"timeout >{timeout:g}s" if seconds is None else round(seconds * 1000, 1)
+    if not rdflib:
+        result["rdflib"] = "skipped: graph too big for rdflib's engine (see rdflib_max)"
+        return result
+    for entry in result["queries"].values():
+        if all(isinstance(entry[f"{e}_ms"], float) for e in ("oxigraph", "rdflib")):
+            entry["ratio_rdflib_to_oxigraph"] = round(entry["rdflib_ms"] / max(entry["oxigraph_ms"], 0.1), 1)
+    return result
+
+
+def _engine_timings(build: Path, engine: str, names: list[str], timeout: float, repeats: int) -> tuple[float | None, dict]:
+    """One engine's time per query (the median of up to ``repeats`` runs, repeated only while they
+    total under a second), from a child process that is killed, and restarted past the query, when
+    one query overruns ``timeout``: None for those."""
+    import selectors
+
+    timings, load = {}, None
+    pending = list(names)
+    while pending:
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from kg.bench import serve_queries; "
+             "serve_queries(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:])",
+             str(build), engine, str(repeats), *pending], stdout=subprocess.PIPE, text=True)
+        selector = selectors.DefaultSelector()
+        selector.register(child.stdout, selectors.EVENT_READ)
+        loading = True
+        while pending:
+            # the graph's load gets a longer allowance than one query; if even that runs out, none runs
+            if not selector.select(timeout * 5 if loading else timeout + 2):  # +2: quick queries run 2-3 times
+                timings.update(dict.fromkeys(pending if loading else pending[:1]))
+                pending = [] if loading else pending[1:]
+                break
+            line = child.stdout.readline()
+            if not line:
+                raise RuntimeError(f"{engine} query process on {build} died")
+            message = json.loads(line)
+            if "load" in message:
+                load, loading = message["load"], False
+            else:
+                timings[pending.pop(0)] = message["seconds"]
+        child.kill()
+        child.wait()
+        selector.close()
+        child.stdout.close()
+    return load, timings
+
+
+def serve_queries(build: str, engine: str, repeats: int, names: list[str]) -> None:
+    """Child side of :func:`_engine_timings`: open the graph, then time each query, a JSON line each."""
+    from .catalog import load_catalog
+    from .store import open_store
+
+    catalog = load_catalog()
+    started = time.perf_counter()
+    store = open_store(build, engine)
+    print(json.dumps({"load": round(time.perf_counter() - started, 2)}), flush=True)
+    for name in names:
+        times = []
+        while len(times) < repeats and sum(times) < 1.0:
+            started = time.perf_counter()
+            store.select(catalog[name].text, catalog[name].arguments({}))
+            times.append(time.perf_counter() - started)
+        print(json.dumps({"seconds": sorted(times)[len(times) // 2]}), flush=True)
+
+
+def compare_neo4j_loads(build: Path) -> dict:
+    """Batched load (1000 rows a transaction) against one row a transaction, if a server is configured."""
+    uri, password = os.environ.get("NEO4J_URI"), os.environ.get("NEO4J_PASSWORD")
+    if not (uri and password):
+        return {"skipped": "no server (set NEO4J_URI and NEO4J_PASSWORD)"}
+    from .neo4j_store import load
+
+    user = os.environ.get("NEO4J_USER", "neo4j")
+    batched = load(build, uri, user, password, batch_size=1000)
+    single = load(build, uri, user, password, batch_size=1)
+    return {"batched_s": round(batched.seconds, 2), "one_per_statement_s": round(single.seconds, 2),
+            "ratio_single_to_batched": round(single.seconds / max(batched.seconds, 1e-3), 1)}
+
+
+def table(figures: dict) -> str:
+    """The figures as a short markdown table: one row per size, then the per-query SPARQL rows."""
+    lines = ["| papers | build s | peak RSS MB | triples | stages (s) | extract/s ours | extract/s spaCy | ours/spaCy |",
+             "|---:|---:|---:|---:|---|---:|---:|---:|"]
+    for n, size in figures["sizes"].items():
+        b, e = size["build"], size["extraction"]
+        stages = ", ".join(f"{k} {v:g}" for k, v in b["stages"].items())
+        lines.append(f"| {n} | {b['seconds']} | {b['peak_rss_mb']} | {b['triples']} | {stages} | {e['ours_per_s']} | "
+                     f"{e.get('spacy_per_s', e.get('spacy'))} | {e.get('ratio_ours_to_spacy', '-')} |")
+    sizes = list(figures["sizes"])
+    lines += ["", "| query | " + " | ".join(f"oxigraph ms @{n}" for n in sizes) + " | rdflib ms | rdflib/oxigraph |",
+              "|---|" + "---:|" * (len(sizes) + 2)]
+    compared = next((n for n in sizes if "rdflib" not in figures["sizes"][n]["sparql"]), None)
+    for name in figures["sizes"][sizes[0]]["sparql"]["queries"]:
+        row = [str(figures["sizes"][n]["sparql"]["queries"][name]["oxigraph_ms"]) for n in sizes]
+        other = figures["sizes"][compared]["sparql"]["queries"][name] if compared else {}
+        lines.append(f"| {name} | " + " | ".join(row) + f" | {other.get('rdflib_ms', '-')} | {other.get('ratio_rdflib_to_oxigraph', '-')} |")
+    if compared:
+        lines.append(f"\nrdflib measured on the {compared}-paper build only (load {figures['sizes'][compared]['sparql']['rdflib_load_s']} s).")
+    neo4j = figures["neo4j"]
+    lines.append(f"Neo4j load @{neo4j['size']}: " + (neo4j["skipped"] if "skipped" in neo4j else
+                 f"batched {neo4j['batched_s']} s, one per statement {neo4j['one_per_statement_s']} s "
+                 f"(x{neo4j['ratio_single_to_batched']})"))
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""The benchmark harness on a tiny corpus (so it keeps working), the generator's determinism, and
+the worker pool's promise: the same build whatever the number of workers."""
+import json
+
+from click.testing import CliRunner
+
+from kg.build import build
+from kg.cli import cli
+
+OUTPUTS = ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json", "manifest.json")
+
+
+def kg(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_generator_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
+    paths = {name: tmp_path / f"{name}.jsonl" for name in ("a", "b", "c")}
+    for name, seed in (("a", 0), ("b", 0), ("c", 1)):
+        result = kg("bench", "generate", "--n", 30, "--out", paths[name], "--seed", seed)
+        assert result.output == f"wrote 30 papers to {paths[name]}\n"
+    assert paths["a"].read_bytes() == paths["b"].read_bytes() != paths["c"].read_bytes()
+    records = [json.loads(line) for line in paths["a"].read_text().splitlines()]
+    assert len({r["id"] for r in records}) == 30
+    assert all(len(r["abstract"]) > 200 and r["title"] for r in records)
+
+
+def test_bench_run_writes_figures_of_every_size_and_a_table(tmp_path):
+    result = kg("bench", "run", "--sizes", "30", "--workdir", tmp_path, "--no-embeddings", "--workers", 2)
+    assert result.exit_code == 0, result.output
+    figures = json.loads((tmp_path / "bench.json").read_text())
+    size = figures["sizes"]["30"]
+    assert set(size) == {"generate_seconds", "extraction", "build", "sparql"}
+    assert size["build"]["papers"] + size["build"]["skipped"] == 30 and size["build"]["peak_rss_mb"] > 0
+    assert {"extract", "resolve", "graph", "rdf", "store"} <= set(size["build"]["stages"])
+    extraction = size["extraction"]
+    assert extraction["ours_per_s"] > 0 and ("ratio_ours_to_spacy" in extraction or "skipped" in extraction["spacy"])
+    queries = size["sparql"]["queries"]
+    assert "leaderboard" in queries and all(q["oxigraph_ms"] >= 0 for q in queries.values())
+    assert all("rdflib_ms" in q for q in queries.values())  # 30 papers: rdflib runs too
+    assert figures["neo4j"]["size"] == 30 and ("skipped" in figures["neo4j"] or "batched_s" in figures["neo4j"])
+    assert result.output.startswith("| papers | build s | peak RSS MB |") and "| leaderboard |" in result.output
+
+
+def test_builds_with_one_or_two_workers_are_byte_identical(tmp_path):
+    build(None, tmp_path / "one", embeddings=False, workers=1)
+    build(None, tmp_path / "two", embeddings=False, workers=2)
+    for name in OUTPUTS:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
