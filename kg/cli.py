@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -29,9 +30,25 @@ ENDPOINT_GRAPH_OPTION = click.option(
     "--graph", "graph_iri", default=None,
     help="Named graph on the server (default: the build's base IRI + 'graph').",
 )
+NEO4J_URI_OPTION = click.option(
+    "--uri", default="bolt://127.0.0.1:7687", show_default=True, envvar="NEO4J_URI",
+    help="Neo4j Bolt URI (or NEO4J_URI).",
+)
+NEO4J_USER_OPTION = click.option("--user", default="neo4j", show_default=True, envvar="NEO4J_USER",
+                                 help="Neo4j user (or NEO4J_USER).")
+NEO4J_DATABASE_OPTION = click.option("--database", default="neo4j", show_default=True, envvar="NEO4J_DATABASE",
+                                     help="Neo4j database (or NEO4J_DATABASE).")
 PARAM_OPTION = click.option(
     "--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
     help="Query parameter, bound as a literal (repeatable).",
+)
+MAX_ABSTRACT_OPTION = click.option(
+    "--max-abstract-chars", default=100_000, show_default=True, type=click.IntRange(min=0),
+    help="Cut longer abstracts, each cut reported as a warning naming file:line (0: no limit).",
+)
+MAX_RECORDS_OPTION = click.option(
+    "--max-records", default=0, show_default=True, type=click.IntRange(min=0),
+    help="Read at most this many papers, reported if there were more (0: no limit).",
 )
 
 
@@ -100,16 +117,26 @@ def cli():
 @click.option("--merges", "merges_file", type=click.Path(exists=True, dir_okay=False),
               help="YAML file of forced merges and splits: {merge: [[a, b]], split: [[c, d]]}.")
 @click.option("--base-iri", default=None, help="Base IRI of the graph's resources.")
+@click.option("--check", is_flag=True, help="Exit 3 if the graph breaks the SHACL shapes or a pinned answer changed.")
+@click.option("--pins", "pins_file", type=click.Path(exists=True, dir_okay=False),
+              help="Pinned answers for --check (written by `kg pin`).")
+@MAX_ABSTRACT_OPTION
+@MAX_RECORDS_OPTION
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Extraction processes (default: one per core; 1: in this process). Output is the same.")
 @fail_cleanly
-def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri):
+def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri, check, pins_file, max_abstract_chars,
+          max_records, workers):
     """Build the knowledge graph of INPUTS (page, JSONL or CSV files, or folders) into --out.
 
-    With no INPUTS it builds the example corpus in data/.
+    With no INPUTS it builds the example corpus in data/. Exit codes: 0 built, 1 bad input or
+    another error (the previous build is left as it was), 2 bad usage, 3 built but --check failed.
 
     \b
     Example:
       kg build data/hf_papers_fine_tuning_medical.txt --out build
       kg build papers.jsonl more/ --skip-bad --merges merges.yaml
+      kg build papers.jsonl --check --pins pins.yaml      # in CI
     """
     from .build import build as run_build
     from .rdf import DEFAULT_BASE
@@ -119,9 +146,12 @@ def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri):
         inputs or None, out, skip_bad=skip_bad, embeddings=embeddings,
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         merges_file=merges_file, base=base_iri or DEFAULT_BASE, progress=_progress,
+        max_abstract_chars=max_abstract_chars, max_records=max_records, workers=workers or os.cpu_count() or 1,
     )
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     s = report.summary
     click.echo(f"built {out}/: {s['papers']} papers, {sum(s['entities'].values())} entities, "
                f"{sum(s['relations'].values())} relations, {s['results']} results")
@@ -129,20 +159,64 @@ def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri):
     click.echo("  relations: " + ", ".join(f"{k} {v}" for k, v in s["relations"].items()))
     click.echo(f"  merged nodes: {report.merged_nodes} (see {out}/merges.json)")
     click.echo(f"  extracted: {s['papers'] - report.reused} papers, reused from the previous build: {report.reused}")
+    click.echo("  seconds:   " + ", ".join(f"{stage} {t:.2f}" for stage, t in report.seconds.items()))
     v = report.validation
     click.echo(f"  shapes: {'conforms' if v['conforms'] else 'does NOT conform'} ({v['violations']} violations, "
                f"{v['warnings']} warnings; see kg validate --build {out})")
-    warnings = len(report.problems) + sum(report.dropped.values())
+    warnings = len(report.problems) + sum(report.dropped.values()) + len(report.warnings)
     click.echo(f"  warnings: {len(report.problems)} skipped records, "
-               f"{sum(report.dropped.values())} statements naming no known entity" if warnings else "  warnings: none")
+               f"{sum(report.dropped.values())} statements naming no known entity"
+               + (f", {len(report.warnings)} cut by --max-abstract-chars/--max-records" if report.warnings else "")
+               if warnings else "  warnings: none")
+    if check or pins_file:
+        from .check import check as run_check
+        from .check import read_pins
+
+        outcome = run_check(out, read_pins(pins_file) if pins_file else [])
+        click.echo(outcome.format())
+        if check and not outcome.passed:
+            sys.exit(3)
+
+
+@cli.command()
+@click.argument("queries", nargs=-1, required=True)
+@PARAM_OPTION
+@BUILD_OPTION
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Pins file (YAML) to write.")
+@fail_cleanly
+def pin(queries, params, build_dir, out):
+    """Pin the answers of canned QUERIES on a build, for `kg build --check --pins`.
+
+    Each -p NAME=VALUE goes to every query that has that parameter.
+
+    \b
+    Example:
+      kg pin lora-variants-for-task most-fine-tuned-base-models --out pins.yaml
+      kg pin leaderboard -p dataset=MedQA -p metric=accuracy --out pins.yaml
+    """
+    from .catalog import load_catalog
+    from .check import pin as pin_answers
+    from .check import write_pins
+
+    catalog, given = load_catalog(), _parse_params(params)
+    unknown = [name for name in queries if name not in catalog]
+    if unknown:
+        raise ValueError(f"no canned query {unknown[0]!r} (run `kg query --list` to list them)")
+    chosen = [(name, {k: v for k, v in given.items() if k in catalog[name].params}) for name in queries]
+    pins = pin_answers(build_dir, chosen)
+    write_pins(pins, out)
+    click.echo(f"pinned {len(pins)} quer{'ies' if len(pins) != 1 else 'y'} "
+               f"({sum(len(p['rows']) for p in pins)} rows) to {out}")
 
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL file to write.")
 @click.option("--skip-bad", is_flag=True, help="Skip bad records (each is reported) instead of failing.")
+@MAX_ABSTRACT_OPTION
+@MAX_RECORDS_OPTION
 @fail_cleanly
-def extract(inputs, out, skip_bad):
+def extract(inputs, out, skip_bad, max_abstract_chars, max_records):
     """Extract entities, relations and results of each paper to a JSONL file (no graph).
 
     One record per paper, in the format of the extraction guideline, with evidence.
@@ -155,11 +229,14 @@ def extract(inputs, out, skip_bad):
     from .files import write_jsonl
     from .readers import read_papers
 
-    problems = []
-    papers = list(read_papers(inputs, skip_bad=skip_bad, on_problem=problems.append))
+    problems, warnings = [], []
+    papers = list(read_papers(inputs, skip_bad=skip_bad, on_problem=problems.append, max_abstract_chars=max_abstract_chars,
+                              max_records=max_records, on_warning=warnings.append))
     count = write_jsonl(out, extract_papers(papers, progress=_progress, total=len(papers)))
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"wrote {count} records to {out}")
 
 
@@ -297,19 +374,34 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
               help="Only nodes of this kind (repeatable).")
 @BUILD_OPTION
 @FORMAT_OPTION
+@click.option("--neo4j", is_flag=True, help="Search in Neo4j's vector indexes instead of the build.")
+@NEO4J_URI_OPTION
+@NEO4J_USER_OPTION
+@NEO4J_DATABASE_OPTION
 @fail_cleanly
-def search(text, limit, kinds, build_dir, fmt):
+def search(text, limit, kinds, build_dir, fmt, neo4j, uri, user, database):
     """Find papers and entities by meaning, with sentence embeddings (cached in the build).
+
+    With --neo4j the search runs in Neo4j's vector indexes, over what `kg load neo4j` loaded
+    (the password comes from NEO4J_PASSWORD, or is asked for).
 
     \b
     Example:
       kg search "adapting segment anything to 3D CT"
       kg search "preference optimisation" --kind Method --limit 5
+      kg search "preference optimisation" --neo4j --uri bolt://127.0.0.1:7687
     """
     from .search import SEARCHABLE, hits_table, search as run_search
 
-    hits = run_search(build_dir, text, limit=limit, kinds=tuple(kinds) or SEARCHABLE)
-    click.echo(hits_table(hits).render(fmt))
+    if neo4j:
+        from .embed import Embedder
+        from .neo4j_store import vector_search
+
+        vector = [float(x) for x in Embedder().embed([text])[0]]
+        table = vector_search(vector, uri, user, _neo4j_password(), database, limit=limit, kinds=tuple(kinds))
+    else:
+        table = hits_table(run_search(build_dir, text, limit=limit, kinds=tuple(kinds) or SEARCHABLE))
+    click.echo(table.render(fmt))
 
 
 @cli.command()
@@ -318,22 +410,31 @@ def search(text, limit, kinds, build_dir, fmt):
 @BUILD_OPTION
 @FORMAT_OPTION
 @ENGINE_OPTION
+@click.option("--allow-update", is_flag=True,
+              help="Allow a SPARQL update (INSERT, DELETE, DROP, ...) on the build's Oxigraph store (refused otherwise).")
 @fail_cleanly
-def sparql(query_or_file, params, build_dir, fmt, engine):
+def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     """Run an ad-hoc SPARQL query (text, or a .rq file) over a build; read-only.
 
     Prefixes kgo, rdf, rdfs, xsd, skos, dcterms, prov and schema are predeclared; write
-    parameters as $name and pass them with -p name=value.
+    parameters as $name and pass them with -p name=value. Updates are refused unless
+    --allow-update; they change the store only (graph.ttl keeps the graph as built).
 
     \b
     Example:
       kg sparql 'SELECT ?label WHERE { ?m a kgo:Model ; rdfs:label ?label } ORDER BY ?label LIMIT 3'
       kg sparql my-query.rq -p method=DoRA --format csv
     """
-    from .store import open_store
+    from .store import is_update, open_store, update_store
 
     path = Path(query_or_file)
     text = path.read_text(encoding="utf-8") if path.suffix in (".rq", ".sparql") and path.is_file() else query_or_file
+    if allow_update and is_update(text):
+        if engine != "oxigraph":
+            raise ValueError("updates run on the Oxigraph store only (drop --engine rdflib)")
+        change = update_store(build_dir, text, _parse_params(params))
+        click.echo(f"updated {build_dir}/store: {change:+d} triples")
+        return
     click.echo(open_store(build_dir, engine).select(text, _parse_params(params)).render(fmt))
 
 
@@ -464,16 +565,6 @@ def stats(build_dir, plot, top):
         click.echo(f"wrote {plot}")
 
 
-NEO4J_URI_OPTION = click.option(
-    "--uri", default="bolt://127.0.0.1:7687", show_default=True, envvar="NEO4J_URI",
-    help="Neo4j Bolt URI (or NEO4J_URI).",
-)
-NEO4J_USER_OPTION = click.option("--user", default="neo4j", show_default=True, envvar="NEO4J_USER",
-                                 help="Neo4j user (or NEO4J_USER).")
-NEO4J_DATABASE_OPTION = click.option("--database", default="neo4j", show_default=True, envvar="NEO4J_DATABASE",
-                                     help="Neo4j database (or NEO4J_DATABASE).")
-
-
 def _neo4j_password() -> str:
     """The password from NEO4J_PASSWORD, else a prompt that does not echo; never an option, never printed."""
     import os
@@ -523,8 +614,10 @@ def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
 @NEO4J_DATABASE_OPTION
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
               help="Rows written per transaction.")
+@click.option("--embeddings/--no-embeddings", default=True, show_default=True,
+              help="Put sentence embeddings on papers and entities, in vector indexes (for kg search --neo4j).")
 @fail_cleanly
-def load_neo4j(build_dir, uri, user, database, batch_size):
+def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
     """Load a build's graph (graph.json) into Neo4j; loading again updates it in place.
 
     Nodes are labelled by kind (Paper, Model, Method, ...), relationships typed by predicate
@@ -548,7 +641,8 @@ def load_neo4j(build_dir, uri, user, database, batch_size):
             bar.total = total
             bar.update(done - bar.n)
 
-        report = load_graph(build_dir, uri, user, password, database=database, batch_size=batch_size, progress=progress)
+        report = load_graph(build_dir, uri, user, password, database=database, batch_size=batch_size,
+                            progress=progress, embeddings=embeddings)
     click.echo(report.format(uri, database))
 
 
@@ -587,3 +681,60 @@ def cypher(query_or_file, params, uri, user, database, fmt, allow_update):
         text, arguments = query_or_file, given
     password = _neo4j_password()
     click.echo(run_cypher(text, arguments, uri, user, password, database=database, allow_update=allow_update).render(fmt))
+
+
+@cli.group(name="bench")
+def bench_group():
+    """Benchmarks on synthetic corpora made from the example corpus (not tests: they take minutes).
+
+    \b
+    Example:
+      kg bench generate --n 10000 --out papers-10k.jsonl
+      kg bench run --sizes 1000,10000,100000 --workdir bench   # what `make bench` runs
+    """
+
+
+@bench_group.command(name="generate")
+@click.option("--n", "count", required=True, type=click.IntRange(min=1), help="How many papers.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL file to write.")
+@click.option("--seed", default=0, show_default=True, help="Same seed, same bytes.")
+@fail_cleanly
+def bench_generate(count, out, seed):
+    """Write N realistic abstracts recombined from the example corpus to a JSONL file.
+
+    \b
+    Example:
+      kg bench generate --n 1000 --out papers-1k.jsonl --seed 7
+    """
+    from .bench import write_corpus
+
+    click.echo(f"wrote {write_corpus(out, count, seed)} papers to {out}")
+
+
+@bench_group.command(name="run")
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Corpus sizes, comma-separated.")
+@click.option("--workdir", default="bench", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for corpora, builds and bench.json.")
+@click.option("--seed", default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Extraction processes of each build (default: cores).")
+@click.option("--embeddings/--no-embeddings", default=True, show_default=True, help="Builds with embedding merges.")
+@click.option("--rdflib-max", default=1000, show_default=True, help="Run rdflib's engine on builds up to this many papers.")
+@click.option("--query-timeout", default=30.0, show_default=True, help="Seconds before an rdflib query is given up.")
+@fail_cleanly
+def bench_run(sizes, workdir, seed, workers, embeddings, rdflib_max, query_timeout):
+    """Generate, build (in a child process each) and measure every size; figures to WORKDIR/bench.json,
+    a markdown table to stdout.
+
+    \b
+    Example:
+      kg bench run --sizes 1000,10000 --workdir /tmp/bench
+    """
+    from .bench import run, table
+
+    try:
+        counts = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{sizes!r} is not a comma-separated list of numbers", param_hint="--sizes") from None
+    figures = run(counts, workdir, seed=seed, workers=workers, embeddings=embeddings,
+                  rdflib_max=rdflib_max, query_timeout=query_timeout)
+    click.echo(table(figures))

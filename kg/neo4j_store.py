@@ -88,7 +88,6 @@ def load(build_dir: str | Path, uri: str, user: str, password: str, database: st
     """
     started = time.monotonic()
     nodes, edges = _read_graph(Path(build_dir))
-    vectors = _vectors(Path(build_dir)) if embeddings else {}
     papers = sorted(n["paper_id"] for n in nodes if n["kind"] == "Paper")
     node_groups = _group_nodes(nodes)
     edge_groups = _group_edges(nodes, edges)
@@ -98,6 +97,8 @@ def load(build_dir: str | Path, uri: str, user: str, password: str, database: st
     with _session(uri, user, password, database) as session:
         for statement in _schema_statements():
             session.run(statement).consume()
+        # After the first statements: a wrong URI or password fails before the embeddings are computed.
+        vectors = _vectors(Path(build_dir)) if embeddings else {}
         if vectors:
             dimensions = len(next(iter(vectors.values())))
             for kind in SEARCHABLE:

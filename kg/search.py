@@ -55,8 +55,8 @@ def node_vectors(build: str | Path) -> tuple[list[tuple[str, str, str]], np.ndar
     Vectors come from the build's cache; only texts not seen before are embedded (and cached).
     """
     build = Path(build)
-    if not (build / "graph.json").exists():
-        raise QueryError(f"{build}: no built graph here (run `kg build --out {build}` first)")
+    if not (build / "graph.json").exists() or not (build / "manifest.json").exists():  # the manifest comes last
+        raise QueryError(f"{build}: no complete build here (run `kg build --out {build}` first)")
     items = _texts(json.loads((build / "graph.json").read_text(encoding="utf-8")))
     embedder = Embedder(build / "embeddings.npz")
     vectors = embedder.embed([item[3] for item in items]) if items else np.zeros((0, 384), dtype=np.float32)

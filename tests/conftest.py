@@ -2,6 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.build import build
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -13,3 +15,11 @@ def example_corpus() -> Path:
 @pytest.fixture(scope="session")
 def gold_path() -> Path:
     return ROOT / "tests" / "data" / "dev_gold.jsonl"
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory) -> Path:
+    """The example corpus built once, without embeddings. Shared: a test that changes a build copies it."""
+    out = tmp_path_factory.mktemp("example") / "build"
+    build(None, out, embeddings=False)
+    return out

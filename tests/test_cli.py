@@ -203,3 +203,29 @@ def test_validate_checks_the_build_against_the_shapes(built):
     assert "shapes: conforms (0 violations" in output
     result = kg("validate", "--build", out)
     assert result.exit_code == 0 and result.output.startswith("conforms")
+
+
+def test_build_check_gates_on_pinned_answers(tmp_path, example_corpus):
+    out, pins = tmp_path / "b", tmp_path / "pins.yaml"
+    assert kg("build", example_corpus, "--out", out, "--no-embeddings").exit_code == 0
+    pinned = kg("pin", "lora-variants-for-task", "leaderboard", "-p", "dataset=MedQA", "--build", out, "--out", pins)
+    assert pinned.exit_code == 0 and pinned.output.startswith("pinned 2 queries (")
+
+    passed = kg("build", example_corpus, "--out", out, "--no-embeddings", "--check", "--pins", pins)
+    assert passed.exit_code == 0, passed.output
+    assert "check passed" in passed.output
+
+    # A pinned row the graph no longer answers: the build still happens, the gate fails with exit 3.
+    text = pins.read_text().replace("- SALT\n", "- SALT-XL\n", 1)
+    assert "SALT-XL" in text
+    pins.write_text(text)
+    failed = kg("build", example_corpus, "--out", out, "--no-embeddings", "--check", "--pins", pins)
+    assert failed.exit_code == 3
+    assert "check failed: 1 pinned query answers differently" in failed.output
+    assert "lora-variants-for-task {method: LoRA, task: segmentation, domain: medical}: 1 new row, 1 gone" \
+        in failed.output
+    assert (out / "manifest.json").exists()
+
+    pins.write_text("- query: leaderboard\n  rows: [\n")
+    broken = kg("build", example_corpus, "--out", out, "--no-embeddings", "--check", "--pins", pins)
+    assert broken.exit_code == 1 and broken.output.splitlines()[-1].startswith(f"error: {pins}:")

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
 from kg.catalog import load_catalog
 from kg.endpoint import EndpointError, build_graph_iri, push, select
 from kg.store import open_store
@@ -127,13 +126,6 @@ ServerThreads = 4
         server.kill()
         server.wait()
     log.close()
-
-
-@pytest.fixture(scope="session")
-def example_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("build")
-    build(None, out, embeddings=False)
-    return out
 
 
 def triples_in(build_dir: Path) -> int:

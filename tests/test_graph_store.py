@@ -134,3 +134,15 @@ def test_updates_and_syntax_errors_are_refused(gold_build):
         open_store(folder).select("SELECT WHERE {")
     variants = {(u, v) for u, v, p in graph.edges(data="predicate") if p == "variant_of"}
     assert len(list(rdflib.Graph().parse(folder / "graph.ttl").triples((None, KGO.variantOf, None)))) == len(variants)
+
+
+def test_every_variable_written_with_a_dollar_in_the_catalog_is_a_parameter():
+    # An undeclared $name would stay a free variable and match everything.
+    import re
+
+    for language in ("sparql", "cypher"):
+        for name, query in load_catalog(language=language).items():
+            body = "\n".join(line for line in query.text.splitlines() if not line.startswith(("#", "//")))
+            used = set(re.findall(r"\$(\w+)", body))
+            assert used <= set(query.arguments({})), (language, name, used - set(query.arguments({})))
+            assert {p for p in query.params if p in used or f"{p}_key" in used} == set(query.params), (language, name)

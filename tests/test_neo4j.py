@@ -24,7 +24,6 @@ import neo4j
 import pytest
 from click.testing import CliRunner
 
-from kg.build import build
 from kg.catalog import load_catalog
 from kg.cli import cli
 from kg.neo4j_store import Neo4jStoreError, load, run_cypher
@@ -116,13 +115,6 @@ def neo4j_server(tmp_path_factory):
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def example_build(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("neo4j-build") / "build"
-    build(None, out, embeddings=False)
-    return out
 
 
 @pytest.fixture()

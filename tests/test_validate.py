@@ -7,7 +7,6 @@ from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, PROV
 
-from kg.build import build
 from kg.files import resource_dir
 from kg.rdf import KGO, PROPERTIES, SCHEMA, to_rdf
 from kg.records import ENTITY_TYPES, PAPER, RELATIONS
@@ -216,13 +215,6 @@ def test_what_the_writer_writes_conforms():
                        evidence="SALT extends LoRA.", confidence=1.0)
     report = validate(to_rdf(graph, base="https://example.org/kg/", extractor_version="1.0.0"))
     assert report.conforms and report.count == 0, report.format()
-
-
-@pytest.fixture(scope="module")
-def example_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("validate") / "b"
-    build(None, out, embeddings=False)
-    return out
 
 
 def test_the_example_build_conforms_in_a_few_seconds(example_build):

@@ -52,8 +52,8 @@ CONTEXT_PREDICATES = frozenset({
 def load_graph(build: str | Path) -> nx.MultiDiGraph:
     """The graph of a build folder, as the build made it; ``ValueError`` if there is none."""
     path = Path(build) / "graph.json"
-    if not path.is_file():
-        raise ValueError(f"{build}: no built graph here (run `kg build --out {build}` first)")
+    if not path.is_file() or not (Path(build) / "manifest.json").is_file():  # the manifest comes last
+        raise ValueError(f"{build}: no complete build here (run `kg build --out {build}` first)")
     return nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
 
 
