@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import networkx as nx
 import pyoxigraph as ox
@@ -38,8 +39,9 @@ KGO = Namespace("https://w3id.org/kg-ml/ontology#")
 DEFAULT_BASE = "https://w3id.org/kg-ml/resource/"
 RES = Namespace(DEFAULT_BASE)
 SCHEMA = Namespace("https://schema.org/")
+MLS = Namespace("http://www.w3.org/ns/mls#")
 
-PREFIXES = {"kgo": KGO, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "schema": SCHEMA}
+PREFIXES = {"kgo": KGO, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "schema": SCHEMA, "mls": MLS}
 
 # graph predicate -> ontology property
 PROPERTIES = {
@@ -86,7 +88,7 @@ def ntriples(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_vers
         if kind == "Paper":
             yield from _paper(subject, data)
         elif kind == "Result":
-            yield from _result(subject, data)
+            yield from _result(subject, data, base)
         else:
             yield f"{subject} {_iri(SKOS.prefLabel)} {_text(data['label'])} .\n"
             for alias in data.get("aliases", []):
@@ -126,8 +128,13 @@ def _paper(subject: str, data: dict) -> Iterator[str]:
             yield f"{subject} {_iri(prop)} {_text(str(literal))}{f'^^<{literal.datatype}>' if literal.datatype else ''} .\n"
 
 
-def _result(subject: str, data: dict) -> Iterator[str]:
+def _result(subject: str, data: dict, base: str) -> Iterator[str]:
     yield f"{subject} {_iri(KGO.metric)} {_text(data['metric'])} .\n"
+    # The metric also as a node of its own (ML-Schema's evaluation measure), shared by its results.
+    metric = _iri(f"{base}metric/{quote(data['metric'].replace(' ', '-'), safe='')}")
+    yield f"{subject} {_iri(MLS.specifiedBy)} {metric} .\n"
+    yield f"{metric} {_iri(RDF.type)} {_iri(KGO.Metric)} .\n"
+    yield f"{metric} {_iri(RDFS.label)} {_text(data['metric'])} .\n"
     yield f"{subject} {_iri(KGO.value)} {_decimal(Decimal(repr(data['value'])))} .\n"
     for key, prop in (("unit", KGO.unit), ("dataset_name", KGO.datasetName), ("evidence", KGO.evidence)):
         if data.get(key):

@@ -4,6 +4,7 @@ The records here are the hand-annotated dev gold (the guideline's own format), s
 check the graph, RDF and query stages independently of how good the extractor is.
 """
 import json
+from collections import Counter
 
 import pytest
 import rdflib
@@ -146,3 +147,13 @@ def test_every_variable_written_with_a_dollar_in_the_catalog_is_a_parameter():
             used = set(re.findall(r"\$(\w+)", body))
             assert used <= set(query.arguments({})), (language, name, used - set(query.arguments({})))
             assert {p for p in query.params if p in used or f"{p}_key" in used} == set(query.params), (language, name)
+
+
+def test_each_result_points_to_its_metric_node(gold_build):
+    graph, folder = gold_build
+    rows = open_store(folder).select("""
+        SELECT ?metric (COUNT(?r) AS ?results) WHERE {
+          ?r a kgo:Result ; kgo:metric ?metric ; mls:specifiedBy ?m . ?m a kgo:Metric ; rdfs:label ?metric }
+        GROUP BY ?metric""").rows
+    expected = Counter(data["metric"] for _, data in graph.nodes(data=True) if data["kind"] == "Result")
+    assert dict(rows) == dict(expected) and expected["accuracy"] > 0
