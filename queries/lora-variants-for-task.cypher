@@ -11,7 +11,7 @@ MATCH (paper:Paper)-[:MENTIONS]->(node)
 MATCH (paper)-[:MENTIONS]->(task:Task)
 WHERE toLower(task.label) CONTAINS toLower($task)
   AND ($domain = '' OR EXISTS {
-    MATCH (paper)-[:IN_DOMAIN|MENTIONS]->(d:Domain) WHERE toLower(d.label) CONTAINS toLower($domain) })
+    MATCH (paper)-[:MENTIONS]->(d:Domain) WHERE toLower(d.label) CONTAINS toLower($domain) })
 WITH DISTINCT node.label AS variant, paper
 ORDER BY paper.title
 WITH variant, count(DISTINCT paper) AS papers, collect(DISTINCT paper.title) AS titles

@@ -1,8 +1,8 @@
 // question: Which methods are used on which data modality, and by how many papers?
 // param: min_papers = 2  the fewest papers a pair needs to be listed
 // columns: method, modality, papers
-MATCH (paper)-[:USES_METHOD|MENTIONS]->(m:Method)
-MATCH (paper)-[:HAS_MODALITY|MENTIONS]->(x:Modality)
+MATCH (paper:Paper)-[:MENTIONS]->(m:Method)
+MATCH (paper)-[:MENTIONS]->(x:Modality)
 WITH m.label AS method, x.label AS modality, count(DISTINCT paper) AS papers
 WHERE papers >= toInteger($min_papers)
 RETURN method, modality, papers

@@ -2,7 +2,7 @@
 // param: domain = medical  part of the domain's name
 // columns: model, papers
 MATCH (paper)-[:MENTIONS]->(m:Model)
-MATCH (paper)-[:IN_DOMAIN|MENTIONS]->(d:Domain)
+MATCH (paper)-[:MENTIONS]->(d:Domain)
 WHERE toLower(d.label) CONTAINS toLower($domain)
 RETURN m.label AS model, count(DISTINCT paper) AS papers
 ORDER BY papers DESC, model

@@ -3,6 +3,6 @@
 // columns: dataset, title
 MATCH (paper:Paper)-[:PROPOSES]->(d:Dataset)
 WHERE $domain = '' OR EXISTS {
-  MATCH (paper)-[:IN_DOMAIN|MENTIONS]->(x:Domain) WHERE toLower(x.label) CONTAINS toLower($domain) }
+  MATCH (paper)-[:MENTIONS]->(x:Domain) WHERE toLower(x.label) CONTAINS toLower($domain) }
 RETURN DISTINCT d.label AS dataset, paper.title AS title
 ORDER BY dataset, title

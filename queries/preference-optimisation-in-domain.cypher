@@ -7,7 +7,7 @@ MATCH (root:Method) WHERE key IN root.matchKeys
 MATCH (m)-[:VARIANT_OF|BROADER*0..]->(root)
 WITH DISTINCT m
 MATCH (paper:Paper)-[:MENTIONS]->(m)
-MATCH (paper)-[:IN_DOMAIN|MENTIONS]->(d:Domain)
+MATCH (paper)-[:MENTIONS]->(d:Domain)
 WHERE toLower(d.label) CONTAINS toLower($domain)
 RETURN DISTINCT m.label AS method, paper.title AS title
 ORDER BY method, title
