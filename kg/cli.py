@@ -265,8 +265,10 @@ def validate(build_dir, shapes, limit):
 @click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold JSONL file.")
 @click.option("--worst", default=5, show_default=True, help="How many of the worst papers to list.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--extract", "force_extract", is_flag=True,
+              help="Run the extractor on the papers even where the file holds annotations (a gold file).")
 @fail_cleanly
-def evaluate(predictions_or_inputs, gold, worst, fmt):
+def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract):
     """Score extractions against hand-annotated gold: precision, recall, F1 per type and predicate.
 
     Given extraction records (a JSONL file whose records have "entities"), scores them; given
@@ -277,6 +279,7 @@ def evaluate(predictions_or_inputs, gold, worst, fmt):
     Example:
       kg eval data/hf_papers_fine_tuning_medical.txt --gold tests/data/dev_gold.jsonl
       kg eval build/extractions.jsonl --gold tests/data/dev_gold.jsonl --format json
+      kg eval tests/data/heldout.jsonl --gold tests/data/heldout.jsonl --extract
     """
     import json
 
@@ -286,7 +289,7 @@ def evaluate(predictions_or_inputs, gold, worst, fmt):
 
     first = Path(predictions_or_inputs[0])
     records = load_records(first) if len(predictions_or_inputs) == 1 and first.suffix == ".jsonl" else []
-    if not (records and all("entities" in record for record in records)):
+    if force_extract or not (records and all("entities" in record for record in records)):
         records = extract_papers(read_papers(predictions_or_inputs))
     report = score(records, load_records(gold))
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else format_report(report, worst=worst))

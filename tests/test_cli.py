@@ -229,3 +229,11 @@ def test_build_check_gates_on_pinned_answers(tmp_path, example_corpus):
     pins.write_text("- query: leaderboard\n  rows: [\n")
     broken = kg("build", example_corpus, "--out", out, "--no-embeddings", "--check", "--pins", pins)
     assert broken.exit_code == 1 and broken.output.splitlines()[-1].startswith(f"error: {pins}:")
+
+
+def test_eval_scores_extractions_or_runs_the_extractor(tmp_path):
+    gold = Path(__file__).resolve().parent / "data" / "heldout.jsonl"
+    itself = json.loads(kg("eval", gold, "--gold", gold, "--format", "json").output)
+    assert itself["entities"]["f1"] == 1.0  # annotations scored as predictions
+    extracted = json.loads(kg("eval", gold, "--gold", gold, "--extract", "--format", "json").output)
+    assert 0.5 < extracted["entities"]["f1"] < 1.0 and 0.3 < extracted["relations"]["f1"] < 1.0
