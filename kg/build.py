@@ -3,7 +3,8 @@
 A build folder holds:
 
 - ``extractions.jsonl``  one guideline record per paper, with evidence (what ``kg extract`` writes);
-- ``graph.ttl``          the RDF graph (Turtle, with provenance), ``graph.json`` its node-link JSON;
+- ``graph.ttl``          the RDF graph (Turtle, with provenance), also as ``graph.nt`` and ``graph.jsonld``;
+- ``graph.json``         the networkx graph as node-link JSON;
 - ``merges.json``        the merge report: the names merged into each node and why;
 - ``store/``             the Oxigraph store that ``kg query`` and ``kg sparql`` read;
 - ``manifest.json``      written last: counts, versions, problems. A folder without it is incomplete.
@@ -64,7 +65,7 @@ class BuildReport:
 
 def default_inputs() -> list[Path]:
     """The example corpus shipped in ``data/``."""
-    return [DATA]
+    return [DATA / "hf_papers_fine_tuning_medical.txt"]
 
 
 def extract_papers(
