@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .readers import DEFAULT_MAX_ABSTRACT_CHARS
 
 BUILD_OPTION = click.option(
     "--build", "build_dir", default="build", show_default=True, type=click.Path(file_okay=False),
@@ -43,7 +44,7 @@ PARAM_OPTION = click.option(
     help="Query parameter, bound as a literal (repeatable).",
 )
 MAX_ABSTRACT_OPTION = click.option(
-    "--max-abstract-chars", default=100_000, show_default=True, type=click.IntRange(min=0),
+    "--max-abstract-chars", default=DEFAULT_MAX_ABSTRACT_CHARS, show_default=True, type=click.IntRange(min=0),
     help="Cut longer abstracts, each cut reported as a warning naming file:line (0: no limit).",
 )
 MAX_RECORDS_OPTION = click.option(
