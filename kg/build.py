@@ -37,7 +37,7 @@ from .extract import EXTRACTOR_VERSION, extract
 from .files import folder_lock, resource_dir, write_json, write_jsonl
 from .graph import add_hierarchy, build_graph, summary, validation_sample, write_node_link
 from .rdf import DEFAULT_BASE, to_rdf, write_rdf
-from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, read_papers
+from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
 from .store import create_store
@@ -105,7 +105,7 @@ def iter_extractions(
         done = (previous[key] if key in previous else next(fresh) for key in hashes)
         for paper, record in zip(papers, progress(done, total) if progress else done):
             if isinstance(record, str):
-                on_failure(InputError(paper.source.rsplit(":", 1)[0], _source_line(paper), record))
+                on_failure(error_at(paper, record))
             else:
                 yield record
     finally:
@@ -128,11 +128,6 @@ def _extract_one(paper: Paper) -> dict | str:
         if not _worker["catch"]:
             raise
         return f"extractor failed: {error!r}"
-
-
-def _source_line(paper: Paper) -> int:
-    line = paper.source.rsplit(":", 1)[-1]
-    return int(line) if line.isdigit() else 1
 
 
 def content_hash(record: dict) -> str:

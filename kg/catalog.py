@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import resource_dir
+from .store import QueryError
 from .vocab import normalize_name
 
 QUERIES = resource_dir("queries")
@@ -86,6 +87,13 @@ def parse_query_file(path: Path) -> CannedQuery:
     if not query.question:
         raise ValueError(f"{path}:1: the header has no '{comment} question:' line")
     return query
+
+
+def lookup(catalog: dict[str, CannedQuery], name: str) -> CannedQuery:
+    """``catalog[name]``, or a :class:`~kg.store.QueryError` that says how to list the catalog."""
+    if name not in catalog:
+        raise QueryError(f"no canned query {name!r} (run `kg query --list` to list them)")
+    return catalog[name]
 
 
 def load_catalog(folder: Path = QUERIES, language: str = "sparql") -> dict[str, CannedQuery]:

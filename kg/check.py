@@ -28,7 +28,7 @@ from pathlib import Path
 import yaml
 
 from .build import read_manifest
-from .catalog import load_catalog
+from .catalog import load_catalog, lookup
 from .store import QueryError, open_store
 
 SHOWN = 3  # rows of a difference printed per query
@@ -75,12 +75,11 @@ def pin(build_dir: str | Path, queries: list[tuple[str, dict]]) -> list[dict]:
     catalog, store = load_catalog(), open_store(build_dir)
     pins = []
     for name, params in queries:
-        if name not in catalog:
-            raise QueryError(f"no canned query {name!r} (run `kg query --list` to list them)")
-        arguments = catalog[name].arguments(params)
-        rows = store.select(catalog[name].text, arguments).rows
+        canned = lookup(catalog, name)
+        arguments = canned.arguments(params)
+        rows = store.select(canned.text, arguments).rows
         # Every parameter, defaults included, so that a later change of a default is a change seen.
-        declared = {key: arguments[key] for key in catalog[name].params}
+        declared = {key: arguments[key] for key in canned.params}
         pins.append({"query": name, "params": declared, "rows": [_plain(row) for row in rows]})
     return pins
 

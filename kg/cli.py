@@ -82,8 +82,6 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
 
 def _endpoint_password(user: str | None) -> str | None:
     """SPARQL_PASSWORD, else a prompt that does not echo; asked only when a user is given."""
-    import os
-
     if user is None:
         return None
     return os.environ.get("SPARQL_PASSWORD") or click.prompt(f"Password of {user} on the SPARQL server", hide_input=True)
@@ -195,15 +193,12 @@ def pin(queries, params, build_dir, out):
       kg pin lora-variants-for-task most-fine-tuned-base-models --out pins.yaml
       kg pin leaderboard -p dataset=MedQA -p metric=accuracy --out pins.yaml
     """
-    from .catalog import load_catalog
+    from .catalog import load_catalog, lookup
     from .check import pin as pin_answers
     from .check import write_pins
 
     catalog, given = load_catalog(), _parse_params(params)
-    unknown = [name for name in queries if name not in catalog]
-    if unknown:
-        raise ValueError(f"no canned query {unknown[0]!r} (run `kg query --list` to list them)")
-    chosen = [(name, {k: v for k, v in given.items() if k in catalog[name].params}) for name in queries]
+    chosen = [(name, {k: v for k, v in given.items() if k in lookup(catalog, name).params}) for name in queries]
     pins = pin_answers(build_dir, chosen)
     write_pins(pins, out)
     click.echo(f"pinned {len(pins)} quer{'ies' if len(pins) != 1 else 'y'} "
@@ -343,7 +338,7 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
       kg query leaderboard -p dataset=MedQA -p metric=accuracy
       kg query lora-variants-for-task --endpoint http://localhost:8890/sparql
     """
-    from .catalog import load_catalog
+    from .catalog import load_catalog, lookup
     from .store import Table, open_store
 
     catalog = load_catalog()
@@ -357,9 +352,7 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
             rows = [[q.name, q.question, " ".join(f"{k}={v!r}" for k, v in q.params.items())] for q in catalog.values()]
             click.echo(Table(["name", "question", "params"], rows).render(fmt))
         return
-    if name not in catalog:
-        raise ValueError(f"no canned query {name!r} (run `kg query --list` to list them)")
-    canned = catalog[name]
+    canned = lookup(catalog, name)
     arguments = canned.arguments(_parse_params(params))
     if endpoint:
         from .endpoint import build_graph_iri, select
@@ -571,8 +564,6 @@ def stats(build_dir, plot, top):
 
 def _neo4j_password() -> str:
     """The password from NEO4J_PASSWORD, else a prompt that does not echo; never an option, never printed."""
-    import os
-
     return os.environ.get("NEO4J_PASSWORD") or click.prompt("Neo4j password", hide_input=True)
 
 

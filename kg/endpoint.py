@@ -30,7 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .rdf import PREFIXES
-from .store import Table, _py, bind_parameters
+from .store import Table, _py, bind_parameters, shorten
 
 BATCH = 2000  # triples a SPARQL Update request; Virtuoso takes far more, small servers may not
 TIMEOUT = 300  # seconds one request may take
@@ -271,4 +271,4 @@ def _message(error: urllib.error.HTTPError) -> str:
     except OSError:
         text = ""
     line = next((line.strip() for line in text.splitlines() if line.strip()), "") or str(error.reason)
-    return line if len(line) <= 300 else line[:299] + "…"
+    return shorten(line, 300)

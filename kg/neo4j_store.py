@@ -100,24 +100,17 @@ def load(build_dir: str | Path, uri: str, user: str, password: str, database: st
         # After the first statements: a wrong URI or password fails before the embeddings are computed.
         vectors = _vectors(Path(build_dir)) if embeddings else {}
         if vectors:
-            dimensions = len(next(iter(vectors.values())))
-            for kind in SEARCHABLE:
-                session.run(f"CREATE VECTOR INDEX kg_{kind.lower()}_embedding IF NOT EXISTS FOR (n:{kind}) "
-                            f"ON (n.embedding) OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, "
-                            # Unquantised: the scores then equal kg search's on the build.
-                            "`vector.similarity_function`: 'cosine', `vector.quantization.enabled`: false}}").consume()
-        for kind, rows in node_groups:
-            for batch in _batches(rows, batch_size):
-                for row in batch:
+            for statement in _vector_index_statements(len(next(iter(vectors.values())))):
+                session.run(statement).consume()
+            for _, rows in node_groups:
+                for row in rows:
                     if row["id"] in vectors:
-                        row["props"] = {**row["props"], "embedding": vectors[row["id"]]}
-                session.execute_write(_run, _node_statement(kind), rows=batch, token=token)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-        for (rel_type, start, end), rows in edge_groups:
+                        row["props"]["embedding"] = vectors[row["id"]]
+        writes = [(_node_statement(kind), rows) for kind, rows in node_groups]
+        writes += [(_edge_statement(*key), rows) for key, rows in edge_groups]
+        for statement, rows in writes:  # nodes first: relationships find their ends
             for batch in _batches(rows, batch_size):
-                session.execute_write(_run, _edge_statement(rel_type, start, end), rows=batch, token=token)
+                session.execute_write(_run, statement, rows=batch, token=token)
                 done += len(batch)
                 if progress:
                     progress(done, total)
@@ -249,6 +242,13 @@ def _schema_statements() -> list[str]:
         rel_type = relationship_type(predicate)
         statements.append(f"CREATE INDEX kg_{predicate}_paper IF NOT EXISTS FOR ()-[r:{rel_type}]-() ON (r.paper)")
     return statements
+
+
+def _vector_index_statements(dimensions: int) -> list[str]:
+    # Unquantised: the scores then equal kg search's on the build.
+    return [f"CREATE VECTOR INDEX kg_{kind.lower()}_embedding IF NOT EXISTS FOR (n:{kind}) ON (n.embedding) "
+            f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine', "
+            "`vector.quantization.enabled`: false}}" for kind in SEARCHABLE]
 
 
 def _node_statement(kind: str) -> str:

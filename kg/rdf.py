@@ -25,7 +25,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import networkx as nx
 import pyoxigraph as ox
@@ -33,6 +32,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from .files import atomic_write
+from .resolve import slug
 from .vocab import normalize_name
 
 KGO = Namespace("https://w3id.org/kg-ml/ontology#")
@@ -131,7 +131,7 @@ def _paper(subject: str, data: dict) -> Iterator[str]:
 def _result(subject: str, data: dict, base: str) -> Iterator[str]:
     yield f"{subject} {_iri(KGO.metric)} {_text(data['metric'])} .\n"
     # The metric also as a node of its own (ML-Schema's evaluation measure), shared by its results.
-    metric = _iri(f"{base}metric/{quote(data['metric'].replace(' ', '-'), safe='')}")
+    metric = _iri(f"{base}metric/{slug(data['metric'])}")
     yield f"{subject} {_iri(MLS.specifiedBy)} {metric} .\n"
     yield f"{metric} {_iri(RDF.type)} {_iri(KGO.Metric)} .\n"
     yield f"{metric} {_iri(RDFS.label)} {_text(data['metric'])} .\n"

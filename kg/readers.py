@@ -113,7 +113,7 @@ def read_papers(
     for path in files:
         for paper in _read_file(path, problem, max_abstract_chars, warn):
             if paper.id in seen:
-                problem(InputError(path, _line_of(paper), f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})"))
+                problem(error_at(paper, f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})"))
                 continue
             if max_records and count == max_records:
                 warn(f"{paper.source}: stopped after {max_records} records (max_records); this one and any after it are not read")
@@ -126,8 +126,14 @@ def read_papers(
         raise InputError(files[0] if files else "input", 1, f"no papers found{others} (empty input)")
 
 
-def _line_of(paper: Paper) -> int:
-    return int(paper.source.rsplit(":", 1)[1])
+def error_at(paper: Paper, message: str) -> InputError:
+    """An :class:`InputError` located where ``paper`` was read (its ``source``, ``file:line``).
+
+    >>> str(error_at(Paper("a", "T", "A", source="papers.csv:7"), "duplicate paper id 'a'"))
+    "papers.csv:7: duplicate paper id 'a'"
+    """
+    path, _, line = paper.source.rpartition(":")
+    return InputError(path or paper.source, int(line) if line.isdigit() else 1, message)
 
 
 def _expand(inputs: Iterable[str | Path]) -> Iterator[Path]:

@@ -59,7 +59,7 @@ def node_vectors(build: str | Path) -> tuple[list[tuple[str, str, str]], np.ndar
         raise QueryError(f"{build}: no complete build here (run `kg build --out {build}` first)")
     items = _texts(json.loads((build / "graph.json").read_text(encoding="utf-8")))
     embedder = Embedder(build / "embeddings.npz")
-    vectors = embedder.embed([item[3] for item in items]) if items else np.zeros((0, 384), dtype=np.float32)
+    vectors = embedder.embed([item[3] for item in items])
     embedder.save()
     return [item[:3] for item in items], vectors
 
@@ -68,6 +68,8 @@ def search(build: str | Path, text: str, *, limit: int = 10, kinds: tuple[str, .
     """The ``limit`` nodes of the given kinds closest in meaning to ``text``, best first."""
     nodes, vectors = node_vectors(build)
     chosen = [i for i, (_, kind, _) in enumerate(nodes) if kind in kinds]
+    if not chosen:
+        return []
     scores = vectors[chosen] @ Embedder().embed([text])[0]
     order = sorted(range(len(chosen)), key=lambda i: (-scores[i], nodes[chosen[i]][0]))[:limit]
     return [Hit(round(float(scores[i]), 4), nodes[chosen[i]][1], nodes[chosen[i]][2], nodes[chosen[i]][0])

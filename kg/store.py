@@ -215,10 +215,18 @@ class RdflibStore:
 TABLE_CELL_CHARS = 70
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut.
+
+    >>> shorten("Low-Rank Adaptation", 8)
+    'Low-Ran…'
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _cell(value) -> str:
     """A value for the text table, cut to a readable width (json and csv keep it whole)."""
-    text = "" if value is None else str(value)
-    return text if len(text) <= TABLE_CELL_CHARS else text[: TABLE_CELL_CHARS - 1] + "…"
+    return shorten("" if value is None else str(value), TABLE_CELL_CHARS)
 
 
 def _ox_term(value):

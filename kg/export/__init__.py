@@ -108,13 +108,10 @@ def select(build: str | Path, query: str | None = None, params: dict[str, str] |
     graph = load_graph(build)
     if not query:
         return Selection(graph, set(), f"Knowledge graph of {Path(build).resolve().name}/", graph)
-    from ..catalog import load_catalog
+    from ..catalog import load_catalog, lookup
     from ..store import open_store
 
-    catalog = load_catalog()
-    if query not in catalog:
-        raise ValueError(f"no canned query {query!r} (run `kg query --list` to list them)")
-    canned = catalog[query]
+    canned = lookup(load_catalog(), query)
     arguments = canned.arguments(params or {})
     table = open_store(build).select(canned.text, arguments)
     declared = {name: arguments[name] for name in canned.params}  # without the derived NAME_key values

@@ -28,6 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..files import atomic_write
+from ..store import shorten
 from . import CONTEXT_PREDICATES, STYLE, Selection, match_nodes, merged_edges, neighbourhood
 
 # view -> (parameter, default value, kind of the entity it names)
@@ -92,7 +93,7 @@ def to_dot(selection: Selection, *, max_nodes: int = 400):
     for node, data in sorted(graph.nodes(data=True)):
         kind = data.get("kind", "")
         _, shape, colour = STYLE.get(kind, ("", "ellipse", "#777777"))
-        label = "\n".join(textwrap.wrap(_short(data.get("label") or node), 28)) + f"\n({kind.lower()})"
+        label = "\n".join(textwrap.wrap(shorten(data.get("label") or node, 70), 28)) + f"\n({kind.lower()})"
         seed = node in selection.seeds
         dot.node(node, label, shape=shape, color=colour, fillcolor=colour + ("80" if seed else "30"),
                  penwidth="2.5" if seed else "1")
@@ -124,10 +125,6 @@ def render(selection: Selection, out: str | Path, fmt: str) -> int:
     with atomic_write(out, "wb") as stream:
         stream.write(image)
     return selection.graph.number_of_nodes()
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def statistics(graph: nx.MultiDiGraph, top: int = 10) -> dict[str, list[tuple[str, int]]]:
@@ -197,7 +194,7 @@ def plot_statistics(stats: dict, out: str | Path, title: str = "") -> None:
     figure, axes = plt.subplots(2, 2, figsize=(13, 9), constrained_layout=True)
     for axis, (key, heading, unit) in zip(axes.flat, PLOTS, strict=True):
         items = list(reversed(stats[key]))  # largest on top
-        names, values = [_short(n, 32) for n, _ in items], [v for _, v in items]
+        names, values = [shorten(n, 32) for n, _ in items], [v for _, v in items]
         axis.barh(names, values, color="#1f77b4" if key != "nodes" else [STYLE.get(n, ("", "", "#777777"))[2] for n in names])
         axis.set_title(heading, fontsize=12, loc="left")
         axis.set_xlabel(unit)

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from ..files import atomic_write
+from ..files import atomic_write, write_json
+from ..graph import write_node_link
 
 FORMATS = ("graphml", "gexf", "cytoscape", "nodelink", "neo4j-csv")
 
@@ -43,9 +44,9 @@ def export(graph: nx.MultiDiGraph, fmt: str, out: str | Path) -> str:
         with atomic_write(out, "wb") as stream:
             nx.write_gexf(flat(graph), stream)
     elif fmt == "cytoscape":
-        _write_json(out, cytoscape(graph))
+        write_json(out, cytoscape(graph))
     elif fmt == "nodelink":
-        _write_json(out, nx.node_link_data(graph, edges="edges"))
+        write_node_link(graph, out)  # what a build writes as graph.json
     elif fmt == "neo4j-csv":
         files = write_neo4j_csv(graph, out)
         return f"wrote {out}/ ({counts}, {len(files)} files); import with:\n  {neo4j_import_command(out, files)}"
@@ -73,12 +74,6 @@ def cytoscape(graph: nx.MultiDiGraph) -> dict:
     edges = [{"data": {**data, "id": f"{u}->{v}#{key}", "source": u, "target": v, "key": key}}
              for u, v, key, data in graph.edges(keys=True, data=True)]
     return {"data": {"name": "kg"}, "directed": True, "multigraph": True, "elements": {"nodes": nodes, "edges": edges}}
-
-
-def _write_json(out: str | Path, data) -> None:
-    with atomic_write(out) as stream:
-        json.dump(data, stream, ensure_ascii=False, indent=1)
-        stream.write("\n")
 
 
 def neo4j_type(values: list) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..files import atomic_write
+from ..store import shorten
 from . import STYLE, Selection, merged_edges, paper_title
 
 VIS = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
@@ -87,7 +88,7 @@ def page_data(graph: nx.MultiDiGraph, seeds: set[str], full: nx.MultiDiGraph) ->
         x, y = positions[node]
         name = data.get("label") or node
         nodes.append({
-            "id": node, "name": name, "label": _short(name, 40 if kind == "Paper" else 60),
+            "id": node, "name": name, "label": shorten(name, 40 if kind == "Paper" else 60),  # the details panel shows it whole
             "kind": kind, "shape": shape, "color": colour,
             "value": degree[node] + 1, "x": x, "y": y, "seed": node in seeds,
             "aliases": list(data.get("aliases") or []), "papers": own, "abstract": data.get("abstract") or "",
@@ -141,11 +142,6 @@ def layout(graph: nx.MultiDiGraph, edges) -> dict[str, tuple[float, float]]:
     scale = 90 * math.sqrt(len(nodes)) / size
     return {node: (round((found[i][0] - min(xs)) * scale, 1), round((found[i][1] - min(ys)) * scale, 1))
             for i, node in enumerate(nodes)}
-
-
-def _short(text: str, limit: int) -> str:
-    """A drawn label; the details panel shows the whole name."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _text(value) -> str:
