@@ -214,6 +214,12 @@ class Vocabulary:
         entry = self.entry(name, "Dataset")
         return entry is not None and entry.fields.get("kind") == "corpus"
 
+    def headline_metric(self, dataset: str) -> str:
+        """The metric a benchmark's bare scores are in: its listed ``metric`` (AlpacaEval: win rate),
+        else accuracy."""
+        entry = self.entry(dataset, "Dataset")
+        return entry.fields.get("metric", "accuracy") if entry is not None else "accuracy"
+
     def metric(self, surface: str) -> str | None:
         """The canonical metric of a surface form (``AUROC`` -> ``auc``), or None."""
         return self.metrics.get(normalize_name(surface))

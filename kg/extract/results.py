@@ -33,6 +33,10 @@ _FOR_GAP = re.compile(r"\s*(?:for|with|by)\s+(?:the\s+)?")
 _SCORE_AFTER = re.compile(r"\s*score")
 # A comparison cue shortly before a model: the model is the baseline.
 _COMPARED_BEFORE = re.compile(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}\(?$")
+# A base cue right before a model: "built on X" names what the scorer started from, not the scorer.
+_BASE_BEFORE = re.compile(r"\b(?:built (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with)|on top of)\s+(?:the\s+)?$", re.I)
+# A comparison verb earlier in the same stretch: "surpasses models including A and B" (A, B are rivals).
+_RIVAL_BEFORE = re.compile(r"\b(?:surpass\w*|outperform\w*|exceed\w*|beat\w*|better than|over)\b[^.;:,]*$", re.I)
 # "with (fine-tuned)" right before a model that scored a number.
 _WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?(?:fine-?tuned\s+|pre-?trained\s+)?$")
 # What separates two listed datasets.
@@ -44,7 +48,7 @@ _ON_NAME = re.compile(r"\s*on\s+(?:the\s+)?([A-Z][\w\-]*[\w])")
 # A clause or sentence break.
 _CLAUSE_BREAK = re.compile(r";|\.\s")
 # "On", "In" ... opening a sentence.
-_LEADING_ON = re.compile(r"\s*(?:On|In|Across|For)\s+(?:the\s+)?")
+_LEADING_ON = re.compile(r"\s*(?:On|In|Across|For)\s+(?:the\s+)?(?:[a-z][\w\-]*\s+){0,2}")
 # "base model" right before a model.
 _BASE_MODEL_BEFORE = re.compile(r"\bbase model\W{0,3}$")
 # A number with its unit; "7B", "3D" and "H100" are not numbers here.
@@ -228,11 +232,14 @@ def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
     clause_start = max(text.rfind(";", 0, start), text.rfind(" while ", 0, start), 0)
     # "QPiSSA attains an accuracy of 86%": the one that achieves it, wherever the sentence began
     doer = [m for m in mentions if _scorer(m) and clause_start <= m.start and m.end <= start
-            and start - m.end <= 60 and _DOES.match(text, m.end, start)]
+            and start - m.end <= 60 and _DOES.match(text, m.end, start)
+            and not _BASE_BEFORE.search(text[max(0, m.start - 30):m.start])]
     if doer:
         return doer[-1].name
     before = [m for m in mentions if (m.type == "Model" or m.name == default) and clause_start <= m.start and m.end <= start
               and not _SCORE_AFTER.match(text[m.end:m.end + 8])
+              and not _BASE_BEFORE.search(text[max(0, m.start - 30):m.start])
+              and not _RIVAL_BEFORE.search(text[clause_start:m.start])
               and not _COMPARED_BEFORE.search(
                                 text[max(0, m.start - 40):m.start])]
     if before:
@@ -302,7 +309,8 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
             continue
         # joined: the number continues a list whose last number was a result ("0.80, 0.81 and 0.91")
         joined = bool(previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1]:start]))
-        metric = _number_metric(text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined)
+        metric = _number_metric(text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined,
+                                vocab)
         relative = relative_end >= 0 and _SEPARATOR.match(text[relative_end:start])
         if relative or _is_relative(text, start, end) and not _named_before(mentions, start, text) \
                 and not _CORRECTLY.search(text[max(0, start - 40):start]):
@@ -332,27 +340,30 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
 
 
 def _number_metric(text: str, start: int, end: int, unit, metrics: list, mentions: list,
-                   last: str | None, joined: bool) -> str | None:
+                   last: str | None, joined: bool, vocab: Vocabulary | None = None) -> str | None:
     """The metric of one number, by the first rule that names it: "(A% vs. B%)" after a metric,
-    a metric next to it, the list it continues, "achieves N%" (accuracy), "Model (N%)" (the
-    sentence's metric so far), "from A to N" (the metric before "from"), "N% on Bench" and
-    "correctly answered N%" (accuracy)."""
+    a metric next to it, the list it continues, "achieves N%", "Model (N%)" (the sentence's metric
+    so far), "from A to N" (the metric before "from"), "N% on Bench" and "correctly answered N%".
+    A score with no metric named is in the headline metric of the benchmark right after it
+    (AlpacaEval: win rate), else accuracy."""
     if unit and _CORRECTLY.search(text[max(0, start - 40):start]):
         return "accuracy"
     metric = _pair_metric(text, start, metrics) or _metric_for(text, start, end, metrics)
-    if metric is None and joined:
+    on = _named_right_after(text, end, mentions)
+    # a list continues its metric, unless none is named and each score names its own benchmark
+    if metric is None and joined and (metrics or not on):
         metric = last
-    if metric is None and (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
-        metric = "accuracy"
-    if metric is None and _named_before(mentions, start, text):
-        metric = last or _sentence_metric(metrics) or ("accuracy" if unit else None)
-    if metric is None and _FROM_TO.search(text[max(0, start - 80):start]):
-        # "improved from 91.3% (with X) to 94.5%": the metric before "from", else a percentage's accuracy
-        metric = _metric_before(text, start, metrics) or ("accuracy" if unit else None)
-    if metric is None and unit and _named_right_after(text, end, mentions):
-        # "64.3% on MedQA": a bare percentage on a benchmark is its accuracy
-        metric = "accuracy"
-    return metric
+    if metric is not None:
+        return metric
+    bare = vocab.headline_metric(on[0]) if on and vocab is not None else "accuracy"
+    if (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
+        return bare
+    if _named_before(mentions, start, text):
+        return last or _sentence_metric(metrics) or (bare if unit else None)
+    if _FROM_TO.search(text[max(0, start - 80):start]):
+        # "improved from 91.3% (with X) to 94.5%": the metric before "from"
+        return _metric_before(text, start, metrics) or (bare if unit else None)
+    return bare if unit and on else None
 
 
 def _metric_before(text: str, start: int, metrics: list) -> str | None:
