@@ -27,7 +27,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"
 
 # When two stages type one name differently, the earlier kind of evidence wins.
 _SOURCE_RANK = {"proposal": 0, "vocabulary": 1, "acronym": 2, "list": 3, "head": 4, "derived": 5, "task": 6, "technique": 7,
