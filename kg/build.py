@@ -1,8 +1,14 @@
-"""The build: read → extract → resolve → graph → write, into one output folder.
+"""The build: read → extract → resolve → write, into one output folder.
+
+Papers are extracted in a process pool; the records go to disk and every later stage streams them
+from there (:mod:`kg.write` writes the graph in one pass), so memory stays flat as the corpus grows.
+The folder remembers each paper's content hash: a rebuild extracts only new or changed papers, and
+a rebuild with the same inputs and settings does nothing at all ("up to date").
 
 A build folder holds:
 
 - ``extractions.jsonl``  one guideline record per paper, with evidence (what ``kg extract`` writes);
+- ``extractions.hashes`` each record's content hash, line by line, for the next build;
 - ``graph.ttl``          the RDF graph (Turtle, with provenance), also as ``graph.nt`` and ``graph.jsonld``;
 - ``graph.json``         the networkx graph as node-link JSON;
 - ``merges.json``        the merge report: the names merged into each node and why;
@@ -28,24 +34,28 @@ import json
 import multiprocessing
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
 from .extract import EXTRACTOR_VERSION, extract
-from .files import folder_lock, resource_dir, write_json, write_jsonl
-from .graph import add_hierarchy, build_graph, summary, validation_sample, write_node_link
-from .rdf import DEFAULT_BASE, to_rdf, write_rdf
+from .files import atomic_write, folder_lock, resource_dir, write_json
+from .graph import iter_graph
+from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
-from .store import create_store
-from .validate import validate
+from .validate import ValidationReport, validate
 from .vocab import load_vocabulary, vocabulary_hash
+from .write import write_graph
 
 DATA = resource_dir("data")
 MANIFEST = "manifest.json"
+HASHES = "extractions.hashes"  # one content hash a line, beside extractions.jsonl's records
+OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "store")
 
 Progress = Callable[[Iterable, int], Iterable]
 
@@ -61,6 +71,7 @@ class BuildReport:
     reused: int = 0  # papers whose extraction was taken from the previous build
     seconds: dict = field(default_factory=dict)  # wall time of each stage (not in the manifest: it varies)
     validation: dict = field(default_factory=dict)  # SHACL: conforms, violations, warnings
+    up_to_date: bool = False  # nothing to do: the same inputs and settings made the build in place
 
 
 def default_inputs() -> list[Path]:
@@ -69,28 +80,36 @@ def default_inputs() -> list[Path]:
 
 
 def extract_papers(
-    papers: Iterable[Paper], vocab=None, progress: Progress | None = None, total: int = 0, previous: dict | None = None,
+    papers: Iterable[Paper], vocab=None, progress: Progress | None = None, total: int = 0,
     *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None,
 ) -> list[dict]:
-    """Run the extractor over papers, in order, reusing ``previous`` records (by content hash) where given."""
-    return list(iter_extractions(papers, vocab, progress, total, previous, workers=workers, on_failure=on_failure))
+    """Run the extractor over papers, in order: one guideline record each (see :func:`extraction_lines`)."""
+    return [json.loads(line) for _, line in extraction_lines(papers, vocab, progress, total, workers=workers,
+                                                                on_failure=on_failure)]
 
 
-def iter_extractions(
-    papers: Iterable[Paper], vocab=None, progress: Progress | None = None, total: int = 0, previous: dict | None = None,
-    *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None,
-) -> Iterator[dict]:
-    """:func:`extract_papers` as a stream, so a big corpus's records need not all be held at once.
+def extraction_lines(
+    papers: Iterable[Paper], vocab=None, progress: Progress | None = None, total: int = 0,
+    previous: Previous | None = None, *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None,
+    hashes: list[str] | None = None, counts: Counter | None = None,
+) -> Iterator[tuple[str, str]]:
+    """Each paper's content hash and extraction record (a JSON line), in input order; a stream, so a
+    big corpus's records need not all be held at once.
 
-    With ``workers`` > 1 the papers are extracted in a process pool; records still come in input
-    order, so the build is the same whatever the count. A paper the extractor fails on raises,
-    unless ``on_failure`` is given: then it gets an :class:`InputError` and the paper is left out.
+    Papers whose hash is in ``previous`` take its line unparsed instead of being extracted (``hashes``:
+    the papers' content hashes, where already computed). With ``workers`` > 1 the papers are
+    extracted in a process pool, which also writes the JSON; the output is the same whatever the
+    count. A paper the extractor fails on raises, unless ``on_failure`` is given: then it gets an
+    :class:`InputError` and the paper is left out. ``counts["reused"]`` (where given) is set to the
+    number of papers taken from ``previous``.
     """
     vocab = vocab if vocab is not None else load_vocabulary()
-    previous = previous or {}
+    previous = previous if previous is not None else Previous()
     papers = list(papers)
-    hashes = [content_hash(paper.to_record()) for paper in papers]
+    hashes = hashes if hashes is not None else [content_hash(paper.to_record()) for paper in papers]
     todo = [paper for paper, key in zip(papers, hashes) if key not in previous]
+    if counts is not None:
+        counts["reused"] = len(papers) - len(todo)
     catch = on_failure is not None
     if workers > 1 and len(todo) > 1:
         # fork where there is one: the workers inherit the loaded vocabulary instead of reloading it
@@ -103,11 +122,11 @@ def iter_extractions(
         fresh = map(_extract_one, todo)
     try:
         done = (previous[key] if key in previous else next(fresh) for key in hashes)
-        for paper, record in zip(papers, progress(done, total) if progress else done):
-            if isinstance(record, str):
-                on_failure(error_at(paper, record))
+        for paper, key, line in zip(papers, hashes, progress(done, total) if progress else done):
+            if line.startswith("{"):
+                yield key, line
             else:
-                yield record
+                on_failure(error_at(paper, line))
     finally:
         if pool is not None:
             pool.terminate()
@@ -120,10 +139,10 @@ def _init_worker(vocab, catch: bool) -> None:
     _worker.update(vocab=vocab, catch=catch)
 
 
-def _extract_one(paper: Paper) -> dict | str:
-    """One paper's record, or (when failures are caught) the extractor's error as a message."""
+def _extract_one(paper: Paper) -> str:
+    """One paper's record as a JSON line, or (when failures are caught) the extractor's error as a message."""
     try:
-        return extract(paper, _worker["vocab"])
+        return json.dumps(extract(paper, _worker["vocab"]), ensure_ascii=False)
     except Exception as error:  # one extractor bug must not lose a million-paper build
         if not _worker["catch"]:
             raise
@@ -142,14 +161,52 @@ def _read_jsonl(path: Path) -> Iterator[dict]:
             yield json.loads(line)
 
 
-def previous_extractions(out: Path, vocabulary: str) -> dict[str, dict]:
-    """The records of the last complete build in ``out``, by content hash, if the same extractor and
-    vocabulary made them (anything else means everything is extracted again)."""
+class Previous:
+    """The extraction records of the last complete build in a folder, by content hash: the hashes come
+    from ``extractions.hashes`` and each record is read from ``extractions.jsonl`` only when asked
+    for, so a big build's records are never all in memory. Empty when there is none."""
+
+    def __init__(self, out: Path | None = None):
+        self.offsets: dict[str, int] = {}
+        if out is None or not (out / HASHES).exists():
+            return
+        self._file = out / "extractions.jsonl"
+        offset = 0
+        with self._file.open("rb") as stream:
+            lengths = [len(line) for line in stream]
+        keys = (out / HASHES).read_text(encoding="utf-8").split()
+        if len(keys) != len(lengths):  # not a pair written together: trust neither
+            return
+        for key, length in zip(keys, lengths):
+            self.offsets[key] = offset
+            offset += length
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.offsets
+
+    def __getitem__(self, key: str) -> str:
+        with self._file.open("rb") as stream:
+            stream.seek(self.offsets[key])
+            return stream.readline().decode("utf-8").rstrip("\n")
+
+
+def previous_extractions(out: Path, vocabulary: str) -> Previous:
+    """The records of the last complete build in ``out`` if the same extractor and vocabulary made
+    them (anything else means everything is extracted again)."""
     manifest = read_manifest(out)
     if not manifest or (manifest.get("extractor_version"), manifest.get("vocabulary_hash")) != (EXTRACTOR_VERSION, vocabulary):
-        return {}
-    records = (json.loads(line) for line in (out / "extractions.jsonl").read_text(encoding="utf-8").splitlines())
-    return {content_hash(record): record for record in records}
+        return Previous()
+    return Previous(out)
+
+
+def input_fingerprint(hashes: Iterable[str], **settings) -> str:
+    """What a build is made from: its papers' content hashes in order, the extractor and vocabulary
+    versions, and the settings that change the output. Equal fingerprints give equal builds."""
+    digest = hashlib.sha256(json.dumps({"kg": __version__, "extractor": EXTRACTOR_VERSION, "vocabulary": vocabulary_hash(),
+                                        **settings}, sort_keys=True, default=str).encode())
+    for key in hashes:
+        digest.update(key.encode())
+    return digest.hexdigest()
 
 
 def build(
@@ -181,18 +238,30 @@ def build(
     papers = list(read_papers(inputs or default_inputs(), skip_bad=skip_bad, on_problem=problems.append,
                               max_abstract_chars=max_abstract_chars, max_records=max_records, on_warning=warnings.append))
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
+    hashes = [content_hash(paper.to_record()) for paper in papers]
+    fingerprint = input_fingerprint(hashes, embeddings=embeddings, threshold=threshold, base=base, skip_bad=skip_bad,
+                                    merges=hashlib.sha256(Path(merges_file).read_bytes()).hexdigest() if merges_file else None)
     with folder_lock(out):
+        manifest = read_manifest(out)
+        if manifest and manifest.get("input_fingerprint") == fingerprint and all((out / name).exists() for name in OUTPUTS):
+            return _up_to_date(out, manifest)
         previous = previous_extractions(out, vocabulary)
         clock = _Clock()
         # Records stream to disk and are read back for each pass: a million of them do not fit in memory.
-        staged = out / ".extractions.staged.jsonl"
-        write_jsonl(staged, iter_extractions(papers, vocab, progress, len(papers), previous, workers=workers,
-                                             on_failure=problems.append if skip_bad else None))
+        staged, staged_hashes = out / ".extractions.staged.jsonl", out / ".extractions.staged.hashes"
+        stats = Counter()
+        with atomic_write(staged) as lines, atomic_write(staged_hashes) as keys:
+            for key, line in extraction_lines(papers, vocab, progress, len(papers), previous, workers=workers,
+                                              on_failure=problems.append if skip_bad else None, hashes=hashes,
+                                              counts=stats):
+                lines.write(line + "\n")
+                keys.write(key + "\n")
         clock.lap("extract")
-        reused = sum(1 for paper in papers if content_hash(paper.to_record()) in previous)
-        del papers, previous  # from here on the records on disk stand for them
+        ids = [paper.id for paper in papers]
+        del papers, previous, hashes  # from here on the records on disk stand for them
         (out / MANIFEST).unlink(missing_ok=True)  # the folder reads as incomplete until the end
         os.replace(staged, out / "extractions.jsonl")
+        os.replace(staged_hashes, out / HASHES)
         records = functools.partial(_read_jsonl, out / "extractions.jsonl")
         embedder = None
         if embeddings:
@@ -203,33 +272,30 @@ def build(
         if embedder is not None:
             embedder.save()
         clock.lap("resolve")
-        graph = build_graph(records(), resolution)
-        add_hierarchy(graph, vocab)
-        clock.lap("graph")
-
         write_json(out / "merges.json", resolution.report())
-        write_node_link(graph, out / "graph.json")
-        clock.lap("json")
-        sample = validation_sample(graph)
-        validation = validate(to_rdf(sample, base=base, extractor_version=EXTRACTOR_VERSION))
-        validation_papers = sum(kind == "Paper" for _, kind in sample.nodes(data="kind"))  # all, or a sample
-        del sample
+        dropped = Counter()
+        written = write_graph(iter_graph(records(), resolution, vocab, dropped), out, papers=ids, base=base,
+                              extractor_version=EXTRACTOR_VERSION, dropped=dropped)
+        clock.lap("write")
+        # SHACL, Turtle and JSON-LD each in a process of its own: all three are bound to Python's lock
+        sample = "".join(ntriples(written.sample, base=base, extractor_version=EXTRACTOR_VERSION))
+        with ProcessPoolExecutor(1 + len(DERIVED_FORMATS)) as pool:
+            shapes = pool.submit(check_shapes, sample, base)
+            for done in [pool.submit(write_derived, out, name, base) for name in DERIVED_FORMATS]:
+                done.result()
+            clock.lap("formats")
+            validation = shapes.result()
+        validation_papers = sum(kind == "Paper" for _, kind in written.sample.nodes(data="kind"))  # all, or a sample
         clock.lap("validate")
-        triples = write_rdf(graph, out, base=base, extractor_version=EXTRACTOR_VERSION)
-        counts, dropped = summary(graph), graph.graph["dropped"]
-        del graph  # the store is loaded from graph.nt: give its loader the memory
-        clock.lap("rdf")
-        create_store(triples, out / "store")
-        clock.lap("store")
 
         report = BuildReport(
             out=out,
-            summary=counts,
+            summary=written.summary,
             problems=[str(p) for p in problems],
             warnings=warnings,
             merged_nodes=len(resolution.report()),
-            dropped=dropped,
-            reused=reused,
+            dropped=dict(sorted(dropped.items())),
+            reused=stats["reused"],
             seconds=clock.seconds,
             validation={
                 "conforms": validation.conforms,
@@ -239,6 +305,7 @@ def build(
             },
         )
         write_json(out / MANIFEST, {
+            "input_fingerprint": fingerprint,
             "kg_version": __version__,
             "extractor_version": EXTRACTOR_VERSION,
             "vocabulary_hash": vocabulary,
@@ -252,6 +319,18 @@ def build(
             "validation": report.validation,
         })
     return report
+
+
+def _up_to_date(out: Path, manifest: dict) -> BuildReport:
+    """The report of a build that has nothing to do: the same inputs and settings made what is there."""
+    return BuildReport(out=out, summary=manifest["summary"], problems=manifest["problems"], warnings=manifest["warnings"],
+                       merged_nodes=manifest["merged_nodes"], dropped=manifest["dropped_statements"],
+                       reused=manifest["summary"]["papers"], validation=manifest["validation"], up_to_date=True)
+
+
+def check_shapes(ntriples_text: str, base: str = DEFAULT_BASE) -> ValidationReport:
+    """SHACL validation of N-Triples text (what the build's child process runs on its sample)."""
+    return validate(parse_ntriples(ntriples_text, base=base))
 
 
 class _Clock:

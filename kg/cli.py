@@ -152,13 +152,15 @@ def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri, c
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     s = report.summary
-    click.echo(f"built {out}/: {s['papers']} papers, {sum(s['entities'].values())} entities, "
+    # "up to date": the same inputs and settings made the build in place, so nothing was redone
+    click.echo(f"{'up to date' if report.up_to_date else 'built'} {out}/: {s['papers']} papers, {sum(s['entities'].values())} entities, "
                f"{sum(s['relations'].values())} relations, {s['results']} results")
     click.echo("  entities:  " + ", ".join(f"{k} {v}" for k, v in s["entities"].items()))
     click.echo("  relations: " + ", ".join(f"{k} {v}" for k, v in s["relations"].items()))
     click.echo(f"  merged nodes: {report.merged_nodes} (see {out}/merges.json)")
     click.echo(f"  extracted: {s['papers'] - report.reused} papers, reused from the previous build: {report.reused}")
-    click.echo("  seconds:   " + ", ".join(f"{stage} {t:.2f}" for stage, t in report.seconds.items()))
+    if report.seconds:
+        click.echo("  seconds:   " + ", ".join(f"{stage} {t:.2f}" for stage, t in report.seconds.items()))
     v = report.validation
     click.echo(f"  shapes: {'conforms' if v['conforms'] else 'does NOT conform'} ({v['violations']} violations, "
                f"{v['warnings']} warnings; see kg validate --build {out})")

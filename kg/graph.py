@@ -1,4 +1,6 @@
-"""Graph: extraction records + resolution → one networkx MultiDiGraph, the model every writer reads.
+"""Graph: extraction records + resolution → the graph, as a stream of nodes and edges
+(:func:`iter_graph`, which the build's writers read in one pass) or as one networkx MultiDiGraph
+(:func:`build_graph`, for code that wants the graph in memory).
 
 Nodes are keyed ``paper/<id>``, ``<type>/<slug>`` (``model/llama-2``) and ``result/<hash>``; each has
 a ``kind`` (Paper, Model, Method, Dataset, Task, Modality, Domain, Result) and a ``label``. Every edge
@@ -20,9 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sys
+import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import networkx as nx
 
@@ -36,35 +41,68 @@ def paper_node(paper_id: str) -> str:
     return f"paper/{paper_id}"
 
 
-def build_graph(records: Iterable[dict], resolution: Resolution) -> nx.MultiDiGraph:
-    """Build the graph; statements that point at no known entity are counted in ``graph.graph['dropped']``."""
+def build_graph(records: Iterable[dict], resolution: Resolution, vocab=None) -> nx.MultiDiGraph:
+    """The graph of :func:`iter_graph` in networkx; statements that point at no known entity are
+    counted in ``graph.graph['dropped']``. With ``vocab``, the field's hierarchy is in it too."""
     graph = nx.MultiDiGraph()
     dropped = Counter()
-    for node in sorted(resolution.nodes.values(), key=lambda n: n.id):
-        graph.add_node(node.id, kind=node.type, label=node.label, aliases=node.aliases, papers=node.papers)
-    for record in records:
-        pid = record["id"]
-        paper = paper_node(pid)
-        meta = {k: v for k, v in record.items() if k not in ("id", "title", "abstract", "entities", "relations", "results")}
-        graph.add_node(paper, kind="Paper", label=record["title"], paper_id=pid, title=record["title"],
-                       abstract=record["abstract"], **meta)
-        # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
-        local = {normalize_name(name): entity["type"]
-                 for entity in record.get("entities", []) for name in [entity["name"], *(entity.get("aliases") or [])]}
-        for entity in record.get("entities", []):
-            _add_edge(graph, paper, resolution.node_id(entity["type"], entity["name"]), "mentions", pid)
-        for relation in record.get("relations", []):
-            subjects, objects = RELATIONS[relation["predicate"]]
-            source = _find(relation["subject"], subjects, paper, resolution, local)
-            target = _find(relation["object"], objects, paper, resolution, local)
-            if source is None or target is None:
-                dropped[relation["predicate"]] += 1
-                continue
-            _add_edge(graph, source, target, relation["predicate"], pid, relation)
-        for result in record.get("results", []):
-            _add_result(graph, result, pid, paper, resolution, local)
+    for item in iter_graph(records, resolution, vocab, dropped):
+        if item[0] == "node":
+            graph.add_node(item[1], **item[2])
+        else:
+            graph.add_edge(item[1], item[2], key=item[3], **item[4])
     graph.graph["dropped"] = dict(sorted(dropped.items()))
     return graph
+
+
+def iter_graph(records: Iterable[dict], resolution: Resolution, vocab=None, dropped: Counter | None = None) -> Iterator[tuple]:
+    """The graph as a stream of ``("node", id, attributes)`` and ``("edge", source, target, key,
+    attributes)`` items: the resolved entities, then (given ``vocab``) the hierarchy over them, then
+    paper by paper its node, results and statements. Each node and edge comes once, so a big
+    corpus's graph can be written without being held; ``dropped`` counts, per predicate, the
+    statements that name no known entity."""
+    dropped = Counter() if dropped is None else dropped
+    entities = [(node.id, {"kind": node.type, "label": node.label, "aliases": node.aliases, "papers": node.papers})
+                for node in sorted(resolution.nodes.values(), key=lambda n: n.id)]
+    for node, data in entities:
+        yield "node", node, data
+    if vocab is not None:
+        parents, edges = hierarchy(entities, vocab)
+        for node, data in parents:
+            yield "node", node, data
+        for source, target, key, data in edges:
+            yield "edge", source, target, key, data
+    for record in records:
+        yield from _paper_items(record, resolution, dropped)
+
+
+def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iterator[tuple]:
+    """One paper's nodes (itself, its results) and edges, each once (a repeat updates the first, as in networkx)."""
+    pid = record["id"]
+    paper = paper_node(pid)
+    meta = {k: v for k, v in record.items() if k not in ("id", "title", "abstract", "entities", "relations", "results")}
+    nodes = {paper: {"kind": "Paper", "label": record["title"], "paper_id": pid, "title": record["title"],
+                     "abstract": record["abstract"], **meta}}
+    edges: dict[tuple, dict] = {}
+    # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
+    local = {normalize_name(name): entity["type"]
+             for entity in record.get("entities", []) for name in [entity["name"], *(entity.get("aliases") or [])]}
+    for entity in record.get("entities", []):
+        _add_edge(edges, paper, resolution.node_id(entity["type"], entity["name"]), "mentions", pid)
+    for relation in record.get("relations", []):
+        subjects, objects = RELATIONS[relation["predicate"]]
+        source = _find(relation["subject"], subjects, paper, resolution, local)
+        target = _find(relation["object"], objects, paper, resolution, local)
+        if source is None or target is None:
+            dropped[relation["predicate"]] += 1
+            continue
+        _add_edge(edges, source, target, relation["predicate"], pid, relation)
+    for result in record.get("results", []):
+        _add_result(nodes, edges, result, pid, paper, resolution, local)
+    for node, data in nodes.items():
+        yield "node", node, data
+    for (source, target, key), data in edges.items():
+        yield "edge", source, target, key, data
 
 
 def _find(name: str, kinds: set[str], paper: str, resolution: Resolution, local: dict[str, str]) -> str | None:
@@ -81,40 +119,43 @@ def _find(name: str, kinds: set[str], paper: str, resolution: Resolution, local:
     return None
 
 
-def _add_edge(graph: nx.MultiDiGraph, source: str, target: str, predicate: str, pid: str, statement: dict | None = None) -> None:
+def _add_edge(edges: dict, source: str, target: str, predicate: str, pid: str, statement: dict | None = None) -> None:
     statement = statement or {}
-    graph.add_edge(
-        source, target, key=f"{predicate}@{pid}", predicate=predicate, paper=pid,
+    edges[source, target, f"{predicate}@{pid}"] = {
+        "predicate": predicate, "paper": pid,
         # one copy of a sentence that is the evidence of several statements (a big graph's bulk)
-        evidence=sys.intern(statement.get("evidence", "")), confidence=float(statement.get("confidence", 1.0)),
-    )
+        "evidence": sys.intern(statement.get("evidence", "")), "confidence": float(statement.get("confidence", 1.0)),
+    }
 
 
-def _add_result(graph, result: dict, pid: str, paper: str, resolution: Resolution, local: dict[str, str]) -> None:
+def _add_result(nodes: dict, edges: dict, result: dict, pid: str, paper: str, resolution: Resolution,
+                local: dict[str, str]) -> None:
     subject = _find(result["subject"], {"Model", "Method", PAPER}, paper, resolution, local) or paper
     dataset = _find(result["dataset"], {"Dataset"}, paper, resolution, local) if result.get("dataset") else None
     fingerprint = json.dumps([pid, subject, dataset, result["metric"], result["value"], result.get("unit")], sort_keys=True)
     node = "result/" + hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
-    graph.add_node(
-        node, kind="Result", label=f"{result['metric']} {result['value']}{result.get('unit') or ''}",
-        metric=result["metric"], value=float(result["value"]), unit=result.get("unit") or "",
-        dataset_name=result.get("dataset") or "", paper=pid,
-        evidence=result.get("evidence", ""), confidence=float(result.get("confidence", 1.0)),
-    )
-    _add_edge(graph, subject, node, "has_result", pid, result)
-    _add_edge(graph, paper, node, "reports", pid, result)
+    nodes[node] = {
+        "kind": "Result", "label": f"{result['metric']} {result['value']}{result.get('unit') or ''}",
+        "metric": result["metric"], "value": float(result["value"]), "unit": result.get("unit") or "",
+        "dataset_name": result.get("dataset") or "", "paper": pid,
+        "evidence": result.get("evidence", ""), "confidence": float(result.get("confidence", 1.0)),
+    }
+    _add_edge(edges, subject, node, "has_result", pid, result)
+    _add_edge(edges, paper, node, "reports", pid, result)
     if dataset is not None:
-        _add_edge(graph, node, dataset, "on_dataset", pid, result)
+        _add_edge(edges, node, dataset, "on_dataset", pid, result)
 
 
-def add_hierarchy(graph: nx.MultiDiGraph, vocab) -> int:
-    """Add the vocabulary's method hierarchy and model families as ``broader`` edges, with their ancestors.
+def hierarchy(nodes: list[tuple[str, dict]], vocab) -> tuple[list, list]:
+    """The vocabulary's method hierarchy and model families over ``nodes``, as ``broader`` edges with
+    their ancestors: (the parent nodes not among ``nodes``, the edges as (source, target, key, data)).
 
     These edges are knowledge of the field (``schemas/vocab``), not statements of a paper: their
-    ``paper`` is empty. Returns how many were added.
+    ``paper`` is empty.
     """
-    added = 0
-    pending = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] in ("Method", "Model")]
+    known = dict(nodes)
+    parents, edges = [], []
+    pending = [(n, d) for n, d in nodes if d["kind"] in ("Method", "Model")]
     seen = {n for n, _ in pending}
     while pending:
         node, data = pending.pop()
@@ -125,69 +166,158 @@ def add_hierarchy(graph: nx.MultiDiGraph, vocab) -> int:
         target = f"{hit[1].lower()}/{slug(hit[0])}"
         if target == node:
             continue
-        if target not in graph:
+        if target not in known:
             entry = vocab.entry(hit[0], hit[1])
-            graph.add_node(target, kind=hit[1], label=hit[0], aliases=sorted(entry.aliases) if entry else [], papers=[])
+            known[target] = {"kind": hit[1], "label": hit[0], "aliases": sorted(entry.aliases) if entry else [], "papers": []}
+            parents.append((target, known[target]))
         if target not in seen:
             seen.add(target)
-            pending.append((target, graph.nodes[target]))
-        graph.add_edge(node, target, key="broader@", predicate="broader", paper="", evidence="", confidence=1.0)
-        added += 1
-    return added
+            pending.append((target, known[target]))
+        edges.append((node, target, "broader@", {"predicate": "broader", "paper": "", "evidence": "", "confidence": 1.0}))
+    return parents, edges
 
 
 VALIDATION_PAPERS = 1000  # pyshacl checks ~9k triples/s on 2 cores: a sample keeps big builds in minutes
 
 
-def validation_sample(graph: nx.MultiDiGraph, papers: int = VALIDATION_PAPERS) -> nx.MultiDiGraph:
-    """The graph itself if it has at most ``papers`` papers, else an evenly spaced sample of that many
-    papers with their statements and results, every node those touch, and the hierarchy: a graph that
-    SHACL checks alike (each shape looks at one node and its neighbours), a fixed fraction of the size.
-    """
-    ids = sorted(n for n, kind in graph.nodes(data="kind") if kind == "Paper")
-    if len(ids) <= papers:
-        return graph
-    chosen = {graph.nodes[n]["paper_id"] for n in ids[:: -(-len(ids) // papers)]}
-    edges = [(u, v, k) for u, v, k, pid in graph.edges(keys=True, data="paper") if pid in chosen or not pid]
-    sample = graph.edge_subgraph(edges).copy()
-    sample.add_nodes_from((paper_node(pid), graph.nodes[paper_node(pid)]) for pid in chosen)
-    return sample
+def sample_papers(ids: Iterable[str], papers: int = VALIDATION_PAPERS) -> set[str]:
+    """The paper ids SHACL checks: all if at most ``papers``, else that many evenly spaced in sorted order."""
+    ids = sorted(ids)
+    return set(ids[:: -(-len(ids) // papers)]) if len(ids) > papers else set(ids)
+
+
+class Sample:
+    """The graph SHACL checks, collected from a stream of :func:`iter_graph` items: the ``chosen``
+    papers (:func:`sample_papers`) with their statements and results, every node those touch, and the
+    hierarchy. It is checked alike (each shape looks at one node and its neighbours), at a fixed size."""
+
+    def __init__(self, chosen: set[str]):
+        self.chosen = chosen
+        self.entities: dict[str, dict] = {}
+        self.nodes: dict[str, dict] = {}
+        self.edges: list[tuple] = []
+
+    def add(self, item: tuple) -> None:
+        if item[0] == "node":
+            _, node, data = item
+            if data["kind"] == "Paper" and data["paper_id"] in self.chosen or data["kind"] == "Result" and data["paper"] in self.chosen:
+                self.nodes[node] = data
+            elif data["kind"] not in ("Paper", "Result"):
+                self.entities[node] = data
+        elif item[4]["paper"] in self.chosen or not item[4]["paper"]:
+            self.edges.append(item[1:])
+
+    def graph(self) -> nx.MultiDiGraph:
+        sample = nx.MultiDiGraph()
+        for source, target, key, data in self.edges:
+            sample.add_edge(source, target, key=key, **data)
+        for node in list(sample):
+            sample.nodes[node].update(self.entities.get(node) or self.nodes.get(node) or {})
+        sample.add_nodes_from(self.nodes.items())
+        return sample
 
 
 def write_node_link(graph: nx.MultiDiGraph, path) -> None:
     """Write ``nx.node_link_data(graph, edges="edges")`` as :func:`kg.files.write_json` would (the same
     bytes), one node or edge at a time instead of copying the whole graph into dicts first."""
-    edges = ({"source": u, "target": v, "key": k, **d} for u, v, k, d in graph.edges(keys=True, data=True))
-    nodes = ({"id": n, **d} for n, d in graph.nodes(data=True))
-    with atomic_write(path) as stream:
-        stream.write('{\n  "directed": true,\n')
-        _write_list(stream, "edges", edges)
-        stream.write(',\n  "graph": ' + _json(graph.graph, 2) + ',\n  "multigraph": true,\n')
-        _write_list(stream, "nodes", nodes)
-        stream.write("\n}\n")
+    with NodeLinkWriter(path) as writer:
+        for source, target, key, data in graph.edges(keys=True, data=True):
+            writer.add(("edge", source, target, key, data))
+        for node, data in graph.nodes(data=True):
+            writer.add(("node", node, data))
+        writer.graph = graph.graph
 
 
-def _write_list(stream, name: str, rows: Iterable[dict]) -> None:
-    stream.write(f'  "{name}": [')
-    empty = True
-    for row in rows:
-        stream.write(("\n" if empty else ",\n") + "    " + _json(row, 4))
-        empty = False
-    stream.write("]" if empty else "\n  ]")
+class NodeLinkWriter:
+    """Writes :func:`iter_graph` items, in any order, as node-link JSON (``graph.json``): edges go
+    straight to the file, nodes to a scratch file beside it that is appended at the end; set
+    ``graph`` (the graph's attributes) before the block ends."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.graph: dict = {}
+
+    def __enter__(self):
+        self._file = atomic_write(self.path)
+        self._stream = self._file.__enter__()
+        self._nodes = tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.path.parent, prefix=".nodes.")
+        self._stream.write('{\n  "directed": true,\n  "edges": [')
+        self._edges = self._count = 0
+        return self
+
+    def add(self, item: tuple) -> None:
+        if item[0] == "node":
+            self._nodes.write(("\n" if not self._count else ",\n") + "    " + _json({"id": item[1], **item[2]}, 4))
+            self._count += 1
+        else:
+            _, source, target, key, data = item
+            self._stream.write(("\n" if not self._edges else ",\n") + "    " + _edge_json(source, target, key, data))
+            self._edges += 1
+
+    def __exit__(self, *failure):
+        try:
+            if failure[0] is None:
+                self._stream.write(("]" if not self._edges else "\n  ]") + ',\n  "graph": ' + _json(self.graph, 2)
+                                   + ',\n  "multigraph": true,\n  "nodes": [')
+                self._nodes.seek(0)
+                shutil.copyfileobj(self._nodes, self._stream, 1 << 20)
+                self._stream.write(("]" if not self._count else "\n  ]") + "\n}\n")
+        finally:
+            self._nodes.close()
+        return self._file.__exit__(*failure)
+
+
+_STRING = json.encoder.encode_basestring  # json's own escaping (C), as json.dumps(ensure_ascii=False)
 
 
 def _json(value, indent: int) -> str:
-    """``value`` as pretty, key-sorted JSON, nested ``indent`` spaces deep."""
+    """``value`` as pretty, key-sorted JSON, nested ``indent`` spaces deep (json.dumps's bytes; the
+    flat objects of a graph's nodes and edges are written directly, which is three times faster)."""
+    if type(value) is dict and value:
+        pad = " " * (indent + 2)
+        return "{\n" + ",\n".join(f"{pad}{_STRING(k)}: {_scalar(value[k], indent + 2)}" for k in sorted(value)) \
+            + "\n" + " " * indent + "}"
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n" + " " * indent)
+
+
+_EDGE_FIELDS = {"confidence", "evidence", "paper", "predicate"}
+
+
+def _edge_json(source: str, target: str, key: str, data: dict) -> str:
+    """:func:`_json` of an edge row at indent 4, by a template when it has the usual fields (the bulk of a graph)."""
+    confidence = data.get("confidence")
+    if data.keys() != _EDGE_FIELDS or type(confidence) is not float or confidence != confidence or abs(confidence) == float("inf"):
+        return _json({"source": source, "target": target, "key": key, **data}, 4)
+    return (f'{{\n      "confidence": {float.__repr__(confidence)},\n      "evidence": {_STRING(data["evidence"])},\n'
+            f'      "key": {_STRING(key)},\n      "paper": {_STRING(data["paper"])},\n'
+            f'      "predicate": {_STRING(data["predicate"])},\n      "source": {_STRING(source)},\n'
+            f'      "target": {_STRING(target)}\n    }}')
+
+
+def _scalar(value, indent: int) -> str:
+    kind = type(value)
+    if kind is str:
+        return _STRING(value)
+    if kind is float and value == value and value not in (float("inf"), float("-inf")):
+        return float.__repr__(value)
+    if kind is int:
+        return int.__repr__(value)
+    return _json(value, indent) if kind is dict else \
+        json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n" + " " * indent)
 
 
 def summary(graph: nx.MultiDiGraph) -> dict:
     """Counts a person wants after a build: papers, entities per type, relations per predicate, results."""
-    kinds = Counter(kind for _, kind in graph.nodes(data="kind"))
-    predicates = Counter(p for _, _, p in graph.edges(data="predicate") if p in RELATIONS)
+    return summary_of(Counter(kind for _, kind in graph.nodes(data="kind")),
+                      Counter(p for _, _, p in graph.edges(data="predicate")))
+
+
+def summary_of(kinds: Counter, predicates: Counter) -> dict:
+    """:func:`summary` from counts of node kinds and edge predicates."""
+    kinds = Counter(kinds)
     return {
         "papers": kinds.pop("Paper", 0),
         "results": kinds.pop("Result", 0),
         "entities": dict(sorted(kinds.items())),
-        "relations": dict(sorted(predicates.items())),
+        "relations": dict(sorted((p, n) for p, n in predicates.items() if p in RELATIONS)),
     }

@@ -17,8 +17,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import queue
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -117,30 +119,97 @@ class Table:
         return "\n".join(lines)
 
 
-BULK_LOAD_BYTES = 64 << 20  # measured: 50 MB at a time peaks at ~400 MB RSS, a whole 240 MB file at 1.1 GB
+BULK_LOAD_BYTES = 8 << 20  # measured on a 1.3M-triple graph: 8 MB at a time loads fastest (5.1 s) in 110 MB; 64 MB took 7 s in 540 MB
 
 
 def create_store(rdf_file: Path, folder: Path) -> None:
     """(Re)create the Oxigraph store from an RDF file (format by extension: ``.ttl``, ``.nt``, ...);
     the old store stays until the new one is whole."""
-    staging = folder.with_name(folder.name + ".new")
-    shutil.rmtree(staging, ignore_errors=True)
-    store = ox.Store(str(staging))
-    if Path(rdf_file).suffix == ".nt":
-        # N-Triples can be cut at any line: one bulk load of a whole big file buffers gigabytes
-        with open(rdf_file, "rb") as stream:
-            while chunk := stream.readlines(BULK_LOAD_BYTES):
-                store.bulk_load(b"".join(chunk), format=ox.RdfFormat.N_TRIPLES)
-    else:
-        store.bulk_load(path=str(rdf_file), format=ox.RdfFormat.from_extension(Path(rdf_file).suffix[1:]))
-    store.flush()
-    del store
-    retired = folder.with_name(folder.name + ".old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if folder.exists():
-        folder.rename(retired)
-    staging.rename(folder)
-    shutil.rmtree(retired, ignore_errors=True)
+    with StoreLoader(folder) as loader:
+        if Path(rdf_file).suffix == ".nt":
+            # N-Triples can be cut at any line: one bulk load of a whole big file buffers gigabytes
+            with open(rdf_file, "rb") as stream:
+                while chunk := stream.readlines(BULK_LOAD_BYTES):
+                    loader.store.bulk_load(b"".join(chunk), format=ox.RdfFormat.N_TRIPLES)
+        else:
+            loader.store.bulk_load(path=str(rdf_file), format=ox.RdfFormat.from_extension(Path(rdf_file).suffix[1:]))
+
+
+class StoreLoader:
+    """A new Oxigraph store for ``folder``, built beside it; it replaces the old one only when the
+    block ends without an error, so a failed build leaves the last good store in place.
+
+    :meth:`add` takes N-Triples lines in any order (repeats are fine: a store holds a set) and loads
+    them on a thread of its own: Oxigraph's loader releases Python's lock, so the caller goes on
+    producing lines meanwhile.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp()) / "store"
+    >>> with StoreLoader(folder) as loader:
+    ...     loader.add(['<http://x/a> <http://x/p> "b" .\\n'] * 2)
+    >>> len(ox.Store.read_only(str(folder)))
+    1
+    """
+
+    def __init__(self, folder: Path, chunk_bytes: int = BULK_LOAD_BYTES):
+        self.folder = Path(folder)
+        self.chunk_bytes = chunk_bytes
+
+    def __enter__(self):
+        self._staging = self.folder.with_name(self.folder.name + ".new")
+        shutil.rmtree(self._staging, ignore_errors=True)
+        self.store = ox.Store(str(self._staging))
+        self._pending: list[str] = []
+        self._size = 0
+        self._queue: queue.Queue = queue.Queue(maxsize=4)  # a few chunks in flight bound the memory
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, name="store-loader", daemon=True)
+        self._thread.start()
+        return self
+
+    def add(self, lines: list[str]) -> None:
+        self._pending += lines
+        self._size += sum(map(len, lines))
+        if self._size >= self.chunk_bytes:
+            self._send()
+
+    def _send(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._pending:
+            self._queue.put("".join(self._pending).encode())
+        self._pending, self._size = [], 0
+
+    def _load(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.store.bulk_load(chunk, format=ox.RdfFormat.N_TRIPLES)
+                except BaseException as error:  # reported to the producer at its next add or at the end
+                    self._error = error
+
+    def __exit__(self, *failure):
+        try:
+            if failure[0] is None:
+                self._send()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+        if failure[0] is not None or self._error is not None:
+            del self.store
+            shutil.rmtree(self._staging, ignore_errors=True)
+            if self._error is not None and failure[0] is None:
+                raise self._error
+            return False
+        self.store.flush()
+        del self.store
+        retired = self.folder.with_name(self.folder.name + ".old")
+        shutil.rmtree(retired, ignore_errors=True)
+        if self.folder.exists():
+            self.folder.rename(retired)
+        self._staging.rename(self.folder)
+        shutil.rmtree(retired, ignore_errors=True)
+        return False
 
 
 def open_store(build: str | Path, engine: str = "oxigraph") -> "OxigraphStore | RdflibStore":

@@ -177,7 +177,15 @@ def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
     source.write_text("".join(json.dumps(p) + "\n" for p in papers))
     out = tmp_path / "build"
     assert "extracted: 3 papers, reused from the previous build: 0" in kg("build", source, "--out", out, "--no-embeddings").output
-    assert "extracted: 0 papers, reused from the previous build: 3" in kg("build", source, "--out", out, "--no-embeddings").output
+    written = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != ".lock"}
+    # the same inputs and settings: nothing is redone, nothing rewritten
+    again = kg("build", source, "--out", out, "--no-embeddings").output
+    assert again.startswith(f"up to date {out}/: 3 papers") and "reused from the previous build: 3" in again
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != ".lock"} == written
+    # another setting: the graph is written again from the records already extracted
+    rebased = kg("build", source, "--out", out, "--no-embeddings", "--base-iri", "https://example.org/kg/").output
+    assert rebased.startswith("built") and "extracted: 0 papers, reused from the previous build: 3" in rebased
+    assert "https://example.org/kg/paper/p1" in (out / "graph.nt").read_text()
     papers[1]["abstract"] = "We propose MethodX, a DoRA variant for MRI segmentation."
     papers.append({"id": "p9", "title": "Paper 9", "abstract": "We introduce QLoRA for LLaMA."})
     source.write_text("".join(json.dumps(p) + "\n" for p in papers))

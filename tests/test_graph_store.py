@@ -6,16 +6,19 @@ check the graph, RDF and query stages independently of how good the extractor is
 import json
 from collections import Counter
 
+import networkx as nx
+import pyoxigraph as ox
 import pytest
 import rdflib
 
 from kg.catalog import load_catalog
 from kg.files import atomic_write
-from kg.graph import add_hierarchy, build_graph, summary
-from kg.rdf import KGO, to_rdf
+from kg.graph import build_graph, iter_graph, summary, write_node_link
+from kg.rdf import KGO, ntriples, to_rdf
 from kg.resolve import resolve
-from kg.store import QueryError, create_store, open_store
+from kg.store import QueryError, StoreLoader, create_store, open_store
 from kg.vocab import Entry, Vocabulary
+from kg.write import write_graph
 
 VOCAB = Vocabulary([
     Entry("LoRA", "Method", ("Low-Rank Adaptation",), {"broader": "parameter-efficient fine-tuning"}),
@@ -37,8 +40,7 @@ def gold_records(gold_path):
 @pytest.fixture(scope="module")
 def gold_build(tmp_path_factory, gold_path):
     records = gold_records(gold_path)
-    graph = build_graph(records, resolve(records, VOCAB))
-    add_hierarchy(graph, VOCAB)
+    graph = build_graph(records, resolve(records, VOCAB), VOCAB)
     folder = tmp_path_factory.mktemp("build")
     with atomic_write(folder / "graph.ttl", "wb") as stream:
         to_rdf(graph, extractor_version="test").serialize(stream, format="turtle")
@@ -64,8 +66,7 @@ def test_graph_holds_known_facts_with_provenance(gold_build, gold_path):
 def test_same_graph_gives_byte_identical_turtle(gold_build, gold_path, tmp_path):
     _, folder = gold_build
     records = gold_records(gold_path)
-    graph = build_graph(records, resolve(records, VOCAB))
-    add_hierarchy(graph, VOCAB)
+    graph = build_graph(records, resolve(records, VOCAB), VOCAB)
     again = tmp_path / "again.ttl"
     with atomic_write(again, "wb") as stream:
         to_rdf(graph, extractor_version="test").serialize(stream, format="turtle")
@@ -157,3 +158,52 @@ def test_each_result_points_to_its_metric_node(gold_build):
         GROUP BY ?metric""").rows
     expected = Counter(data["metric"] for _, data in graph.nodes(data=True) if data["kind"] == "Result")
     assert dict(rows) == dict(expected) and expected["accuracy"] > 0
+
+
+def test_graph_json_is_node_link_data_byte_for_byte(gold_build, tmp_path):
+    graph, _ = gold_build
+    write_node_link(graph, tmp_path / "graph.json")
+    expected = json.dumps(nx.node_link_data(graph, edges="edges"), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert (tmp_path / "graph.json").read_text(encoding="utf-8") == expected
+
+
+def test_one_pass_writes_the_same_graph_to_every_output(gold_path, tmp_path):
+    records = gold_records(gold_path)
+    resolution = resolve(records, VOCAB)
+    dropped = Counter()
+    written = write_graph(iter_graph(records, resolution, VOCAB, dropped), tmp_path, papers=[r["id"] for r in records],
+                          extractor_version="test", dropped=dropped)
+    in_memory = build_graph(records, resolution, VOCAB)
+    assert written.summary == summary(in_memory)
+    # graph.nt: sorted, no repeats, the triples of the in-memory graph and the co-mention counts;
+    # the store holds exactly those
+    lines = (tmp_path / "graph.nt").read_text(encoding="utf-8").splitlines(keepends=True)
+    counts = [line for line in lines if "/resource/comention/" in line.split(" ")[0]]
+    assert lines == sorted(set(lines))
+    assert sorted(set(lines) - set(counts)) == sorted(set(ntriples(in_memory, extractor_version="test")))
+    assert len(ox.Store.read_only(str(tmp_path / "store"))) == len(lines)
+    # each co-mention count is the number of papers that mention both the method and the modality
+    mentioned = {}
+    for paper, node, predicate in in_memory.edges(data="predicate"):
+        if predicate == "mentions":
+            mentioned.setdefault(paper, set()).add(node)
+    expected = Counter((m, x) for nodes in mentioned.values() for m in nodes for x in nodes
+                       if m.startswith("method/") and x.startswith("modality/"))
+    found = {(line.split("/comention/")[1].split("> ")[0]).replace("--", " ", 1): int(line.split('"')[1])
+             for line in counts if "#paperCount>" in line}
+    assert found == {f"{m} {x}": n for (m, x), n in expected.items()} and found
+    back = nx.node_link_graph(json.loads((tmp_path / "graph.json").read_text()), edges="edges")
+    assert sorted(back.edges(keys=True)) == sorted(in_memory.edges(keys=True))
+    assert dict(back.nodes(data=True)) == dict(in_memory.nodes(data=True))
+
+
+def test_a_store_load_that_fails_keeps_the_last_good_store(tmp_path):
+    folder = tmp_path / "store"
+    with StoreLoader(folder) as loader:
+        loader.add(['<http://x/a> <http://x/p> "1" .\n'])
+    with pytest.raises(SyntaxError):
+        with StoreLoader(folder, chunk_bytes=1) as loader:
+            loader.add(['<http://x/b> <http://x/p> "2" .\n'])
+            loader.add(["this is not N-Triples\n"])
+    assert [str(q.subject) for q in ox.Store.read_only(str(folder))] == ["<http://x/a>"]
+    assert not (tmp_path / "store.new").exists()
