@@ -48,7 +48,7 @@ from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
-from .validate import ValidationReport, validate
+from .validate import ValidationReport, default_shapes, validate
 from .vocab import load_vocabulary, vocabulary_hash
 from .write import write_graph
 
@@ -240,7 +240,7 @@ def build(
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
     hashes = [content_hash(paper.to_record()) for paper in papers]
     fingerprint = input_fingerprint(hashes, embeddings=embeddings, threshold=threshold, base=base, skip_bad=skip_bad,
-                                    merges=hashlib.sha256(Path(merges_file).read_bytes()).hexdigest() if merges_file else None)
+                                    merges=_file_hash(merges_file) if merges_file else None, shapes=_file_hash(default_shapes()))
     with folder_lock(out):
         manifest = read_manifest(out)
         if manifest and manifest.get("input_fingerprint") == fingerprint and all((out / name).exists() for name in OUTPUTS):
@@ -319,6 +319,10 @@ def build(
             "validation": report.validation,
         })
     return report
+
+
+def _file_hash(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _up_to_date(out: Path, manifest: dict) -> BuildReport:
