@@ -1,4 +1,5 @@
-"""RDF writer: the graph → an rdflib Graph in the project's ontology, with provenance.
+"""RDF: the graph's nodes and edges as N-Triples lines in the project's ontology, with provenance;
+the sorted ``graph.nt`` and the Turtle and JSON-LD written from it; an rdflib Graph of a small graph.
 
 Entities, papers and results become resources under a configurable base IRI
 (default ``https://w3id.org/kg-ml/resource/``); classes and properties live in the fixed ontology
