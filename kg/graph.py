@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -212,7 +213,7 @@ class Sample:
         for source, target, key, data in self.edges:
             sample.add_edge(source, target, key=key, **data)
         for node in list(sample):
-            sample.nodes[node].update(self.entities.get(node) or self.nodes.get(node) or {})
+            sample.nodes[node].update(self.entities.get(node, {}))
         sample.add_nodes_from(self.nodes.items())
         return sample
 
@@ -285,10 +286,9 @@ _EDGE_FIELDS = {"confidence", "evidence", "paper", "predicate"}
 
 def _edge_json(source: str, target: str, key: str, data: dict) -> str:
     """:func:`_json` of an edge row at indent 4, by a template when it has the usual fields (the bulk of a graph)."""
-    confidence = data.get("confidence")
-    if data.keys() != _EDGE_FIELDS or type(confidence) is not float or confidence != confidence or abs(confidence) == float("inf"):
+    if data.keys() != _EDGE_FIELDS:
         return _json({"source": source, "target": target, "key": key, **data}, 4)
-    return (f'{{\n      "confidence": {float.__repr__(confidence)},\n      "evidence": {_STRING(data["evidence"])},\n'
+    return (f'{{\n      "confidence": {_scalar(data["confidence"], 6)},\n      "evidence": {_STRING(data["evidence"])},\n'
             f'      "key": {_STRING(key)},\n      "paper": {_STRING(data["paper"])},\n'
             f'      "predicate": {_STRING(data["predicate"])},\n      "source": {_STRING(source)},\n'
             f'      "target": {_STRING(target)}\n    }}')
@@ -298,12 +298,11 @@ def _scalar(value, indent: int) -> str:
     kind = type(value)
     if kind is str:
         return _STRING(value)
-    if kind is float and value == value and value not in (float("inf"), float("-inf")):
+    if kind is float and math.isfinite(value):
         return float.__repr__(value)
     if kind is int:
         return int.__repr__(value)
-    return _json(value, indent) if kind is dict else \
-        json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n" + " " * indent)
+    return _json(value, indent)
 
 
 def summary(graph: nx.MultiDiGraph) -> dict:

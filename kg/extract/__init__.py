@@ -234,10 +234,7 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
     for index, sentence in enumerate(sentences):
         code = [m for m in per_sentence[index] if m.type in _LAYERED and m.surface.casefold() == "code"]
         if code and _AVAILABILITY.search(sentence.text):
-            per_sentence[index] = [
-                m for m in per_sentence[index]
-                if not (m.type in _LAYERED and m.surface.casefold() == "code")
-            ]
+            per_sentence[index] = [m for m in per_sentence[index] if m not in code]
         # "Unlike mathematical reasoning, medical ...", "While O1 excels in mathematics, ...": the field
         # the paper sets itself against
         if any(m.type == "Domain" for m in per_sentence[index]):

@@ -825,8 +825,8 @@ _MADE = re.compile(r"\b(?:we|our)\b[^.;]*?\b(?:propos|present|introduc|develop|r
 # "our instruction-following FooData dataset", "an evaluation benchmark (FooB)".
 _OUR_NAMED = re.compile(r"\bour\s+(?:[\w-]+\s+){0,3}?([A-Z][\w\-]*[A-Za-z0-9])\s+(?:dataset|benchmark|corpus)\b"
                         r"|\b(?:dataset|benchmark|corpus)\s+\(([A-Z][\w\-]*)\)")
-# A model named after these is what the proposal starts from.
-_BASE_BEFORE = re.compile(r"\b(?:built (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with))\s+(?:the\s+)?$", re.I)
+# A model named after these is what the proposal starts from: neither the proposal nor who scored.
+BASE_BEFORE = re.compile(r"\b(?:built (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with)|on top of)\s+(?:the\s+)?$", re.I)
 # A dataset named after these is one the authors use, not one they made.
 _USED_FROM = re.compile(r"\b(?:on|from|using|in|with|to)\s+(?:the\s+)?$", re.I)
 
@@ -869,7 +869,7 @@ def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, in
         if previous_end is None and not known and _words_between(clause[:start]) > 2 and _USED_FROM.search(clause[:start]):
             break
         # "our model, built on Gemma, ...": the base of the proposal, not the proposal
-        if previous_end is None and _BASE_BEFORE.search(clause[:start]):
+        if previous_end is None and BASE_BEFORE.search(clause[:start]):
             break
         etype = known[1] if known else _proposal_type(name, text[:absolute], text[absolute + len(name):], vocab)
         canonical = known[0] if known else strip_size(name)

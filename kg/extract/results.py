@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import is_name_like, layered_matches
+from kg.extract.mentions import BASE_BEFORE, is_name_like, layered_matches
 from kg.records import PAPER
 from kg.vocab import Vocabulary
 
@@ -33,8 +33,6 @@ _FOR_GAP = re.compile(r"\s*(?:for|with|by)\s+(?:the\s+)?")
 _SCORE_AFTER = re.compile(r"\s*score")
 # A comparison cue shortly before a model: the model is the baseline.
 _COMPARED_BEFORE = re.compile(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}\(?$")
-# A base cue right before a model: "built on X" names what the scorer started from, not the scorer.
-_BASE_BEFORE = re.compile(r"\b(?:built (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with)|on top of)\s+(?:the\s+)?$", re.I)
 # A comparison verb earlier in the same stretch: "surpasses models including A and B" (A, B are rivals).
 _RIVAL_BEFORE = re.compile(r"\b(?:surpass\w*|outperform\w*|exceed\w*|beat\w*|better than|over)\b[^.;:,]*$", re.I)
 # "with (fine-tuned)" right before a model that scored a number.
@@ -233,12 +231,12 @@ def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
     # "QPiSSA attains an accuracy of 86%": the one that achieves it, wherever the sentence began
     doer = [m for m in mentions if _scorer(m) and clause_start <= m.start and m.end <= start
             and start - m.end <= 60 and _DOES.match(text, m.end, start)
-            and not _BASE_BEFORE.search(text[max(0, m.start - 30):m.start])]
+            and not BASE_BEFORE.search(text[max(0, m.start - 30):m.start])]
     if doer:
         return doer[-1].name
     before = [m for m in mentions if (m.type == "Model" or m.name == default) and clause_start <= m.start and m.end <= start
               and not _SCORE_AFTER.match(text[m.end:m.end + 8])
-              and not _BASE_BEFORE.search(text[max(0, m.start - 30):m.start])
+              and not BASE_BEFORE.search(text[max(0, m.start - 30):m.start])
               and not _RIVAL_BEFORE.search(text[clause_start:m.start])
               and not _COMPARED_BEFORE.search(
                                 text[max(0, m.start - 40):m.start])]
