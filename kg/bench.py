@@ -103,13 +103,18 @@ def write_corpus(path: str | Path, n: int, seed: int = 0) -> int:
 def run(
     sizes=SIZES, workdir: str | Path = "bench", *, seed: int = 0, workers: int | None = None, embeddings: bool = True,
     extract_sample: int = 2000, rdflib_max: int = 1_000, query_timeout: float = 30.0, repeats: int = 3,
+    keep_builds: bool = False,
 ) -> dict:
     """Generate, build and measure each size; returns the figures (also written to ``workdir/bench.json``).
 
     Extraction is compared on the first ``extract_sample`` papers of each size, in one process.
     rdflib's engine only runs on builds of at most ``rdflib_max`` papers (loading a bigger graph.ttl
     into it takes minutes and gigabytes); on either engine a query is cut off after ``query_timeout`` s.
+    Neo4j loads are compared on the largest build of at most 10k papers. Each build folder is removed
+    once measured (a 100k build is about 8 GB on disk) unless ``keep_builds``; the corpora stay.
     """
+    import shutil
+
     from .catalog import load_catalog
 
     workdir = Path(workdir)
@@ -117,20 +122,21 @@ def run(
     catalog = load_catalog()
     figures = {"seed": seed, "workers": workers or os.cpu_count(), "cpus": os.cpu_count(), "embeddings": embeddings,
                "python": sys.version.split()[0], "sizes": {}}
+    neo4j_size = max((n for n in sizes if n <= 10_000), default=min(sizes))
     for n in sizes:
-        corpus = workdir / f"corpus-{n}.jsonl"
+        corpus, build = workdir / f"corpus-{n}.jsonl", workdir / f"build-{n}"
         started = time.perf_counter()
         write_corpus(corpus, n, seed)
         size = {"generate_seconds": round(time.perf_counter() - started, 2)}
         size["extraction"] = compare_extractors(corpus, extract_sample)
-        size["build"] = timed_build(corpus, workdir / f"build-{n}", workers=workers, embeddings=embeddings)
-        size["sparql"] = compare_engines(workdir / f"build-{n}", catalog, rdflib=n <= rdflib_max,
-                                         timeout=query_timeout, repeats=repeats)
+        size["build"] = timed_build(corpus, build, workers=workers, embeddings=embeddings)
+        size["sparql"] = compare_engines(build, catalog, rdflib=n <= rdflib_max, timeout=query_timeout, repeats=repeats)
         figures["sizes"][str(n)] = size
+        if n == neo4j_size:
+            figures["neo4j"] = {"size": n, **compare_neo4j_loads(build)}
         write_json(workdir / "bench.json", figures)  # what is measured so far survives a later failure
-    neo4j_size = max((n for n in sizes if n <= 10_000), default=min(sizes))
-    figures["neo4j"] = {"size": neo4j_size, **compare_neo4j_loads(workdir / f"build-{neo4j_size}")}
-    write_json(workdir / "bench.json", figures)
+        if not keep_builds:
+            shutil.rmtree(build)
     return figures
 
 
@@ -194,6 +200,7 @@ def timed_build(corpus: Path, out: Path, *, workers: int | None, embeddings: boo
     stages = _SECONDS.search(stdout)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     triples = sum(1 for _ in (out / "graph.nt").open(encoding="utf-8"))
+    disk = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
     return {
         "seconds": round(seconds, 2),
         "stages": {k: float(v) for k, v in (item.split() for item in stages.group(1).split(", "))} if stages else {},
@@ -203,6 +210,7 @@ def timed_build(corpus: Path, out: Path, *, workers: int | None, embeddings: boo
         "papers": manifest["summary"]["papers"],
         "skipped": len(manifest["problems"]),
         "triples": triples,
+        "disk_mb": round(disk / 2**20, 1),
         "validation": manifest["validation"],
     }
 
@@ -357,12 +365,12 @@ def compare_neo4j_loads(build: Path) -> dict:
 
 def table(figures: dict) -> str:
     """The figures as a short markdown table: one row per size, then the per-query SPARQL rows."""
-    lines = ["| papers | build s | peak memory MB (largest process) | triples | stages (s) | extract/s ours | extract/s spaCy | ours/spaCy |",
-             "|---:|---:|---:|---:|---|---:|---:|---:|"]
+    lines = ["| papers | build s | peak memory MB (largest process) | triples | build folder MB | stages (s) | extract/s ours | extract/s spaCy | ours/spaCy |",
+             "|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for n, size in figures["sizes"].items():
         b, e = size["build"], size["extraction"]
         stages = ", ".join(f"{k} {v:g}" for k, v in b["stages"].items())
-        lines.append(f"| {n} | {b['seconds']} | {b['peak_memory_mb']} ({b['peak_rss_mb']}) | {b['triples']} | {stages} | {e['ours_per_s']} | "
+        lines.append(f"| {n} | {b['seconds']} | {b['peak_memory_mb']} ({b['peak_rss_mb']}) | {b['triples']} | {b['disk_mb']} | {stages} | {e['ours_per_s']} | "
                      f"{e.get('spacy_per_s', e.get('spacy'))} | {e.get('ratio_ours_to_spacy', '-')} |")
     sizes = list(figures["sizes"])
     lines += ["", "| query | " + " | ".join(f"oxigraph ms @{n}" for n in sizes) + " | rdflib ms | rdflib/oxigraph |",

@@ -717,8 +717,9 @@ def bench_generate(count, out, seed):
 @click.option("--embeddings/--no-embeddings", default=True, show_default=True, help="Builds with embedding merges.")
 @click.option("--rdflib-max", default=1000, show_default=True, help="Run rdflib's engine on builds up to this many papers.")
 @click.option("--query-timeout", default=30.0, show_default=True, help="Seconds before an rdflib query is given up.")
+@click.option("--keep-builds", is_flag=True, help="Keep each size's build folder (removed once measured: 100k is ~8 GB).")
 @fail_cleanly
-def bench_run(sizes, workdir, seed, workers, embeddings, rdflib_max, query_timeout):
+def bench_run(sizes, workdir, seed, workers, embeddings, rdflib_max, query_timeout, keep_builds):
     """Generate, build (in a child process each) and measure every size; figures to WORKDIR/bench.json,
     a markdown table to stdout.
 
@@ -733,5 +734,5 @@ def bench_run(sizes, workdir, seed, workers, embeddings, rdflib_max, query_timeo
     except ValueError:
         raise click.BadParameter(f"{sizes!r} is not a comma-separated list of numbers", param_hint="--sizes") from None
     figures = run(counts, workdir, seed=seed, workers=workers, embeddings=embeddings,
-                  rdflib_max=rdflib_max, query_timeout=query_timeout)
+                  rdflib_max=rdflib_max, query_timeout=query_timeout, keep_builds=keep_builds)
     click.echo(table(figures))

@@ -32,6 +32,9 @@ def test_bench_run_writes_figures_of_every_size_and_a_table(tmp_path):
     size = figures["sizes"]["30"]
     assert set(size) == {"generate_seconds", "extraction", "build", "sparql"}
     assert size["build"]["papers"] + size["build"]["skipped"] == 30 and size["build"]["peak_rss_mb"] > 0
+    # measured, then removed (a 100k build folder is gigabytes); the corpus stays for a rerun
+    assert size["build"]["disk_mb"] > 0 and not (tmp_path / "build-30").exists()
+    assert (tmp_path / "corpus-30.jsonl").exists()
     # the memory of the build and its workers together, sampled from /proc (PSS: shared pages split)
     assert 0 < size["build"]["peak_memory_mb"] < 3 * size["build"]["peak_rss_mb"]
     assert {"extract", "resolve", "write", "validate"} <= set(size["build"]["stages"])
