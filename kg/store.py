@@ -168,14 +168,14 @@ class StoreLoader:
         return self
 
     def add(self, lines: list[str]) -> None:
+        if self._error is not None:  # a chunk sent earlier failed to load
+            raise self._error
         self._pending += lines
         self._size += sum(map(len, lines))
         if self._size >= self.chunk_bytes:
             self._send()
 
     def _send(self) -> None:
-        if self._error is not None:
-            raise self._error
         if self._pending:
             self._queue.put("".join(self._pending).encode())
         self._pending, self._size = [], 0

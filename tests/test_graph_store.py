@@ -4,6 +4,7 @@ The records here are the hand-annotated dev gold (the guideline's own format), s
 check the graph, RDF and query stages independently of how good the extractor is.
 """
 import json
+import time
 from collections import Counter
 
 import networkx as nx
@@ -207,3 +208,15 @@ def test_a_store_load_that_fails_keeps_the_last_good_store(tmp_path):
             loader.add(["this is not N-Triples\n"])
     assert [str(q.subject) for q in ox.Store.read_only(str(folder))] == ["<http://x/a>"]
     assert not (tmp_path / "store.new").exists()
+
+
+def test_a_load_error_the_loader_found_before_the_block_ended_still_clears_the_new_store(tmp_path):
+    folder = tmp_path / "store"
+    with pytest.raises(SyntaxError):
+        with StoreLoader(folder, chunk_bytes=1) as loader:
+            loader.add(["this is not N-Triples\n"])
+            deadline = time.monotonic() + 30  # let the loader's thread reach the bad chunk first
+            while loader._error is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert loader._error is not None
+    assert not folder.exists() and not (tmp_path / "store.new").exists()
