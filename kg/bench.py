@@ -20,8 +20,11 @@ import json
 import os
 import random
 import re
+import selectors
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -113,8 +116,6 @@ def run(
     Neo4j loads are compared on the largest build of at most 10k papers. Each build folder is removed
     once measured (a 100k build is about 8 GB on disk) unless ``keep_builds``; the corpora stay.
     """
-    import shutil
-
     from .catalog import load_catalog
 
     workdir = Path(workdir)
@@ -179,8 +180,6 @@ _SECONDS = re.compile(r"^\s+seconds:\s+(.*)$", re.M)
 def timed_build(corpus: Path, out: Path, *, workers: int | None, embeddings: bool) -> dict:
     """``kg build`` from scratch in a child process: wall time, its stage times, peak memory (of the child
     and its workers together, and of the largest one)."""
-    import shutil
-
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(corpus), "--out", str(out),
                "--skip-bad", "--embeddings" if embeddings else "--no-embeddings"]
@@ -220,8 +219,6 @@ class _MemoryWatch:
     memory a build and its workers hold together, shared pages split between their sharers."""
 
     def __init__(self, pid: int, every: float = 0.2):
-        import threading
-
         self.pid, self.every, self.mb = pid, every, None
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
@@ -286,8 +283,6 @@ def _engine_timings(build: Path, engine: str, names: list[str], timeout: float, 
     """One engine's time per query (the median of up to ``repeats`` runs, repeated only while they
     total under a second), from a child process that is killed, and restarted past the query, when
     one query overruns ``timeout``: None for those."""
-    import selectors
-
     timings, load = {}, None
     pending = list(names)
     while pending:

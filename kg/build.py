@@ -190,19 +190,19 @@ class Previous:
             return stream.readline().decode("utf-8").rstrip("\n")
 
 
-def previous_extractions(out: Path, vocabulary: str) -> Previous:
-    """The records of the last complete build in ``out`` if the same extractor and vocabulary made
-    them (anything else means everything is extracted again)."""
-    manifest = read_manifest(out)
+def previous_extractions(out: Path, manifest: dict | None, vocabulary: str) -> Previous:
+    """The records of the last complete build in ``out`` (whose manifest is ``manifest``) if the same
+    extractor and vocabulary made them (anything else means everything is extracted again)."""
     if not manifest or (manifest.get("extractor_version"), manifest.get("vocabulary_hash")) != (EXTRACTOR_VERSION, vocabulary):
         return Previous()
     return Previous(out)
 
 
-def input_fingerprint(hashes: Iterable[str], **settings) -> str:
-    """What a build is made from: its papers' content hashes in order, the extractor and vocabulary
-    versions, and the settings that change the output. Equal fingerprints give equal builds."""
-    digest = hashlib.sha256(json.dumps({"kg": __version__, "extractor": EXTRACTOR_VERSION, "vocabulary": vocabulary_hash(),
+def input_fingerprint(hashes: Iterable[str], vocabulary: str, **settings) -> str:
+    """What a build is made from: its papers' content hashes in order, the extractor version, the
+    vocabulary's hash (:func:`kg.vocab.vocabulary_hash`), and the settings that change the output.
+    Equal fingerprints give equal builds."""
+    digest = hashlib.sha256(json.dumps({"kg": __version__, "extractor": EXTRACTOR_VERSION, "vocabulary": vocabulary,
                                         **settings}, sort_keys=True, default=str).encode())
     for key in hashes:
         digest.update(key.encode())
@@ -239,13 +239,13 @@ def build(
                               max_abstract_chars=max_abstract_chars, max_records=max_records, on_warning=warnings.append))
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
     hashes = [content_hash(paper.to_record()) for paper in papers]
-    fingerprint = input_fingerprint(hashes, embeddings=embeddings, threshold=threshold, base=base, skip_bad=skip_bad,
+    fingerprint = input_fingerprint(hashes, vocabulary, embeddings=embeddings, threshold=threshold, base=base, skip_bad=skip_bad,
                                     merges=_file_hash(merges_file) if merges_file else None, shapes=_file_hash(default_shapes()))
     with folder_lock(out):
         manifest = read_manifest(out)
         if manifest and manifest.get("input_fingerprint") == fingerprint and all((out / name).exists() for name in OUTPUTS):
             return _up_to_date(out, manifest)
-        previous = previous_extractions(out, vocabulary)
+        previous = previous_extractions(out, manifest, vocabulary)
         clock = _Clock()
         # Records stream to disk and are read back for each pass: a million of them do not fit in memory.
         staged, staged_hashes = out / ".extractions.staged.jsonl", out / ".extractions.staged.hashes"
