@@ -338,7 +338,7 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
 
 
 def _number_metric(text: str, start: int, end: int, unit, metrics: list, mentions: list,
-                   last: str | None, joined: bool, vocab: Vocabulary | None = None) -> str | None:
+                   last: str | None, joined: bool, vocab: Vocabulary) -> str | None:
     """The metric of one number, by the first rule that names it: "(A% vs. B%)" after a metric,
     a metric next to it, the list it continues, "achieves N%", "Model (N%)" (the sentence's metric
     so far), "from A to N" (the metric before "from"), "N% on Bench" and "correctly answered N%".
@@ -353,7 +353,7 @@ def _number_metric(text: str, start: int, end: int, unit, metrics: list, mention
         metric = last
     if metric is not None:
         return metric
-    bare = vocab.headline_metric(on[0]) if on and vocab is not None else "accuracy"
+    bare = vocab.headline_metric(on[0]) if on else "accuracy"
     if (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
         return bare
     if _named_before(mentions, start, text):
