@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make run   - create .venv, install, build the example corpus into build/, print canned answers
-#   make test  - the same install, plus the Debian packages the tests drive for real, then the suite
+#   make test  - the same install, plus the Debian packages the tests drive for real, then lint and the suite
+# While working: make check - lint (ruff, ruff format --check, mypy) and the fast tests, in under a minute
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -13,7 +14,7 @@ NEO4J_JAR := tests/neo4j/target/kg-neo4j-server.jar
 NEO4J_PORT ?= 7687
 NEO4J_DATA ?= .neo4j
 
-.PHONY: install system run test neo4j bench clean
+.PHONY: install system run lint check test neo4j bench clean
 
 install: $(VENV)/.installed
 
@@ -41,8 +42,18 @@ run: install
 	$(BIN)/kg query lora-variants-for-task --build build
 	$(BIN)/kg query leaderboard -p dataset=MedQA -p metric=accuracy --build build
 
+lint: install
+	$(BIN)/ruff check kg tests conftest.py
+	$(BIN)/ruff format --check kg tests conftest.py
+	$(BIN)/mypy kg
+
+# The fast subset: no server, no browser, nothing marked slow (markers in pyproject.toml), one
+# worker per core (a module's tests stay on one worker, so its fixtures are built once).
+check: install lint
+	$(BIN)/python -m pytest -q -n auto --dist loadscope -m "not server and not browser and not slow"
+
 # KG_NO_SKIPS=1: with everything installed, a test that would skip fails instead.
-test: install system $(NEO4J_JAR)
+test: install system lint $(NEO4J_JAR)
 	KG_NO_SKIPS=1 $(BIN)/python -m pytest
 
 $(NEO4J_JAR): tests/neo4j/pom.xml $(shell find tests/neo4j/src -name '*.java')
@@ -61,4 +72,4 @@ bench: install
 	$(BIN)/kg bench run --sizes 1000,10000,100000 --workdir bench
 
 clean:
-	rm -rf build .pytest_cache .hypothesis
+	rm -rf build .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -16,6 +16,8 @@ Neo4j load against one statement per row (only if ``NEO4J_URI`` and ``NEO4J_PASS
 """
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import os
 import random
@@ -29,14 +31,16 @@ import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .files import write_json, write_jsonl
+from .records import NAMED_TYPES
 
 SIZES = (1_000, 10_000, 100_000)
 # Suffixes of invented variants: a real corpus keeps introducing names the vocabulary lacks.
 _VARIANT_TAGS = ("Bio", "Med", "Clin", "Rad", "Path", "Derm", "Onc", "Gen")
 _NEW_NAME_RATE = 0.15
-_TYPES_RENAMED = ("Model", "Method", "Dataset", "Task")
+_TYPES_RENAMED = (*NAMED_TYPES, "Task")
 
 
 @lru_cache(maxsize=1)
@@ -121,14 +125,14 @@ def run(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog()
-    figures = {"seed": seed, "workers": workers or os.cpu_count(), "cpus": os.cpu_count(), "embeddings": embeddings,
-               "python": sys.version.split()[0], "sizes": {}}
+    figures: dict[str, Any] = {"seed": seed, "workers": workers or os.cpu_count(), "cpus": os.cpu_count(),
+                               "embeddings": embeddings, "python": sys.version.split()[0], "sizes": {}}
     neo4j_size = max((n for n in sizes if n <= 10_000), default=min(sizes))
     for n in sizes:
         corpus, build = workdir / f"corpus-{n}.jsonl", workdir / f"build-{n}"
         started = time.perf_counter()
         write_corpus(corpus, n, seed)
-        size = {"generate_seconds": round(time.perf_counter() - started, 2)}
+        size: dict[str, Any] = {"generate_seconds": round(time.perf_counter() - started, 2)}
         size["extraction"] = compare_extractors(corpus, extract_sample)
         size["build"] = timed_build(corpus, build, workers=workers, embeddings=embeddings)
         size["sparql"] = compare_engines(build, catalog, rdflib=n <= rdflib_max, timeout=query_timeout, repeats=repeats)
@@ -148,13 +152,11 @@ def compare_extractors(corpus: Path, sample: int) -> dict:
     from .vocab import load_vocabulary
 
     vocab = load_vocabulary()
-    papers = [paper for _, paper in zip(range(sample), read_papers([corpus]))]
+    papers = list(itertools.islice(read_papers([corpus]), sample))
     started = time.perf_counter()
     for paper in papers:
-        try:
+        with contextlib.suppress(Exception):  # an extractor bug on one paper still costs its time; the build reports it
             extract(paper, vocab)
-        except Exception:  # an extractor bug on one paper still costs its time; the build reports it
-            pass
     ours = len(papers) / (time.perf_counter() - started)
     try:
         import spacy
@@ -165,7 +167,7 @@ def compare_extractors(corpus: Path, sample: int) -> dict:
     nlp = spacy.blank("en")
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     for (kind, _), entry in sorted(vocab.entries.items()):
-        matcher.add(kind, list(nlp.tokenizer.pipe(sorted({entry.name, *entry.aliases}))))
+        matcher.add(kind, [nlp.make_doc(name) for name in sorted({entry.name, *entry.aliases})])
     setup = time.perf_counter() - started
     started = time.perf_counter()
     matches = sum(len(matcher(doc)) for doc in nlp.pipe(f"{p.title}. {p.abstract}" for p in papers))
@@ -187,6 +189,7 @@ def timed_build(corpus: Path, out: Path, *, workers: int | None, embeddings: boo
         command += ["--workers", str(workers)]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert child.stdout is not None  # stdout=PIPE
     peak = _MemoryWatch(child.pid)
     stdout = child.stdout.read()
     peak.stop()
@@ -219,7 +222,8 @@ class _MemoryWatch:
     memory a build and its workers hold together, shared pages split between their sharers."""
 
     def __init__(self, pid: int, every: float = 0.2):
-        self.pid, self.every, self.mb = pid, every, None
+        self.pid, self.every = pid, every
+        self.mb: float | None = None
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
@@ -264,7 +268,7 @@ def compare_engines(build: Path, catalog: dict, *, rdflib: bool, timeout: float,
 
     Each engine runs in a child process that is cut off when one query overruns ``timeout``.
     """
-    result = {"queries": {name: {} for name in catalog}}
+    result: dict[str, Any] = {"queries": {name: {} for name in catalog}}
     for engine in ("oxigraph", "rdflib") if rdflib else ("oxigraph",):
         load, timings = _engine_timings(build, engine, list(catalog), timeout, repeats)
         result[f"{engine}_load_s"] = load
@@ -283,13 +287,15 @@ def _engine_timings(build: Path, engine: str, names: list[str], timeout: float, 
     """One engine's time per query (the median of up to ``repeats`` runs, repeated only while they
     total under a second), from a child process that is killed, and restarted past the query, when
     one query overruns ``timeout``: None for those."""
-    timings, load = {}, None
+    timings: dict[str, float | None] = {}
+    load: float | None = None
     pending = list(names)
     while pending:
         child = subprocess.Popen(
             [sys.executable, "-c", "import sys; from kg.bench import serve_queries; "
              "serve_queries(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:])",
              str(build), engine, str(repeats), *pending], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None  # stdout=PIPE
         selector = selectors.DefaultSelector()
         selector.register(child.stdout, selectors.EVENT_READ)
         loading = True
@@ -324,7 +330,7 @@ def serve_queries(build: str, engine: str, repeats: int, names: list[str]) -> No
     store = open_store(build, engine)
     print(json.dumps({"load": round(time.perf_counter() - started, 2)}), flush=True)
     for name in names:
-        times = []
+        times: list[float] = []
         while len(times) < repeats and sum(times) < 1.0:
             started = time.perf_counter()
             store.select(catalog[name].text, catalog[name].arguments({}))
@@ -360,13 +366,15 @@ def compare_neo4j_loads(build: Path) -> dict:
 
 def table(figures: dict) -> str:
     """The figures as a short markdown table: one row per size, then the per-query SPARQL rows."""
-    lines = ["| papers | build s | peak memory MB (largest process) | triples | build folder MB | stages (s) | extract/s ours | extract/s spaCy | ours/spaCy |",
+    lines = ["| papers | build s | peak memory MB (largest process) | triples | build folder MB | stages (s) "
+             "| extract/s ours | extract/s spaCy | ours/spaCy |",
              "|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for n, size in figures["sizes"].items():
         b, e = size["build"], size["extraction"]
         stages = ", ".join(f"{k} {v:g}" for k, v in b["stages"].items())
-        lines.append(f"| {n} | {b['seconds']} | {b['peak_memory_mb']} ({b['peak_rss_mb']}) | {b['triples']} | {b['disk_mb']} | {stages} | {e['ours_per_s']} | "
-                     f"{e.get('spacy_per_s', e.get('spacy'))} | {e.get('ratio_ours_to_spacy', '-')} |")
+        lines.append(f"| {n} | {b['seconds']} | {b['peak_memory_mb']} ({b['peak_rss_mb']}) | {b['triples']} "
+                     f"| {b['disk_mb']} | {stages} | {e['ours_per_s']} "
+                     f"| {e.get('spacy_per_s', e.get('spacy'))} | {e.get('ratio_ours_to_spacy', '-')} |")
     sizes = list(figures["sizes"])
     lines += ["", "| query | " + " | ".join(f"oxigraph ms @{n}" for n in sizes) + " | rdflib ms | rdflib/oxigraph |",
               "|---|" + "---:|" * (len(sizes) + 2)]
@@ -376,7 +384,8 @@ def table(figures: dict) -> str:
         other = figures["sizes"][compared]["sparql"]["queries"][name] if compared else {}
         lines.append(f"| {name} | " + " | ".join(row) + f" | {other.get('rdflib_ms', '-')} | {other.get('ratio_rdflib_to_oxigraph', '-')} |")
     if compared:
-        lines.append(f"\nrdflib measured on the {compared}-paper build only (load {figures['sizes'][compared]['sparql']['rdflib_load_s']} s).")
+        load_s = figures["sizes"][compared]["sparql"]["rdflib_load_s"]
+        lines.append(f"\nrdflib measured on the {compared}-paper build only (load {load_s} s).")
     neo4j = figures["neo4j"]
     lines.append(f"Neo4j load @{neo4j['size']}: " + (neo4j["skipped"] if "skipped" in neo4j else
                  f"batched {neo4j['batched_s']} s, one per statement {neo4j['one_per_statement_s']} s "

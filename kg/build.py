@@ -13,7 +13,8 @@ A build folder holds:
 - ``graph.json``         the networkx graph as node-link JSON;
 - ``merges.json``        the merge report: the names merged into each node and why;
 - ``store/``             the Oxigraph store that ``kg query`` and ``kg sparql`` read;
-- ``manifest.json``      written last: counts, versions, problems. A folder without it is incomplete.
+- ``manifest.json``      written last: counts, versions, problems. A folder without it is incomplete;
+- ``extract-errors.log`` only where the extractor failed on a paper: each failure with its traceback.
 
 Every file is written to a temporary name and renamed into place, so an interrupted build never
 leaves a half-written file.
@@ -34,6 +35,7 @@ import json
 import multiprocessing
 import os
 import time
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -41,11 +43,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .extract import EXTRACTOR_VERSION, extract
+from .corrections import CORRECTIONS, Corrections
+from .errors import KgError
+from .extractors import DEFAULT_EXTRACTOR, Extractor, load_extractor, validate_record
 from .files import atomic_write, folder_lock, resource_dir, write_json
 from .graph import iter_graph
 from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
-from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
+from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers, read_records
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
 from .validate import ValidationReport, default_shapes, validate
@@ -55,6 +59,7 @@ from .write import write_graph
 DATA = resource_dir("data")
 MANIFEST = "manifest.json"
 HASHES = "extractions.hashes"  # one content hash a line, beside extractions.jsonl's records
+FAILURES_LOG = "extract-errors.log"  # the tracebacks of the papers an extractor failed on
 OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "store")
 
 Progress = Callable[[Iterable, int], Iterable]
@@ -65,10 +70,12 @@ class BuildReport:
     out: Path
     summary: dict
     problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)  # ids of the papers the extractor failed on (skipped)
     warnings: list[str] = field(default_factory=list)  # what the input limits cut, as 'file:line: ...'
     merged_nodes: int = 0
     dropped: dict = field(default_factory=dict)
     reused: int = 0  # papers whose extraction was taken from the previous build
+    given: int = 0  # papers whose record was given as it is (--records)
     seconds: dict = field(default_factory=dict)  # wall time of each stage (not in the manifest: it varies)
     validation: dict = field(default_factory=dict)  # SHACL: conforms, violations, warnings
     up_to_date: bool = False  # nothing to do: the same inputs and settings made the build in place
@@ -80,53 +87,68 @@ def default_inputs() -> list[Path]:
 
 
 def extract_papers(
-    papers: Iterable[Paper], vocab=None, progress: Progress | None = None, total: int = 0,
-    *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None,
+    papers: Iterable[Paper], extractor: Extractor | None = None, progress: Progress | None = None, total: int = 0,
+    *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None, failures_log: Path | None = None,
 ) -> list[dict]:
-    """Run the extractor over papers, in order: one guideline record each (see :func:`extraction_lines`)."""
-    return [json.loads(line) for _, line in extraction_lines(papers, vocab, progress, total, workers=workers,
-                                                                on_failure=on_failure)]
+    """Run ``extractor`` (default: the rules) over papers, in order: one guideline record each (see
+    :func:`extraction_lines`)."""
+    return [json.loads(line) for _, line in extraction_lines(papers, extractor, progress, total, workers=workers,
+                                                                on_failure=on_failure, failures_log=failures_log)]
 
 
 def extraction_lines(
-    papers: Iterable[Paper], vocab=None, progress: Progress | None = None, total: int = 0,
+    papers: Iterable[Paper], extractor: Extractor | None = None, progress: Progress | None = None, total: int = 0,
     previous: Previous | None = None, *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None,
-    hashes: list[str] | None = None, counts: Counter | None = None,
+    failures_log: Path | None = None, hashes: list[str] | None = None, counts: Counter | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Each paper's content hash and extraction record (a JSON line), in input order; a stream, so a
     big corpus's records need not all be held at once.
 
-    Papers whose hash is in ``previous`` take its line unparsed instead of being extracted (``hashes``:
-    the papers' content hashes, where already computed). With ``workers`` > 1 the papers are
+    Every record is stamped with the extractor's name and version and checked against the record
+    schema. A paper that carries its record (``Paper.given``, from ``kg build --records``) is taken
+    as it is. Papers whose hash is in ``previous`` take its line unparsed instead of being extracted
+    (``hashes``: the papers' hashes, where already computed). With ``workers`` > 1 the papers are
     extracted in a process pool, which also writes the JSON; the output is the same whatever the
-    count. A paper the extractor fails on raises, unless ``on_failure`` is given: then it gets an
-    :class:`InputError` and the paper is left out. ``counts["reused"]`` (where given) is set to the
-    number of papers taken from ``previous``.
+    count.
+
+    A paper the extractor fails on (it raises, or returns an invalid record) is an
+    :class:`InputError` naming its file, line and id: raised, which ends the stream, or, given
+    ``on_failure``, handed to it while the stream goes on without the paper. Its traceback goes
+    to ``failures_log`` (appended; never to the terminal). ``counts["reused"]`` (where given) is
+    set to the number of papers taken from ``previous``, ``counts["given"]`` to those that carry their record.
     """
-    vocab = vocab if vocab is not None else load_vocabulary()
+    extractor = extractor if extractor is not None else load_extractor(DEFAULT_EXTRACTOR)
     previous = previous if previous is not None else Previous()
     papers = list(papers)
-    hashes = hashes if hashes is not None else [content_hash(paper.to_record()) for paper in papers]
-    todo = [paper for paper, key in zip(papers, hashes) if key not in previous]
+    hashes = hashes if hashes is not None else [paper_hash(paper) for paper in papers]
+    todo = [paper for paper, key in zip(papers, hashes) if key not in previous and paper.given is None]
     if counts is not None:
-        counts["reused"] = len(papers) - len(todo)
-    catch = on_failure is not None
+        counts["given"] = sum(paper.given is not None for paper in papers)
+        counts["reused"] = len(papers) - len(todo) - counts["given"]
     if workers > 1 and len(todo) > 1:
-        # fork where there is one: the workers inherit the loaded vocabulary instead of reloading it
+        # fork where there is one: the workers inherit the loaded extractor instead of making it again
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        pool = context.Pool(workers, initializer=_init_worker, initargs=(vocab, catch))
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(extractor,))
         fresh = pool.imap(_extract_one, todo, chunksize=max(1, min(64, len(todo) // (workers * 8))))
     else:
         pool = None
-        _init_worker(vocab, catch)
+        _init_worker(extractor)
         fresh = map(_extract_one, todo)
     try:
-        done = (previous[key] if key in previous else next(fresh) for key in hashes)
-        for paper, key, line in zip(papers, hashes, progress(done, total) if progress else done):
-            if line.startswith("{"):
-                yield key, line
-            else:
-                on_failure(error_at(paper, line))
+        done = (_given_line(paper) if paper.given is not None else previous[key] if key in previous else next(fresh)
+                for paper, key in zip(papers, hashes))
+        for paper, key, outcome in zip(papers, hashes, progress(done, total) if progress else done):
+            if isinstance(outcome, str):
+                yield key, outcome
+                continue
+            message, trace = outcome
+            if failures_log is not None:
+                with failures_log.open("a", encoding="utf-8") as log:
+                    log.write(f"{paper.source} paper {paper.id}: {message}\n{trace}\n")
+            error = error_at(paper, f"paper {paper.id}: {message}")
+            if on_failure is None:
+                raise error
+            on_failure(error)
     finally:
         if pool is not None:
             pool.terminate()
@@ -135,18 +157,46 @@ def extraction_lines(
 _worker: dict = {}
 
 
-def _init_worker(vocab, catch: bool) -> None:
-    _worker.update(vocab=vocab, catch=catch)
+def _init_worker(extractor: Extractor) -> None:
+    _worker["extractor"] = extractor
 
 
-def _extract_one(paper: Paper) -> str:
-    """One paper's record as a JSON line, or (when failures are caught) the extractor's error as a message."""
+def _extract_one(paper: Paper) -> str | tuple[str, str]:
+    """One paper's record as a JSON line, or why the extractor failed on it: (one line, its traceback)."""
+    extractor = _worker["extractor"]
     try:
-        return json.dumps(extract(paper, _worker["vocab"]), ensure_ascii=False)
-    except Exception as error:  # one extractor bug must not lose a million-paper build
-        if not _worker["catch"]:
-            raise
-        return f"extractor failed: {error!r}"
+        record = extractor.extract(paper)
+        if not isinstance(record, dict):
+            return f"extractor {extractor.name} returned {type(record).__name__}, not a record", ""
+        line = json.dumps(_stamped(record, extractor.name, extractor.version), ensure_ascii=False)
+    except Exception as error:  # noqa: BLE001 - one extractor bug must not lose a million-paper build
+        return f"extractor error: {type(error).__name__}: {error}", traceback.format_exc()
+    problems = validate_record(record)
+    if not problems and record["id"] != paper.id:
+        problems = [f"id: the record is of paper {record['id']!r}"]
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return f"extractor {extractor.name} returned an invalid record: {problems[0]}{more}", json.dumps(record)[:10_000]
+    return line
+
+
+def _stamped(record: dict, name: str, version: str) -> dict:
+    """The record with what made it, right after the paper's head (so records read alike)."""
+    head = {k: v for k, v in record.items() if k not in ("entities", "relations", "results", "extractor", "extractor_version")}
+    return {**head, "extractor": name, "extractor_version": version,
+            **{k: record[k] for k in ("entities", "relations", "results") if k in record}}
+
+
+def _given_line(paper: Paper) -> str:
+    return json.dumps(paper.given, ensure_ascii=False)
+
+
+def paper_hash(paper: Paper) -> str:
+    """What a paper's record is made from: what the extractor reads of it (:func:`content_hash`), or
+    the whole record given as it is."""
+    if paper.given is None:
+        return content_hash(paper.to_record())
+    return hashlib.sha256(json.dumps({"given": paper.given}, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def content_hash(record: dict) -> str:
@@ -190,29 +240,39 @@ class Previous:
             return stream.readline().decode("utf-8").rstrip("\n")
 
 
-def previous_extractions(out: Path, manifest: dict | None, vocabulary: str) -> Previous:
+def previous_extractions(out: Path, manifest: dict | None, vocabulary: str, extractor: Extractor) -> Previous:
     """The records of the last complete build in ``out`` (whose manifest is ``manifest``) if the same
-    extractor and vocabulary made them (anything else means everything is extracted again)."""
-    if not manifest or (manifest.get("extractor_version"), manifest.get("vocabulary_hash")) != (EXTRACTOR_VERSION, vocabulary):
+    extractor (name and version) and vocabulary made them (anything else means everything is
+    extracted again)."""
+    made_by = (manifest or {}).get("extractor"), (manifest or {}).get("extractor_version"), (manifest or {}).get("vocabulary_hash")
+    if made_by != (extractor.name, extractor.version, vocabulary):
         return Previous()
     return Previous(out)
 
 
 def input_fingerprint(hashes: Iterable[str], vocabulary: str, **settings) -> str:
-    """What a build is made from: its papers' content hashes in order, the extractor version, the
-    vocabulary's hash (:func:`kg.vocab.vocabulary_hash`), and the settings that change the output.
-    Equal fingerprints give equal builds."""
-    digest = hashlib.sha256(json.dumps({"kg": __version__, "extractor": EXTRACTOR_VERSION, "vocabulary": vocabulary,
-                                        **settings}, sort_keys=True, default=str).encode())
+    """What a build is made from: its papers' hashes in order (:func:`paper_hash`), the vocabulary's
+    hash (:func:`kg.vocab.vocabulary_hash`), and the settings that change the output (the extractor's
+    name and version among them). Equal fingerprints give equal builds."""
+    digest = hashlib.sha256(json.dumps({"kg": __version__, "vocabulary": vocabulary, **settings},
+                                       sort_keys=True, default=str).encode())
     for key in hashes:
         digest.update(key.encode())
     return digest.hexdigest()
+
+
+def found_corrections(inputs: Iterable[str | Path]) -> list[Path]:
+    """The corrections files that input folders hold (``corrections.yaml`` at their top)."""
+    return [Path(item) / CORRECTIONS for item in inputs if (Path(item) / CORRECTIONS).is_file()]
 
 
 def build(
     inputs: Iterable[str | Path] | None = None,
     out: str | Path = "build",
     *,
+    records: Iterable[str | Path] = (),
+    extractor: str | Extractor = DEFAULT_EXTRACTOR,
+    corrections: Iterable[str | Path] = (),
     skip_bad: bool = False,
     embeddings: bool = True,
     threshold: float = DEFAULT_THRESHOLD,
@@ -223,62 +283,95 @@ def build(
     max_records: int = 0,
     workers: int = 1,
 ) -> BuildReport:
-    """Build the knowledge graph of ``inputs`` (default: the example corpus) into folder ``out``.
+    """Build the knowledge graph of ``inputs`` (default, when no ``records`` are given either: the
+    example corpus) into folder ``out``.
 
-    Raises :class:`kg.readers.InputError` for bad input unless ``skip_bad``; then each skipped
-    record is listed in ``BuildReport.problems``. Abstracts longer than ``max_abstract_chars`` are cut
-    and reading stops after ``max_records`` papers (0: no limit); each cut is in ``BuildReport.warnings``.
-    ``workers`` > 1 extracts in that many processes (same output). With ``skip_bad`` a paper the
-    extractor fails on is a problem like a bad record.
+    The papers of ``inputs`` go through ``extractor`` (a name of :func:`kg.extractors.load_extractor`,
+    or an extractor); the records of ``records`` (JSONL files or folders in the guideline's format)
+    are taken as they are. The fixes of the ``corrections`` files, and of a ``corrections.yaml`` at
+    the top of an input folder, are applied to every record (:mod:`kg.corrections`); a fix that
+    matches nothing is in ``BuildReport.warnings``.
+
+    Raises :class:`kg.readers.InputError` for bad input, or a paper the extractor fails on, unless
+    ``skip_bad``; then each skipped record or paper is listed in ``BuildReport.problems`` (failed
+    papers also in ``BuildReport.failed``), and an extractor's traceback goes to
+    ``extract-errors.log`` in ``out``. Abstracts longer than ``max_abstract_chars`` are cut and
+    reading stops after ``max_records`` papers (0: no limit); each cut is in ``BuildReport.warnings``.
+    ``workers`` > 1 extracts in that many processes (same output).
     """
     out = Path(out)
     problems: list[InputError] = []
     overrides = Overrides.load(merges_file)
     warnings: list[str] = []
-    papers = list(read_papers(inputs or default_inputs(), skip_bad=skip_bad, on_problem=problems.append,
-                              max_abstract_chars=max_abstract_chars, max_records=max_records, on_warning=warnings.append))
+    records = list(records)
+    inputs = list(inputs or ([] if records else default_inputs()))
+    fixes = Corrections.load([*corrections, *found_corrections(inputs)])
+    papers = list(read_papers(inputs, skip_bad=skip_bad, on_problem=problems.append, max_abstract_chars=max_abstract_chars,
+                              max_records=max_records, on_warning=warnings.append)) if inputs else []
+    papers = _unique(papers + list(read_records(records, skip_bad=skip_bad, on_problem=problems.append)),
+                     skip_bad, problems.append)
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
-    hashes = [content_hash(paper.to_record()) for paper in papers]
-    fingerprint = input_fingerprint(hashes, vocabulary, embeddings=embeddings, threshold=threshold, base=base, skip_bad=skip_bad,
-                                    merges=_file_hash(merges_file) if merges_file else None, shapes=_file_hash(default_shapes()))
+    if isinstance(extractor, str):
+        extractor = load_extractor(extractor, vocab=vocab)
+    hashes = [paper_hash(paper) for paper in papers]
+    fingerprint = input_fingerprint(
+        hashes, vocabulary, extractor=extractor.name, extractor_version=extractor.version, embeddings=embeddings,
+        threshold=threshold, base=base, skip_bad=skip_bad, merges=_file_hash(merges_file) if merges_file else None,
+        shapes=_file_hash(default_shapes()), corrections=fixes.digest or None)
     with folder_lock(out):
         manifest = read_manifest(out)
         if manifest and manifest.get("input_fingerprint") == fingerprint and all((out / name).exists() for name in OUTPUTS):
             return _up_to_date(out, manifest)
-        previous = previous_extractions(out, manifest, vocabulary)
+        previous = previous_extractions(out, manifest, vocabulary, extractor)
         clock = _Clock()
+        (out / FAILURES_LOG).unlink(missing_ok=True)  # a log of this build's failures only
+        failed: list[InputError] = []
+
+        def on_failure(error: InputError) -> None:
+            failed.append(error)
+            problems.append(error)
+
         # Records stream to disk and are read back for each pass: a million of them do not fit in memory.
         staged, staged_hashes = out / ".extractions.staged.jsonl", out / ".extractions.staged.hashes"
         stats = Counter()
         with atomic_write(staged) as lines, atomic_write(staged_hashes) as keys:
-            for key, line in extraction_lines(papers, vocab, progress, len(papers), previous, workers=workers,
-                                              on_failure=problems.append if skip_bad else None, hashes=hashes,
-                                              counts=stats):
+            for key, line in extraction_lines(papers, extractor, progress, len(papers), previous, workers=workers,
+                                              on_failure=on_failure if skip_bad else None, hashes=hashes, counts=stats,
+                                              failures_log=out / FAILURES_LOG):
                 lines.write(line + "\n")
                 keys.write(key + "\n")
         clock.lap("extract")
-        ids = [paper.id for paper in papers]
+        failed_ids = {error.paper for error in failed}
+        ids = [paper.id for paper in papers if paper.id not in failed_ids]
         del papers, previous, hashes  # from here on the records on disk stand for them
         (out / MANIFEST).unlink(missing_ok=True)  # the folder reads as incomplete until the end
         os.replace(staged, out / "extractions.jsonl")
         os.replace(staged_hashes, out / HASHES)
-        records = functools.partial(_read_jsonl, out / "extractions.jsonl")
+
+        def corrected() -> Iterator[dict]:
+            for record in _read_jsonl(out / "extractions.jsonl"):
+                fixed = fixes.apply(record)
+                if fixed is not record and (errors := validate_record(fixed)):
+                    raise KgError(f"paper {record['id']}: the corrections leave an invalid record: {errors[0]}")
+                yield fixed
+
         embedder = None
         if embeddings:
             from .embed import Embedder
 
             embedder = Embedder(out / "embeddings.npz", in_child=True)
-        resolution = resolve(records(), vocab, embedder=embedder, threshold=threshold, overrides=overrides)
+        resolution = resolve(corrected(), vocab, embedder=embedder, threshold=threshold, overrides=overrides)
         if embedder is not None:
             embedder.save()
         clock.lap("resolve")
         write_json(out / "merges.json", resolution.report())
         dropped = Counter()
-        written = write_graph(iter_graph(records(), resolution, vocab, dropped), out, papers=ids, base=base,
-                              extractor_version=EXTRACTOR_VERSION, dropped=dropped)
+        written = write_graph(iter_graph(corrected(), resolution, vocab, dropped), out, papers=ids, base=base,
+                              dropped=dropped)
+        warnings += fixes.unmatched(ids)
         clock.lap("write")
         # SHACL, Turtle and JSON-LD each in a process of its own: all three are bound to Python's lock
-        sample = "".join(ntriples(written.sample, base=base, extractor_version=EXTRACTOR_VERSION))
+        sample = "".join(ntriples(written.sample, base=base))
         with ProcessPoolExecutor(1 + len(DERIVED_FORMATS)) as pool:
             shapes = pool.submit(check_shapes, sample, base)
             for done in [pool.submit(write_derived, out, name, base) for name in DERIVED_FORMATS]:
@@ -293,9 +386,11 @@ def build(
             summary=written.summary,
             problems=[str(p) for p in problems],
             warnings=warnings,
+            failed=sorted(failed_ids),
             merged_nodes=len(resolution.report()),
             dropped=dict(sorted(dropped.items())),
             reused=stats["reused"],
+            given=stats["given"],
             seconds=clock.seconds,
             validation={
                 "conforms": validation.conforms,
@@ -307,18 +402,41 @@ def build(
         write_json(out / MANIFEST, {
             "input_fingerprint": fingerprint,
             "kg_version": __version__,
-            "extractor_version": EXTRACTOR_VERSION,
+            "extractor": extractor.name,
+            "extractor_version": extractor.version,
             "vocabulary_hash": vocabulary,
             "base_iri": base,
             "embeddings": embeddings,
             "summary": report.summary,
+            "given_records": report.given,
             "merged_nodes": report.merged_nodes,
             "dropped_statements": report.dropped,
             "problems": report.problems,
+            "failed_papers": report.failed,
+            "corrections": len(fixes.fixes),
             "warnings": report.warnings,
             "validation": report.validation,
         })
     return report
+
+
+def _unique(papers: list[Paper], skip_bad: bool, on_problem: Callable[[InputError], None]) -> list[Paper]:
+    """``papers`` with each id once: a paper given both to extract and as a record is a problem like a
+    duplicate id within one input (the first wins)."""
+    seen: dict[str, str] = {}
+    kept = []
+    for paper in papers:
+        if paper.id in seen:
+            error = error_at(paper, f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})")
+            if not skip_bad:
+                raise error
+            on_problem(error)
+            continue
+        seen[paper.id] = paper.source
+        kept.append(paper)
+    if not kept:
+        raise InputError("input", 1, "no papers found (empty input)")
+    return kept
 
 
 def _file_hash(path: str | Path) -> str:
@@ -328,8 +446,9 @@ def _file_hash(path: str | Path) -> str:
 def _up_to_date(out: Path, manifest: dict) -> BuildReport:
     """The report of a build that has nothing to do: the same inputs and settings made what is there."""
     return BuildReport(out=out, summary=manifest["summary"], problems=manifest["problems"], warnings=manifest["warnings"],
+                       failed=manifest["failed_papers"], given=manifest["given_records"],
                        merged_nodes=manifest["merged_nodes"], dropped=manifest["dropped_statements"],
-                       reused=manifest["summary"]["papers"], validation=manifest["validation"], up_to_date=True)
+                       reused=manifest["summary"]["papers"] - manifest["given_records"], validation=manifest["validation"], up_to_date=True)
 
 
 def check_shapes(ntriples_text: str, base: str = DEFAULT_BASE) -> ValidationReport:

@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import KgError
 from .files import resource_dir
 from .store import QueryError
 from .vocab import normalize_name
@@ -56,7 +57,7 @@ class CannedQuery:
         unknown = set(given) - set(self.params)
         if unknown:
             known = ", ".join(self.params) or "none"
-            raise ValueError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {known})")
+            raise KgError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {known})")
         values = {**self.params, **given}
         return {**values, **{f"{name}_key": normalize_name(str(value)) for name, value in values.items()}}
 
@@ -80,12 +81,12 @@ def parse_query_file(path: Path) -> CannedQuery:
         else:
             param = _PARAM.match(value.strip())
             if not param:
-                raise ValueError(f"{path}:{number}: a parameter is written 'name = default  help'")
+                raise KgError(f"{path}:{number}: a parameter is written 'name = default  help'")
             name, default, help_text = param.groups()
             query.params[name] = default[1:-1] if default.startswith('"') else default
             query.param_help[name] = (help_text or "").strip()
     if not query.question:
-        raise ValueError(f"{path}:1: the header has no '{comment} question:' line")
+        raise KgError(f"{path}:1: the header has no '{comment} question:' line")
     return query
 
 

@@ -29,6 +29,7 @@ import yaml
 
 from .build import read_manifest
 from .catalog import load_catalog, lookup
+from .errors import KgError
 from .store import QueryError, open_store
 
 SHOWN = 3  # rows of a difference printed per query
@@ -92,13 +93,13 @@ def read_pins(path: str | Path) -> list[dict]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        raise ValueError(f"{path}:{line}: not YAML ({getattr(error, 'problem', None) or error})") from None
+        raise KgError(f"{path}:{line}: not YAML ({getattr(error, 'problem', None) or error})") from None
     if not isinstance(pins, list):
-        raise ValueError(f"{path}:1: a pins file is a list of {{query, params, rows}}")
+        raise KgError(f"{path}:1: a pins file is a list of {{query, params, rows}}")
     for number, entry in enumerate(pins, start=1):
         if not (isinstance(entry, dict) and isinstance(entry.get("query"), str)
                 and isinstance(entry.get("params", {}), dict) and isinstance(entry.get("rows"), list)):
-            raise ValueError(f"{path}:{_line_of(text, number)}: pin {number} needs query (a name), "
+            raise KgError(f"{path}:{_line_of(text, number)}: pin {number} needs query (a name), "
                              "params (a mapping) and rows (a list)")
     return pins
 
@@ -119,7 +120,7 @@ def check(build_dir: str | Path, pins: list[dict] | None = None) -> CheckReport:
     report = CheckReport(violations=manifest["validation"]["violations"])
     pins = pins or []
     answers = pin(build_dir, [(p["query"], p.get("params") or {}) for p in pins])
-    for now, then in zip(answers, pins):
+    for now, then in zip(answers, pins, strict=True):
         have, want = Counter(map(_key, now["rows"])), Counter(map(_key, then["rows"]))
         if have != want:
             shown = {_key(row): row for row in then["rows"] + now["rows"]}

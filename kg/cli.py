@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .errors import KgError
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS
 
 BUILD_OPTION = click.option(
@@ -54,17 +55,21 @@ MAX_RECORDS_OPTION = click.option(
 
 
 def fail_cleanly(command):
-    """Turn the library's expected errors into one line on stderr and exit code 1."""
+    """Turn the library's expected errors (:class:`kg.errors.KgError`) into one line on stderr and exit
+    code 1. So does a file the system refuses (a folder not writable, a disk full): that is the
+    machine's state, not a bug. Anything else is a bug and keeps its traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        from .readers import InputError
-        from .store import QueryError
-
         try:
             return command(*args, **kwargs)
-        except (InputError, QueryError, ValueError, OSError) as error:
+        except KgError as error:
             click.echo(f"error: {error}", err=True)
+            sys.exit(1)
+        except OSError as error:
+            if error.filename is None:
+                raise
+            click.echo(f"error: {error.filename}: {error.strerror or error}", err=True)
             sys.exit(1)
 
     return wrapper
@@ -106,10 +111,25 @@ def cli():
     """
 
 
+EXTRACTOR_OPTION = click.option(
+    "--extractor", default="rules", show_default=True, metavar="NAME",
+    help="The extractor to run (`kg extractors` lists those installed).",
+)
+CORRECTIONS_OPTION = click.option(
+    "--corrections", multiple=True, type=click.Path(exists=True, dir_okay=False),
+    help="YAML file of a curator's per-paper fixes, applied after extraction (repeatable).",
+)
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True))
 @click.option("--out", default="build", show_default=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("--skip-bad", is_flag=True, help="Skip bad records (each is reported) instead of failing.")
+@click.option("--records", multiple=True, type=click.Path(exists=True),
+              help="Extraction records (JSONL, or a folder of them) to build from as they are, without extracting (repeatable).")
+@EXTRACTOR_OPTION
+@CORRECTIONS_OPTION
+@click.option("--skip-bad", is_flag=True,
+              help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.")
 @click.option("--embeddings/--no-embeddings", default=True, show_default=True,
               help="Let sentence embeddings propose merges of names the rules leave apart.")
 @click.option("--threshold", type=float, default=None, help="Cosine similarity above which embeddings merge names.")
@@ -124,25 +144,31 @@ def cli():
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Extraction processes (default: one per core; 1: in this process). Output is the same.")
 @fail_cleanly
-def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri, check, pins_file, max_abstract_chars,
-          max_records, workers):
+def build(inputs, out, records, extractor, corrections, skip_bad, embeddings, threshold, merges_file, base_iri, check,
+          pins_file, max_abstract_chars, max_records, workers):
     """Build the knowledge graph of INPUTS (page, JSONL or CSV files, or folders) into --out.
 
-    With no INPUTS it builds the example corpus in data/. Exit codes: 0 built, 1 bad input or
+    With no INPUTS and no --records it builds the example corpus in data/. Records given with
+    --records (an LLM pipeline's, another tool's, a curator's reviewed file) enter the graph as
+    they are. A corrections.yaml at the top of an input folder is applied like --corrections.
+    Exit codes: 0 built, 1 bad input, a paper the extractor fails on (without --skip-bad) or
     another error (the previous build is left as it was), 2 bad usage, 3 built but --check failed.
 
     \b
     Example:
       kg build data/hf_papers_fine_tuning_medical.txt --out build
       kg build papers.jsonl more/ --skip-bad --merges merges.yaml
+      kg build --records reviewed.jsonl --corrections fixes.yaml
       kg build papers.jsonl --check --pins pins.yaml      # in CI
     """
+    from .build import FAILURES_LOG
     from .build import build as run_build
     from .rdf import DEFAULT_BASE
     from .resolve import DEFAULT_THRESHOLD
 
     report = run_build(
-        inputs or None, out, skip_bad=skip_bad, embeddings=embeddings,
+        inputs or None, out, records=records, extractor=extractor, corrections=corrections, skip_bad=skip_bad,
+        embeddings=embeddings,
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         merges_file=merges_file, base=base_iri or DEFAULT_BASE, progress=_progress,
         max_abstract_chars=max_abstract_chars, max_records=max_records, workers=workers or os.cpu_count() or 1,
@@ -158,12 +184,16 @@ def build(inputs, out, skip_bad, embeddings, threshold, merges_file, base_iri, c
     click.echo("  entities:  " + ", ".join(f"{k} {v}" for k, v in s["entities"].items()))
     click.echo("  relations: " + ", ".join(f"{k} {v}" for k, v in s["relations"].items()))
     click.echo(f"  merged nodes: {report.merged_nodes} (see {out}/merges.json)")
-    click.echo(f"  extracted: {s['papers'] - report.reused} papers, reused from the previous build: {report.reused}")
+    click.echo(f"  extracted: {s['papers'] - report.reused - report.given} papers, reused from the previous build: "
+               f"{report.reused}" + (f", given as records: {report.given}" if report.given else ""))
     if report.seconds:
         click.echo("  seconds:   " + ", ".join(f"{stage} {t:.2f}" for stage, t in report.seconds.items()))
     v = report.validation
     click.echo(f"  shapes: {'conforms' if v['conforms'] else 'does NOT conform'} ({v['violations']} violations, "
                f"{v['warnings']} warnings; see kg validate --build {out})")
+    if report.failed:
+        click.echo(f"  failed:    the extractor failed on {len(report.failed)} papers, skipped "
+                   f"(tracebacks in {out}/{FAILURES_LOG})")
     warnings = len(report.problems) + sum(report.dropped.values()) + len(report.warnings)
     click.echo(f"  warnings: {len(report.problems)} skipped records, "
                f"{sum(report.dropped.values())} statements naming no known entity"
@@ -210,32 +240,67 @@ def pin(queries, params, build_dir, out):
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL file to write.")
-@click.option("--skip-bad", is_flag=True, help="Skip bad records (each is reported) instead of failing.")
+@EXTRACTOR_OPTION
+@CORRECTIONS_OPTION
+@click.option("--skip-bad", is_flag=True,
+              help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.")
 @MAX_ABSTRACT_OPTION
 @MAX_RECORDS_OPTION
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Extraction processes. Output is the same.")
 @fail_cleanly
-def extract(inputs, out, skip_bad, max_abstract_chars, max_records):
+def extract(inputs, out, extractor, corrections, skip_bad, max_abstract_chars, max_records, workers):
     """Extract entities, relations and results of each paper to a JSONL file (no graph).
 
-    One record per paper, in the format of the extraction guideline, with evidence.
+    One record per paper, in the format of the extraction guideline (docs/GUIDELINE.md), with
+    evidence, stamped with the extractor's name and version; --corrections applies a curator's
+    fixes to them. A paper the extractor fails on stops the run with one line (exit 1, nothing
+    written), or with --skip-bad is reported and left out; its traceback goes to OUT.errors.log.
 
     \b
     Example:
       kg extract data/hf_papers_fine_tuning_medical.txt --out extractions.jsonl
+      kg extract papers.jsonl --out fixed.jsonl --corrections fixes.yaml
     """
     from .build import extract_papers
+    from .corrections import Corrections
+    from .extractors import load_extractor
     from .files import write_jsonl
     from .readers import read_papers
 
+    fixes = Corrections.load(corrections)
+    chosen = load_extractor(extractor)
     problems, warnings = [], []
     papers = list(read_papers(inputs, skip_bad=skip_bad, on_problem=problems.append, max_abstract_chars=max_abstract_chars,
                               max_records=max_records, on_warning=warnings.append))
-    count = write_jsonl(out, extract_papers(papers, progress=_progress, total=len(papers)))
+    log = Path(f"{out}.errors.log")
+    log.unlink(missing_ok=True)
+    records = extract_papers(papers, chosen, progress=_progress, total=len(papers), workers=workers,
+                             on_failure=problems.append if skip_bad else None, failures_log=log)
+    count = write_jsonl(out, (fixes.apply(record) for record in records))
+    warnings += fixes.unmatched([paper.id for paper in papers])
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"wrote {count} records to {out}")
+    click.echo(f"wrote {count} records to {out} ({chosen.name} {chosen.version})"
+               + (f"; tracebacks of the papers the extractor failed on in {log}" if log.exists() else ""))
+
+
+@cli.command()
+@fail_cleanly
+def extractors():
+    """List the installed extractors (entry points of the group kg.extractors), with their versions.
+
+    \b
+    Example:
+      kg extractors
+    """
+    from .extractors import available_extractors, load_extractor
+
+    for name in available_extractors():
+        found = load_extractor(name)
+        click.echo(f"{name}\t{found.version}\t{type(found).__module__}.{type(found).__qualname__}")
 
 
 @cli.command()
@@ -430,7 +495,7 @@ def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     text = path.read_text(encoding="utf-8") if path.suffix in (".rq", ".sparql") and path.is_file() else query_or_file
     if allow_update and is_update(text):
         if engine != "oxigraph":
-            raise ValueError("updates run on the Oxigraph store only (drop --engine rdflib)")
+            raise KgError("updates run on the Oxigraph store only (drop --engine rdflib)")
         change = update_store(build_dir, text, _parse_params(params))
         click.echo(f"updated {build_dir}/store: {change:+d} triples")
         return
@@ -491,7 +556,7 @@ def _figure_command(fmt: str):
         from .export.figures import render, view_selection
 
         if view and query_name:
-            raise ValueError("give --view or --query, not both")
+            raise KgError("give --view or --query, not both")
         params = _parse_params(params)
         selection = view_selection(load_graph(build_dir), view, params) if view else select(build_dir, query_name, params)
         click.echo(f"wrote {out} ({render(selection, out, fmt)} nodes)")

@@ -68,16 +68,16 @@ class Embedder:
         self._dirty = False
         if self.cache_path and self.cache_path.exists():
             with np.load(self.cache_path) as stored:
-                self._cache = dict(zip(stored["keys"].tolist(), stored["vectors"]))
+                self._cache = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit-normalised float32 vectors, one row per text."""
         keys = [_key(text) for text in texts]
-        missing = sorted({key: text for key, text in zip(keys, texts) if key not in self._cache}.items())
+        missing = sorted({key: text for key, text in zip(keys, texts, strict=True) if key not in self._cache}.items())
         if missing:
             texts_missing = [text for _, text in missing]
             vectors = _encode_in_child(texts_missing) if self.in_child else _encode(texts_missing)
-            self._cache.update(zip((key for key, _ in missing), vectors))
+            self._cache.update(zip((key for key, _ in missing), vectors, strict=True))
             self._dirty = True
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)

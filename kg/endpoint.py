@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .errors import KgError
 from .rdf import PREFIXES
 from .store import Table, _py, bind_parameters, shorten
 
@@ -38,7 +39,7 @@ TIMEOUT = 300  # seconds one request may take
 PREFIX_LINE = " ".join(f"PREFIX {name}: <{namespace}>" for name, namespace in PREFIXES.items()) + " "
 
 
-class EndpointError(ValueError):
+class EndpointError(KgError):
     """The server could not be reached, refused us, or answered an error: one line saying which."""
 
 
@@ -199,7 +200,13 @@ def _authorizer(url: str, user: str | None, password: str | None) -> Authorize:
         passwords.add_password(None, url, user, password or "")
         digest = urllib.request.HTTPDigestAuthHandler(passwords)  # the standard library's Digest arithmetic
         challenge = urllib.request.parse_keqv_list(urllib.request.parse_http_list(fields))
-        authorize = lambda request: "Digest " + digest.get_authorization(request, challenge)  # noqa: E731
+
+        def authorize(request: urllib.request.Request) -> str:
+            answer = digest.get_authorization(request, challenge)  # None: a challenge it cannot answer
+            if answer is None:
+                raise EndpointError(f"{public_url(url)}: the server's Digest challenge names an algorithm or "
+                                    "protection kg cannot answer")
+            return "Digest " + answer
     else:
         raise EndpointError(f"{public_url(url)}: the server asks for {scheme or 'unknown'} authentication; "
                             "kg answers Basic and Digest")

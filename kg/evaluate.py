@@ -1,4 +1,4 @@
-"""Score extraction records against the hand-annotated gold (shared/gold/GUIDELINE.md).
+"""Score extraction records against the hand-annotated gold (docs/GUIDELINE.md).
 
 Both sides are records in the guideline's JSONL format. Per paper, an entity
 is a true positive when its type and a name or alias match a gold entity; a
@@ -16,11 +16,14 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any
 
 from kg.records import ENTITY_TYPES, PAPER, RELATIONS
+
+from .errors import KgError
 
 KINDS = ("entities", "relations", "results")
 
@@ -231,7 +234,8 @@ def _score_paper(pred: dict, gold: dict, predicted: bool) -> PaperScore:
     owners = _owners((gold.get("entities") or []) + (pred.get("entities") or []))
 
     def same_name(a: str | None, b: str | None) -> bool:
-        return a == b or not owners.get(a, set()).isdisjoint(owners.get(b, ()))
+        # (None, a missing name, is nobody's: owners.get(None) would find nothing either)
+        return a == b or (a is not None and b is not None and not owners.get(a, set()).isdisjoint(owners.get(b, ())))
 
     def same_entity(p: tuple, g: tuple) -> bool:
         return p[0] == g[0] and not p[2].isdisjoint(g[2])
@@ -308,9 +312,9 @@ def _pair(predictions: Iterable[dict], gold: list[dict]) -> tuple[dict[str, dict
     return paired, left
 
 
-def _groups(outcomes: list[Outcome], by: str, known: Iterable[str]) -> dict[str, Counts]:
+def _groups(outcomes: list[Outcome], by: str, known: Collection[str]) -> dict[str, Counts]:
     """Counts per value of field `by`, in the guideline's order, then any other values seen."""
-    seen = {item.get(by) for o in outcomes for items in (o.tp, o.fp, o.fn) for item in items}
+    seen: set[Any] = {item.get(by) for o in outcomes for items in (o.tp, o.fp, o.fn) for item in items}
     order = [g for g in known if g in seen] + sorted(g for g in seen if g not in known)
     totals = {g: Counts() for g in order}
     for o in outcomes:
@@ -342,9 +346,9 @@ def score(predictions: Iterable[dict], gold: Iterable[dict]) -> Report:
     """
     gold = list(gold)
     if len({g["id"] for g in gold}) != len(gold):
-        raise ValueError("gold records must have distinct ids")
+        raise KgError("gold records must have distinct ids")
     paired, left = _pair(predictions, gold)
-    empty = {"entities": [], "relations": [], "results": []}
+    empty: dict[str, list] = {"entities": [], "relations": [], "results": []}
     papers = [_score_paper(paired.get(g["id"], empty), g, g["id"] in paired) for g in gold]
 
     totals = {k: Counts() for k in KINDS}
@@ -402,9 +406,9 @@ def load_records(path: str | Path) -> list[dict]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: invalid JSON: {error.msg}") from error
+                raise KgError(f"{path}:{number}: invalid JSON: {error.msg}") from error
             if not isinstance(record, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
+                raise KgError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
             records.append(record)
     return records
 
@@ -426,9 +430,9 @@ def score_merges(gold: Iterable[dict], embedder, thresholds: Iterable[float]) ->
     threshold, pairs at or above it (and with equal version numbers, as the resolver demands)
     are predicted merges. This is how ``kg.resolve.DEFAULT_THRESHOLD`` was chosen.
     """
-    from kg.resolve import _versions
-
     import numpy as np
+
+    from kg.resolve import _versions
 
     thresholds = list(thresholds)
     parent: dict[tuple, tuple] = {}
@@ -442,10 +446,12 @@ def score_merges(gold: Iterable[dict], embedder, thresholds: Iterable[float]) ->
     for record in gold:
         for entity in record.get("entities", []):
             keys = [(entity["type"], _normalize(n)) for n in [entity["name"], *entity.get("aliases", [])]]
-            for key, name in zip(keys, [entity["name"], *entity.get("aliases", [])]):
+            for key, name in zip(keys, [entity["name"], *entity.get("aliases", [])], strict=True):
                 spelling.setdefault(key, name)
                 parent[root(key)] = root(keys[0])
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp: Counter[float] = Counter()
+    fp: Counter[float] = Counter()
+    fn: Counter[float] = Counter()
     for kind in ENTITY_TYPES:
         keys = sorted(k for k in spelling if k[0] == kind)
         if len(keys) < 2:

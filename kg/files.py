@@ -16,21 +16,24 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
+from .errors import KgError
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
 @contextmanager
-def atomic_write(path: str | Path, mode: str = "w") -> Iterator:
+def atomic_write(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary file beside ``path``; rename it over ``path`` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # The writer's pid in the name tells a killed writer's leftovers from a live one's file.
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": "\n"})) as stream:
+        text = "b" not in mode
+        with os.fdopen(handle, mode, encoding="utf-8" if text else None, newline="\n" if text else None) as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -69,7 +72,7 @@ def resource_dir(name: str) -> Path:
     return checkout if checkout.is_dir() else package / name
 
 
-class Locked(OSError):
+class Locked(KgError):
     """Another process holds the folder's lock."""
 
 

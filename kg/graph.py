@@ -45,8 +45,8 @@ def paper_node(paper_id: str) -> str:
 def build_graph(records: Iterable[dict], resolution: Resolution, vocab=None) -> nx.MultiDiGraph:
     """The graph of :func:`iter_graph` in networkx; statements that point at no known entity are
     counted in ``graph.graph['dropped']``. With ``vocab``, the field's hierarchy is in it too."""
-    graph = nx.MultiDiGraph()
-    dropped = Counter()
+    graph: nx.MultiDiGraph = nx.MultiDiGraph()
+    dropped: Counter[str] = Counter()
     for item in iter_graph(records, resolution, vocab, dropped):
         if item[0] == "node":
             graph.add_node(item[1], **item[2])
@@ -81,15 +81,20 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iter
     """One paper's nodes (itself, its results) and edges, each once (a repeat updates the first, as in networkx)."""
     pid = record["id"]
     paper = paper_node(pid)
-    meta = {k: v for k, v in record.items() if k not in ("id", "title", "abstract", "entities", "relations", "results")}
+    meta = {k: v for k, v in record.items()
+            if k not in ("id", "title", "abstract", "entities", "relations", "results", "extractor", "extractor_version")}
     nodes = {paper: {"kind": "Paper", "label": record["title"], "paper_id": pid, "title": record["title"],
                      "abstract": record["abstract"], **meta}}
     edges: dict[tuple, dict] = {}
     # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
     local = {normalize_name(name): entity["type"]
              for entity in record.get("entities", []) for name in [entity["name"], *(entity.get("aliases") or [])]}
+    # what made the paper's record, on each of its statements (interned: one copy for the corpus)
+    made_by = {key: sys.intern(record[key]) for key in ("extractor", "extractor_version") if record.get(key)}
     for entity in record.get("entities", []):
-        _add_edge(edges, paper, resolution.node_id(entity["type"], entity["name"]), "mentions", pid)
+        target = resolution.node_id(entity["type"], entity["name"])
+        assert target is not None, "the resolution was made from these records: it knows each of their entities"
+        _add_edge(edges, paper, target, "mentions", pid, entity, made_by)
     for relation in record.get("relations", []):
         subjects, objects = RELATIONS[relation["predicate"]]
         source = _find(relation["subject"], subjects, paper, resolution, local)
@@ -97,9 +102,9 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iter
         if source is None or target is None:
             dropped[relation["predicate"]] += 1
             continue
-        _add_edge(edges, source, target, relation["predicate"], pid, relation)
+        _add_edge(edges, source, target, relation["predicate"], pid, relation, made_by)
     for result in record.get("results", []):
-        _add_result(nodes, edges, result, pid, paper, resolution, local)
+        _add_result(nodes, edges, result, pid, paper, resolution, local, made_by)
     for node, data in nodes.items():
         yield "node", node, data
     for (source, target, key), data in edges.items():
@@ -120,17 +125,19 @@ def _find(name: str, kinds: set[str], paper: str, resolution: Resolution, local:
     return None
 
 
-def _add_edge(edges: dict, source: str, target: str, predicate: str, pid: str, statement: dict | None = None) -> None:
+def _add_edge(edges: dict, source: str, target: str, predicate: str, pid: str, statement: dict | None = None,
+              made_by: dict | None = None) -> None:
     statement = statement or {}
     edges[source, target, f"{predicate}@{pid}"] = {
         "predicate": predicate, "paper": pid,
         # one copy of a sentence that is the evidence of several statements (a big graph's bulk)
         "evidence": sys.intern(statement.get("evidence", "")), "confidence": float(statement.get("confidence", 1.0)),
+        **(made_by or {}), **({"curated": True} if statement.get("curated") else {}),
     }
 
 
 def _add_result(nodes: dict, edges: dict, result: dict, pid: str, paper: str, resolution: Resolution,
-                local: dict[str, str]) -> None:
+                local: dict[str, str], made_by: dict) -> None:
     subject = _find(result["subject"], {"Model", "Method", PAPER}, paper, resolution, local) or paper
     dataset = _find(result["dataset"], {"Dataset"}, paper, resolution, local) if result.get("dataset") else None
     fingerprint = json.dumps([pid, subject, dataset, result["metric"], result["value"], result.get("unit")], sort_keys=True)
@@ -141,10 +148,10 @@ def _add_result(nodes: dict, edges: dict, result: dict, pid: str, paper: str, re
         "dataset_name": result.get("dataset") or "", "paper": pid,
         "evidence": result.get("evidence", ""), "confidence": float(result.get("confidence", 1.0)),
     }
-    _add_edge(edges, subject, node, "has_result", pid, result)
-    _add_edge(edges, paper, node, "reports", pid, result)
+    _add_edge(edges, subject, node, "has_result", pid, result, made_by)
+    _add_edge(edges, paper, node, "reports", pid, result, made_by)
     if dataset is not None:
-        _add_edge(edges, node, dataset, "on_dataset", pid, result)
+        _add_edge(edges, node, dataset, "on_dataset", pid, result, made_by)
 
 
 def hierarchy(nodes: list[tuple[str, dict]], vocab) -> tuple[list, list]:
@@ -201,7 +208,7 @@ class Sample:
     def add(self, item: tuple) -> None:
         if item[0] == "node":
             _, node, data = item
-            if data["kind"] == "Paper" and data["paper_id"] in self.chosen or data["kind"] == "Result" and data["paper"] in self.chosen:
+            if (data["kind"] == "Paper" and data["paper_id"] in self.chosen) or (data["kind"] == "Result" and data["paper"] in self.chosen):
                 self.nodes[node] = data
             elif data["kind"] not in ("Paper", "Result"):
                 self.entities[node] = data
@@ -209,7 +216,7 @@ class Sample:
             self.edges.append(item[1:])
 
     def graph(self) -> nx.MultiDiGraph:
-        sample = nx.MultiDiGraph()
+        sample: nx.MultiDiGraph = nx.MultiDiGraph()
         for source, target, key, data in self.edges:
             sample.add_edge(source, target, key=key, **data)
         for node in list(sample):
@@ -308,7 +315,7 @@ def _scalar(value, indent: int) -> str:
 def summary(graph: nx.MultiDiGraph) -> dict:
     """Counts a person wants after a build: papers, entities per type, relations per predicate, results."""
     return summary_of(Counter(kind for _, kind in graph.nodes(data="kind")),
-                      Counter(p for _, _, p in graph.edges(data="predicate")))
+                      Counter(data.get("predicate") for _, _, data in graph.edges(data=True)))
 
 
 def summary_of(kinds: Counter, predicates: Counter) -> dict:

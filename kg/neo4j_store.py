@@ -5,7 +5,8 @@ with its kind (``Paper``, ``Model``, ``Method``, ``Dataset``, ``Task``, ``Modali
 ``Result``) and keyed by its graph id (``id``: ``paper/<id>``, ``method/lora``, ...); entities also
 get ``matchKeys``, their names normalised as the guideline matches names (what ``kgo:matchKey``
 holds in RDF). Each edge becomes one relationship typed by its predicate in upper case
-(``variant_of`` → ``VARIANT_OF``) carrying ``paper``, ``evidence`` and ``confidence``: one
+(``variant_of`` → ``VARIANT_OF``) carrying ``paper``, ``evidence``, ``confidence`` and what made it
+(``extractor``, ``extractorVersion``, ``curated``): one
 paper's statement is one relationship, keyed on (start, type, end, paper).
 
 A load is idempotent and converges: every node and relationship it writes is stamped with the
@@ -32,12 +33,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import KgError
 from .rdf import PROPERTIES
+from .records import ENTITY_TYPES
 from .store import Table
 from .vocab import normalize_name
 
-KINDS = ("Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain", "Result")
-ENTITY_KINDS = ("Model", "Method", "Dataset", "Task", "Modality", "Domain")
+KINDS = ("Paper", *ENTITY_TYPES, "Result")
+ENTITY_KINDS = ENTITY_TYPES
 SEARCHABLE = ("Paper", *ENTITY_KINDS)  # the kinds that kg.search embeds
 # How long the driver retries a transaction that failed for a passing reason (a lost connection).
 RETRY_SECONDS = 5.0
@@ -47,7 +50,7 @@ RETRY_SECONDS = 5.0
 logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 
-class Neo4jStoreError(ValueError):
+class Neo4jStoreError(KgError):
     """A load or query that could not run: no server, refused login, no such database, bad Cypher."""
 
 
@@ -167,7 +170,7 @@ def _vectors(build: Path) -> dict[str, list[float]]:
     from .search import node_vectors
 
     nodes, vectors = node_vectors(build)
-    return {node_id: [float(x) for x in vector] for (node_id, _, _), vector in zip(nodes, vectors)}
+    return {node_id: [float(x) for x in vector] for (node_id, _, _), vector in zip(nodes, vectors, strict=True)}
 
 
 def _read_graph(build: Path) -> tuple[list[dict], list[dict]]:
@@ -191,9 +194,8 @@ def _properties(node: dict) -> dict:
     for key, value in node.items():
         if value is None:
             continue
-        if isinstance(value, (str, int, float, bool)):
-            props[key] = value
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if isinstance(value, (str, int, float, bool)) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)):
             props[key] = value
         else:  # nested or mixed values have no Neo4j type: keep them as JSON text
             props[key] = json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -218,7 +220,9 @@ def _group_edges(nodes: list[dict], edges: list[dict]) -> list[tuple[tuple[str, 
     for edge in edges:
         key = (relationship_type(edge["predicate"]), kinds[edge["source"]], kinds[edge["target"]])
         groups[key].append({"source": edge["source"], "target": edge["target"], "paper": edge.get("paper", ""),
-                            "evidence": edge.get("evidence", ""), "confidence": float(edge.get("confidence", 1.0))})
+                            "evidence": edge.get("evidence", ""), "confidence": float(edge.get("confidence", 1.0)),
+                            "extractor": edge.get("extractor", ""), "extractorVersion": edge.get("extractor_version", ""),
+                            "curated": bool(edge.get("curated", False))})
     return sorted(groups.items())
 
 
@@ -266,7 +270,8 @@ def _edge_statement(rel_type: str, start: str, end: str) -> str:
     assert start in KINDS and end in KINDS and rel_type in {p.upper() for p in PROPERTIES}
     return (f"UNWIND $rows AS row MATCH (s:{start} {{id: row.source}}) MATCH (e:{end} {{id: row.target}}) "
             f"MERGE (s)-[r:{rel_type} {{paper: row.paper}}]->(e) "
-            "SET r.evidence = row.evidence, r.confidence = row.confidence, r.loadId = $token")
+            "SET r.evidence = row.evidence, r.confidence = row.confidence, r.extractor = row.extractor, "
+            "r.extractorVersion = row.extractorVersion, r.curated = row.curated, r.loadId = $token")
 
 
 def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int, int]:
@@ -334,10 +339,12 @@ def _session(uri: str, user: str, password: str, database: str, access_mode: str
         raise Neo4jStoreError("the Neo4j URI holds a user or password: give them apart (--user, NEO4J_PASSWORD)")
     try:
         # Notifications off: the server's performance hints would otherwise be logged to stderr.
-        with neo4j.GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=RETRY_SECONDS,
-                                        notifications_min_severity="OFF") as driver:
-            with driver.session(database=database, default_access_mode=access_mode or neo4j.WRITE_ACCESS) as session:
-                yield session
+        with (
+            neo4j.GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=RETRY_SECONDS,
+                                       notifications_min_severity="OFF") as driver,
+            driver.session(database=database, default_access_mode=access_mode or neo4j.WRITE_ACCESS) as session,
+        ):
+            yield session
     except (exceptions.ServiceUnavailable, exceptions.SessionExpired) as error:
         raise Neo4jStoreError(f"cannot reach Neo4j at {uri}: {_reason(error)}") from None
     except exceptions.AuthError as error:
@@ -365,7 +372,8 @@ def _reason(error) -> str:
 
 def _plain(value):
     """A Cypher value as plain Python for a Table: nodes and relationships as their properties."""
-    from neo4j.graph import Node, Path as GraphPath, Relationship
+    from neo4j.graph import Node, Relationship
+    from neo4j.graph import Path as GraphPath
 
     if isinstance(value, Node):
         return {key: _plain(v) for key, v in value.items()}

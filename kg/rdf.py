@@ -68,9 +68,9 @@ REIFIED = set(PROPERTIES) - {"mentions", "reports", "on_dataset", "broader"}
 PAPER_METADATA = {"year": DCTERMS.date, "url": SCHEMA.url, "authors": DCTERMS.creator, "venue": SCHEMA.isPartOf}
 
 
-def to_rdf(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_version: str = "") -> Graph:
+def to_rdf(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE) -> Graph:
     """Translate the MultiDiGraph; the same graph always gives the same set of triples."""
-    return parse_ntriples("".join(ntriples(graph, base=base, extractor_version=extractor_version)), base=base)
+    return parse_ntriples("".join(ntriples(graph, base=base)), base=base)
 
 
 def parse_ntriples(text: str, *, base: str = DEFAULT_BASE) -> Graph:
@@ -82,7 +82,7 @@ def parse_ntriples(text: str, *, base: str = DEFAULT_BASE) -> Graph:
     return rdf.parse(data=text, format="nt")
 
 
-def ntriples(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_version: str = "") -> Iterator[str]:
+def ntriples(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE) -> Iterator[str]:
     """The graph's triples as N-Triples lines, node by node then edge by edge (unsorted, may repeat).
 
     Written as text rather than through rdflib: a million-paper graph does not fit in an rdflib Graph.
@@ -90,14 +90,14 @@ def ntriples(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE, extractor_vers
     for node, data in graph.nodes(data=True):
         yield from node_lines(node, data, base)
     for source, target, data in graph.edges(data=True):
-        yield from edge_lines(source, target, data, base, extractor_version)
+        yield from edge_lines(source, target, data, base)
 
 
-def item_lines(item: tuple, base: str = DEFAULT_BASE, extractor_version: str = "") -> Iterator[str]:
+def item_lines(item: tuple, base: str = DEFAULT_BASE) -> Iterator[str]:
     """The N-Triples lines of one :func:`kg.graph.iter_graph` item."""
     if item[0] == "node":
         return node_lines(item[1], item[2], base)
-    return edge_lines(item[1], item[2], item[4], base, extractor_version)
+    return edge_lines(item[1], item[2], item[4], base)
 
 
 def node_lines(node: str, data: dict, base: str = DEFAULT_BASE) -> Iterator[str]:
@@ -119,13 +119,13 @@ def node_lines(node: str, data: dict, base: str = DEFAULT_BASE) -> Iterator[str]
             yield f"{subject} {_T['matchKey']} {_text(normalize_name(name))} .\n"
 
 
-def edge_lines(source: str, target: str, data: dict, base: str = DEFAULT_BASE, extractor_version: str = "") -> Iterator[str]:
+def edge_lines(source: str, target: str, data: dict, base: str = DEFAULT_BASE) -> Iterator[str]:
     """An edge's plain triple and, for a paper's statement, its provenance record."""
     predicate = data["predicate"]
     subject, obj = _iri(base + source), _iri(base + target)
     yield f"{subject} {_PROPERTY_TERMS[predicate]} {obj} .\n"
     if predicate in REIFIED:
-        yield from _statement(base, (subject, _PROPERTY_TERMS[predicate], obj), data, extractor_version)
+        yield from _statement(base, (subject, _PROPERTY_TERMS[predicate], obj), data)
 
 
 # The pairs of entity kinds whose co-mentions a build counts (kgo:CoMention): (first, second).
@@ -150,7 +150,8 @@ _T = {name: _iri(iri) for name, iri in {
     "type": RDF.type, "label": RDFS.label, "prefLabel": SKOS.prefLabel, "altLabel": SKOS.altLabel,
     "matchKey": KGO.matchKey, "Statement": RDF.Statement, "subject": RDF.subject, "predicate": RDF.predicate,
     "object": RDF.object, "wasDerivedFrom": PROV.wasDerivedFrom, "evidence": KGO.evidence,
-    "confidence": KGO.confidence, "extractorVersion": KGO.extractorVersion, "metric": KGO.metric,
+    "confidence": KGO.confidence, "extractor": KGO.extractor, "extractorVersion": KGO.extractorVersion,
+    "curated": KGO.curated, "metric": KGO.metric,
     "specifiedBy": MLS.specifiedBy, "Metric": KGO.Metric, "value": KGO.value, "unit": KGO.unit,
     "datasetName": KGO.datasetName, "ScholarlyArticle": SCHEMA.ScholarlyArticle,
     "identifier": DCTERMS.identifier, "title": DCTERMS.title, "abstract": DCTERMS.abstract,
@@ -161,7 +162,8 @@ _PROPERTY_TERMS = {predicate: _iri(prop) for predicate, prop in PROPERTIES.items
 
 def _text(value: str) -> str:
     """A plain literal, escaped as rdflib's N-Triples writer does."""
-    return '"%s"' % value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+    escaped = value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"').replace("\r", "\\r")
+    return f'"{escaped}"'
 
 
 def _decimal(value: Decimal) -> str:
@@ -183,7 +185,8 @@ def _paper(subject: str, data: dict) -> Iterator[str]:
         values = data.get(key)
         for value in values if isinstance(values, list) else [values] if values not in (None, "") else []:
             literal = Literal(value)  # rdflib picks the datatype of a number, a date, a boolean
-            yield f"{subject} {_iri(prop)} {_text(str(literal))}{f'^^<{literal.datatype}>' if literal.datatype else ''} .\n"
+            datatype = f"^^<{literal.datatype}>" if literal.datatype else ""
+            yield f"{subject} {_iri(prop)} {_text(str(literal))}{datatype} .\n"
 
 
 def _result(subject: str, data: dict, base: str) -> Iterator[str]:
@@ -199,7 +202,7 @@ def _result(subject: str, data: dict, base: str) -> Iterator[str]:
             yield f"{subject} {_T[term]} {_text(data[key])} .\n"
 
 
-def _statement(base: str, triple: tuple[str, str, str], data: dict, extractor_version: str) -> Iterator[str]:
+def _statement(base: str, triple: tuple[str, str, str], data: dict) -> Iterator[str]:
     """The provenance record of one statement; ``triple`` as N-Triples terms."""
     # the hash of the plain IRIs, as before terms were passed in: statement IRIs stay stable
     key = "|".join([*(term[1:-1] for term in triple), data["paper"]])
@@ -212,8 +215,13 @@ def _statement(base: str, triple: tuple[str, str, str], data: dict, extractor_ve
     if data.get("evidence"):
         yield f"{statement} {_T['evidence']} {_text(data['evidence'])} .\n"
     yield f"{statement} {_T['confidence']} {_confidence(data.get('confidence', 1.0))} .\n"
-    if extractor_version:
-        yield f"{statement} {_T['extractorVersion']} {_text(extractor_version)} .\n"
+    # what made the statement: the extractor of its paper's record, and a curator where one fixed it
+    if data.get("extractor"):
+        yield f"{statement} {_T['extractor']} {_text(data['extractor'])} .\n"
+    if data.get("extractor_version"):
+        yield f"{statement} {_T['extractorVersion']} {_text(data['extractor_version'])} .\n"
+    if data.get("curated"):
+        yield f'{statement} {_T["curated"]} "true"^^<{XSD.boolean}> .\n'
 
 
 class SortedNTriples:

@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from .errors import KgError
 from .records import METADATA_FIELDS, Paper, paper_id_from_title
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -61,15 +62,16 @@ MAX_ID_CHARS = 200
 csv.field_size_limit(MAX_RECORD_CHARS)  # the default (131072) would refuse long abstracts
 
 
-class InputError(ValueError):
+class InputError(KgError):
     """A problem with the input, located at ``path:line``.
 
     >>> str(InputError("papers.csv", 7, "row has 2 fields, header has 3"))
     'papers.csv:7: row has 2 fields, header has 3'
     """
 
-    def __init__(self, path: str | Path, line: int, message: str):
+    def __init__(self, path: str | Path, line: int, message: str, paper: str = ""):
         self.path, self.line, self.message = str(path), line, message
+        self.paper = paper  # the id of the paper it is about, where one was read
         super().__init__(f"{self.path}:{line}: {message}")
 
 
@@ -126,6 +128,42 @@ def read_papers(
         raise InputError(files[0] if files else "input", 1, f"no papers found{others} (empty input)")
 
 
+def read_records(
+    inputs: Iterable[str | Path], *, skip_bad: bool = False, on_problem: Problem | None = None,
+) -> Iterator[Paper]:
+    """Yield extraction records given as they are (JSONL files, or folders of them) as papers that
+    carry them (``Paper.given``), in order.
+
+    Each record is checked against ``schemas/record.schema.json`` and as a paper (id, title,
+    abstract, metadata, like :func:`read_papers`); a bad one is an :class:`InputError` naming file,
+    line and paper, or with ``skip_bad`` handed to ``on_problem``. A record that names no
+    ``extractor`` is stamped ``records``.
+    """
+    from .extractors import RECORDS_EXTRACTOR, validate_record
+
+    def problem(error: InputError) -> None:
+        if not skip_bad:
+            raise error
+        if on_problem is not None:
+            on_problem(error)
+
+    for path in _expand(inputs, JSONL_SUFFIXES):
+        for line, record in _jsonl_records(path, _lines(path, problem), problem):
+            errors = validate_record(record)
+            if errors:
+                more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+                problem(InputError(path, line, f"paper {record.get('id', '?')}: not a valid record: {errors[0]}{more}"))
+                continue
+            try:
+                paper = _paper(path, line, record)
+            except InputError as error:
+                problem(error)
+                continue
+            given = {**record, **paper.to_record()}  # the head as read (whitespace joined, authors split)
+            given.setdefault("extractor", RECORDS_EXTRACTOR)
+            yield Paper(paper.id, paper.title, paper.abstract, paper.meta, paper.source, given=given)
+
+
 def error_at(paper: Paper, message: str) -> InputError:
     """An :class:`InputError` located where ``paper`` was read (its ``source``, ``file:line``).
 
@@ -133,15 +171,16 @@ def error_at(paper: Paper, message: str) -> InputError:
     "papers.csv:7: duplicate paper id 'a'"
     """
     path, _, line = paper.source.rpartition(":")
-    return InputError(path or paper.source, int(line) if line.isdigit() else 1, message)
+    return InputError(path or paper.source, int(line) if line.isdigit() else 1, message, paper=paper.id)
 
 
-def _expand(inputs: Iterable[str | Path]) -> Iterator[Path]:
+def _expand(inputs: Iterable[str | Path], suffixes: set[str] = JSONL_SUFFIXES | CSV_SUFFIXES | PAGE_SUFFIXES) -> Iterator[Path]:
+    """The files of ``inputs``: a file as given, a folder's files with one of ``suffixes`` (hidden ones skipped)."""
     for item in inputs:
         path = Path(item)
         if path.is_dir():
             children = sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            yield from (p for p in children if p.suffix.lower() in JSONL_SUFFIXES | CSV_SUFFIXES | PAGE_SUFFIXES)
+            yield from (p for p in children if p.suffix.lower() in suffixes)
         else:
             yield path
 

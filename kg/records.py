@@ -1,4 +1,4 @@
-"""The record contract between stages (shared/gold/GUIDELINE.md).
+"""The record contract between stages (docs/GUIDELINE.md).
 
 A :class:`Paper` is what a reader yields. The extractor turns it into an
 *extraction record*: a plain dict in exactly the guideline's JSONL format,
@@ -23,17 +23,23 @@ from dataclasses import dataclass, field
 
 PAPER = "@paper"
 
-ENTITY_TYPES = ("Model", "Method", "Dataset", "Task", "Modality", "Domain")
+# Named artefacts: what a paper can propose, and what a coined name ("FooNet", "BarBench") is.
+NAMED_TYPES = ("Model", "Method", "Dataset")
+# Matched in vocabulary layers of their own, as they hide inside longer names ("CT volumes").
+LAYERED_TYPES = ("Modality", "Domain")
+# What a paper works on or in, rather than a named artefact.
+FIELD_TYPES = ("Task", *LAYERED_TYPES)
+ENTITY_TYPES = (*NAMED_TYPES, *FIELD_TYPES)
 
 # predicate -> (allowed subject types, allowed object types); "@paper" is the paper itself.
 RELATIONS = {
-    "proposes": ({PAPER}, {"Model", "Method", "Dataset"}),
+    "proposes": ({PAPER}, set(NAMED_TYPES)),
     "fine_tuned_from": ({"Model"}, {"Model"}),
     "uses_method": ({"Model", PAPER}, {"Method"}),
     "variant_of": ({"Method", "Model"}, {"Method", "Model"}),
     "evaluated_on": ({"Model", "Method", PAPER}, {"Dataset"}),
     "applied_to": ({"Model", "Method", PAPER}, {"Task"}),
-    "has_modality": ({"Model", "Method", "Dataset", PAPER}, {"Modality"}),
+    "has_modality": ({*NAMED_TYPES, PAPER}, {"Modality"}),
     "in_domain": ({PAPER}, {"Domain"}),
     "outperforms": ({"Model", "Method"}, {"Model", "Method"}),
 }
@@ -60,6 +66,8 @@ class Paper:
     abstract: str
     meta: dict = field(default_factory=dict, compare=False, hash=False)
     source: str = ""
+    # a record given as it is (kg build --records): the graph takes its statements, nothing is extracted
+    given: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
     def to_record(self) -> dict:
         """The paper as the head of an extraction record (metadata kept under its own keys)."""

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from .errors import KgError
 from .records import ENTITY_TYPES
 from .vocab import normalize_name as normalize
 
@@ -54,7 +55,7 @@ class Overrides:
     splits: list[list[str]] = field(default_factory=list)
 
     @classmethod
-    def load(cls, path: str | Path | None) -> "Overrides":
+    def load(cls, path: str | Path | None) -> Overrides:
         """Read ``{"merge": [[a, b, ...], ...], "split": [[a, b], ...]}`` from YAML.
 
         Raises ``ValueError("FILE:LINE: ...")`` on a malformed file.
@@ -66,16 +67,16 @@ class Overrides:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            raise ValueError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}") from None
+            raise KgError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}") from None
         except (OSError, UnicodeDecodeError) as error:
-            raise ValueError(f"{path}:1: cannot read: {error}") from None
+            raise KgError(f"{path}:1: cannot read: {error}") from None
         if not isinstance(data, dict) or set(data) - {"merge", "split"}:
-            raise ValueError(f"{path}:1: expected a mapping with keys 'merge' and/or 'split'")
+            raise KgError(f"{path}:1: expected a mapping with keys 'merge' and/or 'split'")
         groups = {}
         for key in ("merge", "split"):
             value = data.get(key) or []
             if not all(isinstance(g, list) and len(g) >= 2 and all(isinstance(n, str) for n in g) for g in value):
-                raise ValueError(f"{path}:1: '{key}' must be a list of lists of two or more names")
+                raise KgError(f"{path}:1: '{key}' must be a list of lists of two or more names")
             groups[key] = value
         return cls(merges=groups["merge"], splits=groups["split"])
 
@@ -135,7 +136,8 @@ class _Clusters:
 
     def union(self, a: Key, b: Key, rule: str, names: tuple[str, str]) -> bool:
         """Merge the clusters of ``a`` and ``b``; ``names`` are the spellings that justified it (b into a)."""
-        self.add(a), self.add(b)
+        self.add(a)
+        self.add(b)
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return False
@@ -268,13 +270,13 @@ def _close_pairs(vectors, threshold: float) -> list[tuple[float, int, int]]:
     for start in range(0, len(vectors), SIMILARITY_ROWS):
         block = vectors[start:start + SIMILARITY_ROWS] @ vectors[start:].T
         rows, cols = np.nonzero(np.triu(block, k=1) >= threshold)
-        pairs += [(float(block[r, c]), start + int(r), start + int(c)) for r, c in zip(rows, cols)]
+        pairs += [(float(block[r, c]), start + int(r), start + int(c)) for r, c in zip(rows, cols, strict=True)]
     return pairs
 
 
 def _label(surfaces: dict[Key, Counter], keys: Iterable[Key]) -> str:
     """The most used name of a cluster; ties go to a cased spelling (LLaMA-2 over llama2), then the shorter."""
-    counts = Counter()
+    counts: Counter[str] = Counter()
     for key in keys:
         counts.update(surfaces[key])
     return min(counts, key=lambda name: (-counts[name], name == name.lower(), len(name), name))
@@ -307,5 +309,5 @@ def _nodes(clusters: _Clusters, surfaces, papers, vocab) -> Resolution:
             papers=sorted({p for k in keys for p in papers[k]}),
             merges=sorted(link_by_root[root], key=lambda m: (m["name"], m["into"], m["rule"])),
         )
-        index.update({key: node_id for key in keys})
+        index.update(dict.fromkeys(keys, node_id))
     return Resolution(nodes, index)

@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from .embed import Embedder
+from .records import ENTITY_TYPES
 from .store import QueryError, Table
 
-SEARCHABLE = ("Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain")
+SEARCHABLE = ("Paper", *ENTITY_TYPES)
 
 
 @dataclass

@@ -21,13 +21,18 @@ import queue
 import re
 import shutil
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import rdflib
+from rdflib.query import ResultRow
+from rdflib.term import Node
 
+from .errors import KgError
 from .files import folder_lock
 from .rdf import PREFIXES
 
@@ -35,7 +40,7 @@ ENGINES = ("oxigraph", "rdflib")
 _PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
 
 
-class QueryError(ValueError):
+class QueryError(KgError):
     """A query that cannot run: bad syntax, an update where only reads are allowed, a missing build."""
 
 
@@ -105,7 +110,7 @@ class Table:
         LLaMA  3
         """
         if fmt == "json":
-            return json.dumps([dict(zip(self.columns, row)) for row in self.rows], ensure_ascii=False, indent=2)
+            return json.dumps([dict(zip(self.columns, row, strict=True)) for row in self.rows], ensure_ascii=False, indent=2)
         if fmt == "csv":
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
@@ -114,7 +119,7 @@ class Table:
             return buffer.getvalue().rstrip("\n")
         cells = [self.columns] + [[_cell(v) for v in row] for row in self.rows]
         widths = [max(len(row[i]) for row in cells) for i in range(len(self.columns))]
-        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 
@@ -212,7 +217,7 @@ class StoreLoader:
         return False
 
 
-def open_store(build: str | Path, engine: str = "oxigraph") -> "OxigraphStore | RdflibStore":
+def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | RdflibStore:
     """Open a build's graph for reading with the named engine."""
     build = Path(build)
     if engine not in ENGINES:
@@ -275,10 +280,13 @@ class RdflibStore:
             raise QueryError(f"SPARQL error: {error}") from None
         if result.type == "ASK":
             return Table(["ask"], [[bool(result.askAnswer)]])
+        # rdflib types the items of every kind of result as one union: triples here, rows below
         if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return Table(["subject", "predicate", "object"], [[_py_rdflib(t) for t in triple] for triple in result])
-        columns = [str(v) for v in result.vars]
-        return Table(columns, [[_py_rdflib(row[c]) for c in columns] for row in result])
+            triples = cast("Iterable[tuple[Node, Node, Node]]", result)
+            return Table(["subject", "predicate", "object"], [[_py_rdflib(t) for t in triple] for triple in triples])
+        columns = [str(v) for v in result.vars or ()]  # a SELECT result always has its variables
+        rows = cast("Iterable[ResultRow]", result)
+        return Table(columns, [[_py_rdflib(row[c]) for c in columns] for row in rows])
 
 
 TABLE_CELL_CHARS = 70

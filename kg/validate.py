@@ -138,8 +138,10 @@ def _violation(results: Graph, node: Node) -> Violation:
     severity = results.value(node, SH.resultSeverity)
     messages = sorted(str(m) for m in results.objects(node, SH.resultMessage))
     path = results.value(node, SH.resultPath)
+    focus = results.value(node, SH.focusNode)
+    assert focus is not None, "SHACL gives every validation result its sh:focusNode"
     return Violation(
-        focus=results.value(node, SH.focusNode),
+        focus=focus,
         path=_path_text(results, path) if path is not None else None,
         message="; ".join(messages) or str(results.value(node, SH.sourceConstraintComponent)),
         severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",

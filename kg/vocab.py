@@ -105,10 +105,10 @@ class Layers:
     size: int
 
     @classmethod
-    def build(cls, tables: list, blocks: list) -> "Layers":
+    def build(cls, tables: list, blocks: list) -> Layers:
         """Merge ``tables`` (key -> value) and their ``blocks`` (stoplisted keys) layer by layer."""
         merged: dict[str, list] = {}
-        for layer, (table, block) in enumerate(zip(tables, blocks)):
+        for layer, (table, block) in enumerate(zip(tables, blocks, strict=True)):
             for key, value in table.items():
                 merged.setdefault(key, []).append((layer, value))
             # a stoplisted phrase blocks even where a table lists it (the later entry wins)
@@ -239,7 +239,9 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
     Missing files give empty tables, so a partial vocabulary still loads.
     """
     folder = Path(folder) if folder is not None else DEFAULT_FOLDER
-    entries, metrics, stoplist = [], {}, []
+    entries: list[Entry] = []
+    metrics: dict[str, str] = {}
+    stoplist: list[str] = []
     for path in _yaml_files(folder) if folder.is_dir() else []:
         stem = path.stem.lower()
         items = _read_yaml(path)

@@ -41,14 +41,15 @@ class Written:
 
 
 def write_graph(items: Iterable[tuple], out: Path, *, papers: Iterable[str], base: str = DEFAULT_BASE,
-                extractor_version: str = "", dropped: Counter | None = None) -> Written:
+                dropped: Counter | None = None) -> Written:
     """Write ``graph.json``, ``graph.nt`` and ``store/`` in ``out`` from one pass over ``items``.
 
     ``papers`` are the ids of the corpus, from which the SHACL sample is drawn; ``dropped`` (filled
     by :func:`kg.graph.iter_graph` as it goes) ends up in graph.json's graph attributes.
     """
     out = Path(out)
-    kinds, predicates = Counter(), Counter()
+    kinds: Counter[str] = Counter()
+    predicates: Counter[str] = Counter()
     sample = Sample(sample_papers(papers))
     co_mentions = CoMentions()
     # The store is outermost: while graph.nt's runs merge and graph.json's nodes are copied, its
@@ -56,7 +57,7 @@ def write_graph(items: Iterable[tuple], out: Path, *, papers: Iterable[str], bas
     with StoreLoader(out / "store") as store, SortedNTriples(out / "graph.nt") as nt, \
             NodeLinkWriter(out / "graph.json") as node_link:
         for item in items:
-            lines = list(item_lines(item, base, extractor_version))
+            lines = list(item_lines(item, base))
             nt.extend(lines)
             store.add(lines)
             node_link.add(item)
@@ -94,7 +95,7 @@ class CoMentions:
             self._mentioned.add(item[2])
 
     def _close(self) -> None:
-        by_kind: dict[str, list[str]] = {}
+        by_kind: dict[str | None, list[str]] = {}  # None: a node of no kind known here
         for node in self._mentioned:
             by_kind.setdefault(self.kinds.get(node), []).append(node)
         for first, second in CO_MENTIONS:

@@ -2,6 +2,7 @@
 the worker pool's promise: the same build whatever the number of workers."""
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from kg.build import build
@@ -25,6 +26,7 @@ def test_generator_same_seed_same_bytes_other_seed_other_bytes(tmp_path):
     assert all(len(r["abstract"]) > 200 and r["title"] for r in records)
 
 
+@pytest.mark.slow
 def test_bench_run_writes_figures_of_every_size_and_a_table(tmp_path):
     result = kg("bench", "run", "--sizes", "30", "--workdir", tmp_path, "--no-embeddings", "--workers", 2)
     assert result.exit_code == 0, result.output
@@ -47,6 +49,7 @@ def test_bench_run_writes_figures_of_every_size_and_a_table(tmp_path):
     assert result.output.startswith("| papers | build s | peak memory MB (largest process) |") and "| leaderboard |" in result.output
 
 
+@pytest.mark.slow
 def test_builds_with_one_or_two_workers_are_byte_identical(tmp_path):
     build(None, tmp_path / "one", embeddings=False, workers=1)
     build(None, tmp_path / "two", embeddings=False, workers=2)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import cli
+from kg.extract import EXTRACTOR_VERSION
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "record.schema.json"
 
@@ -27,6 +28,7 @@ def built(tmp_path_factory):
     return out, result.output
 
 
+@pytest.mark.slow
 def test_build_writes_every_output_and_a_summary(built):
     out, output = built
     assert output.startswith(f"built {out}/: 120 papers, ")
@@ -41,6 +43,7 @@ def test_build_writes_every_output_and_a_summary(built):
     assert not list(out.glob(".*.tmp")) and not (out / "store.new").exists()
 
 
+@pytest.mark.slow
 def test_known_facts_of_the_example_corpus_are_in_the_graph(built):
     out, _ = built
     salt = kg("sparql", """SELECT ?title WHERE {
@@ -50,11 +53,13 @@ def test_known_facts_of_the_example_corpus_are_in_the_graph(built):
     assert [row["title"] for row in json.loads(salt.output)] == [
         "SALT: Singular Value Adaptation with Low-Rank Transformation"]
     pmc = kg("sparql", """SELECT ?domain WHERE {
-        ?m a kgo:Model ; kgo:matchKey "pmcllama" . ?paper kgo:mentions ?m ; kgo:inDomain ?d . ?d rdfs:label ?domain }""",
+        ?m a kgo:Model ; kgo:matchKey "pmcllama" .
+        ?paper kgo:mentions ?m ; kgo:inDomain ?d . ?d rdfs:label ?domain }""",
              "--build", out, "--format", "json")
     assert "medical" in {row["domain"] for row in json.loads(pmc.output)}
 
 
+@pytest.mark.slow
 def test_canned_query_prints_a_table_json_or_csv(built):
     out, _ = built
     table = kg("query", "lora-variants-for-task", "--build", out)
@@ -70,6 +75,7 @@ def test_canned_query_prints_a_table_json_or_csv(built):
     assert "dataset='MedQA' metric='accuracy'" in kg("query").output
 
 
+@pytest.mark.slow
 def test_every_canned_query_answers_with_its_defaults(built):
     out, _ = built
     listing = json.loads(kg("query", "--list", "--format", "json").output)
@@ -80,6 +86,7 @@ def test_every_canned_query_answers_with_its_defaults(built):
         assert list(rows[0]) == query["columns"], query["name"]
 
 
+@pytest.mark.slow
 def test_both_engines_answer_alike(built):
     out, _ = built
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s kgo:usesMethod ?o }"
@@ -91,15 +98,17 @@ def test_both_engines_answer_alike(built):
 def test_extract_writes_120_records_in_the_guideline_format(tmp_path, example_corpus):
     out = tmp_path / "x.jsonl"
     result = kg("extract", example_corpus, "--out", out)
-    assert result.output == f"wrote 120 records to {out}\n"
+    assert result.output == f"wrote 120 records to {out} (rules {EXTRACTOR_VERSION})\n"
     schema = json.loads(SCHEMA.read_text())
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(records) == 120
     for record in records:
         jsonschema.validate(record, schema)
     assert all(r["evidence"] for record in records for r in record["relations"])
+    assert {(r["extractor"], r["extractor_version"]) for r in records} == {("rules", EXTRACTOR_VERSION)}
 
 
+@pytest.mark.slow
 def test_builds_are_deterministic_across_processes(tmp_path, example_corpus):
     first, second = tmp_path / "a", tmp_path / "b"
     assert kg("build", example_corpus, "--out", first, "--no-embeddings").exit_code == 0
@@ -146,9 +155,9 @@ def test_every_command_explains_itself_with_an_example():
     def leaves(group, path):
         for name, command in group.commands.items():
             if hasattr(command, "commands"):
-                yield from leaves(command, path + [name])
+                yield from leaves(command, [*path, name])
             else:
-                yield path + [name]
+                yield [*path, name]
 
     assert kg("--help").exit_code == 0
     for command in leaves(cli, []):
@@ -156,6 +165,7 @@ def test_every_command_explains_itself_with_an_example():
         assert result.exit_code == 0 and "Example" in result.output and "kg " in result.output, command
 
 
+@pytest.mark.slow
 def test_search_finds_papers_by_meaning_and_reuses_the_cache(built):
     out, _ = built
     result = kg("search", "adapting segment anything to three-dimensional CT scans", "--build", out, "--format", "json")
@@ -170,6 +180,7 @@ def test_search_finds_papers_by_meaning_and_reuses_the_cache(built):
     assert {h["kind"] for h in models} == {"Model"}
 
 
+@pytest.mark.slow
 def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
     papers = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": f"We propose Method{i}, a LoRA variant for CT segmentation."}
               for i in range(3)]
@@ -194,6 +205,7 @@ def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
     assert "MethodX" in {e["name"] for e in records["p1"]["entities"]}
 
 
+@pytest.mark.slow
 def test_a_second_build_into_the_same_folder_refuses_while_one_runs(tmp_path, example_corpus):
     from kg.files import folder_lock
 
@@ -206,6 +218,7 @@ def test_a_second_build_into_the_same_folder_refuses_while_one_runs(tmp_path, ex
     assert kg("build", example_corpus, "--out", out, "--no-embeddings").exit_code == 0  # the lock was released
 
 
+@pytest.mark.slow
 def test_validate_checks_the_build_against_the_shapes(built):
     out, output = built
     assert "shapes: conforms (0 violations" in output
@@ -213,6 +226,7 @@ def test_validate_checks_the_build_against_the_shapes(built):
     assert result.exit_code == 0 and result.output.startswith("conforms")
 
 
+@pytest.mark.slow
 def test_build_check_gates_on_pinned_answers(tmp_path, example_corpus):
     out, pins = tmp_path / "b", tmp_path / "pins.yaml"
     assert kg("build", example_corpus, "--out", out, "--no-embeddings").exit_code == 0

@@ -90,6 +90,7 @@ def outputs(out: Path):
     return {name: (out / name).read_bytes() for name in OUTPUTS}, manifest
 
 
+@pytest.mark.slow
 def test_killed_builds_never_read_as_complete_and_the_next_run_gives_the_same_bytes(tmp_path, example_corpus):
     reference, out = tmp_path / "reference", tmp_path / "build"
     assert kg("build", example_corpus, "--out", reference, "--no-embeddings").returncode == 0
@@ -114,6 +115,7 @@ def test_killed_builds_never_read_as_complete_and_the_next_run_gives_the_same_by
     print(json.dumps(seen, indent=1))
 
 
+@pytest.mark.slow
 def test_a_second_build_into_the_same_folder_is_refused_across_processes(tmp_path, example_corpus):
     from kg.readers import read_papers
 

@@ -4,7 +4,7 @@ The server is Debian's ``virtuoso-opensource`` (``apt-get install -y virtuoso-op
 started here on a throwaway database in a temporary folder, on free loopback ports. Writes go
 to Virtuoso's authenticated endpoints (``/sparql-auth``, ``/sparql-graph-crud-auth``, HTTP Digest)
 as its administrator ``dba`` (password ``dba`` in a new database); the anonymous ``/sparql``
-stays read-only, as it ships. Without the ``virtuoso-t`` binary these tests are skipped.
+stays read-only, as it ships. Without the ``virtuoso-t`` binary the tests that need the server skip.
 """
 import ctypes
 import json
@@ -24,8 +24,6 @@ from kg.endpoint import EndpointError, build_graph_iri, push, select
 from kg.store import open_store
 
 VIRTUOSO = shutil.which("virtuoso-t")
-pytestmark = pytest.mark.skipif(
-    VIRTUOSO is None, reason="virtuoso-t not installed (apt-get install -y virtuoso-opensource)")
 
 # Arguments for each canned query beyond its defaults, chosen broad enough that every query
 # answers rows on the example corpus, and to give empty optional parameters.
@@ -85,6 +83,8 @@ def answers(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory):
+    if VIRTUOSO is None:  # only the tests that need the server skip (they are marked server)
+        pytest.skip("virtuoso-t not installed (apt-get install -y virtuoso-opensource)")
     folder = tmp_path_factory.mktemp("virtuoso")
     sql_port, http_port = free_ports(2)
     (folder / "virtuoso.ini").write_text(f"""\
@@ -108,9 +108,9 @@ ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {folder}
 ServerThreads = 4
 """)
-    log = open(folder / "stdout.log", "w")
-    server = subprocess.Popen([VIRTUOSO, "-f", "-c", "virtuoso.ini"], cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-                              preexec_fn=die_with_parent)
+    with open(folder / "stdout.log", "w") as log:  # the server writes to its own copy of the descriptor
+        server = subprocess.Popen([VIRTUOSO, "-f", "-c", "virtuoso.ini"], cwd=folder, stdout=log,
+                                  stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     base = f"http://127.0.0.1:{http_port}"
     deadline = time.monotonic() + 120  # a new database takes a few seconds to create
     while not answers(f"{base}/sparql?query=ASK%7B%7D"):
@@ -125,7 +125,6 @@ ServerThreads = 4
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
-    log.close()
 
 
 def triples_in(build_dir: Path) -> int:
@@ -152,11 +151,12 @@ def pushed(virtuoso, example_build):
     return report.graph
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("method", ["update", "graph store"])
 def test_push_replaces_the_named_graph_without_duplicates(virtuoso, example_build, tmp_path, method):
     graph = f"urn:kg-test:{method.replace(' ', '-')}"
     store = virtuoso.graph_store if method == "graph store" else None
-    send = dict(graph_iri=graph, user=virtuoso.user, password=virtuoso.password, graph_store=store)
+    send = {"graph_iri": graph, "user": virtuoso.user, "password": virtuoso.password, "graph_store": store}
     expected = triples_in(example_build)
 
     report = push(example_build, virtuoso.update, **send)
@@ -172,6 +172,7 @@ def test_push_replaces_the_named_graph_without_duplicates(virtuoso, example_buil
     assert staging == [[False]]
 
 
+@pytest.mark.server
 def test_push_goes_to_the_builds_default_graph(virtuoso, example_build, pushed):
     assert pushed == build_graph_iri(example_build) == "https://w3id.org/kg-ml/resource/graph"
     assert server_count(virtuoso, pushed) == triples_in(example_build)
@@ -188,6 +189,7 @@ def normalise(table):
     return sorted((tuple(value(v) for v in row) for row in table.rows), key=repr)
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("name", sorted(CATALOG))
 def test_canned_query_answers_on_virtuoso_as_on_oxigraph(virtuoso, example_build, pushed, name):
     canned, local = CATALOG[name], open_store(example_build)
@@ -205,6 +207,7 @@ def test_canned_query_answers_on_virtuoso_as_on_oxigraph(virtuoso, example_build
 # Virtuoso 7.2's STR() and REPLACE() of a plain literal turn characters outside Latin-1 into "?"
 # (openlink/virtuoso-opensource#609), which is why the catalog types a name parameter with
 # STRDT(..., xsd:string) before REPLACE.
+@pytest.mark.server
 def test_non_ascii_name_matches_on_virtuoso(virtuoso, example_build, pushed):
     canned = CATALOG["papers-mentioning"]
     arguments = canned.arguments({"name": "μ-Bench"})
@@ -217,6 +220,7 @@ def test_every_canned_query_has_cases():
     assert set(CASES) == set(CATALOG)
 
 
+@pytest.mark.server
 def test_injected_parameter_is_a_literal_and_changes_nothing(virtuoso, example_build, pushed):
     canned = CATALOG["papers-mentioning"]
     before = server_count(virtuoso, pushed)
@@ -227,6 +231,7 @@ def test_injected_parameter_is_a_literal_and_changes_nothing(virtuoso, example_b
     assert server_count(virtuoso, pushed) == before == triples_in(example_build)
 
 
+@pytest.mark.server
 def test_query_sees_only_the_pushed_graph(virtuoso, example_build, pushed, tmp_path):
     other = "urn:kg-test:other"
     push(smaller_build(example_build, tmp_path, 10), virtuoso.update, graph_iri=other,
@@ -251,6 +256,7 @@ def test_wrong_port_is_one_line(example_build):
     assert "cannot reach the server" in message
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("method", ["update", "graph store"])
 def test_wrong_password_is_one_line_without_the_password(virtuoso, example_build, method):
     store = virtuoso.graph_store if method == "graph store" else None
@@ -262,6 +268,7 @@ def test_wrong_password_is_one_line_without_the_password(virtuoso, example_build
     assert server_count(virtuoso, "urn:kg-test:refused") == 0
 
 
+@pytest.mark.server
 def test_missing_credentials_and_read_only_endpoint_are_one_line(virtuoso, example_build):
     message = one_line_error(lambda: push(example_build, virtuoso.update, graph_iri="urn:kg-test:anonymous"))
     assert message == f"{virtuoso.update}: HTTP 401, the server needs a user and password"
@@ -270,11 +277,13 @@ def test_missing_credentials_and_read_only_endpoint_are_one_line(virtuoso, examp
     assert message.startswith(f"{virtuoso.query}: HTTP 500: ") and "SECURITY" in message
 
 
+@pytest.mark.server
 def test_server_error_message_is_one_line(virtuoso):
     message = one_line_error(lambda: select(virtuoso.query, "SELECT ?x WHERE { ?x ?y }"))
     assert message.startswith(f"{virtuoso.query}: HTTP 400: Virtuoso 37000 Error SP030: SPARQL compiler, line 1")
 
 
+@pytest.mark.server
 def test_credentials_in_the_url_are_refused_and_not_shown(virtuoso):
     message = one_line_error(lambda: select(virtuoso.query.replace("//", "//dba:secret-y8@"), "ASK {}"))
     assert message == f"{virtuoso.query}: give the user and password apart, not inside the URL"
@@ -290,6 +299,7 @@ def kg(*args, env=None):
     return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
+@pytest.mark.server
 def test_kg_load_sparql_then_kg_query_endpoint(virtuoso, example_build):
     graph = "urn:kg-test:cli"
     pushed = kg("load", "sparql", "--build", str(example_build), "--endpoint", virtuoso.update,
@@ -307,6 +317,7 @@ def test_kg_load_sparql_then_kg_query_endpoint(virtuoso, example_build):
     assert as_rows(remote) == as_rows(local) and "SALT" in remote.output
 
 
+@pytest.mark.server
 def test_kg_load_sparql_wrong_password_is_one_line_and_secret(virtuoso, example_build):
     secret = "wrong-secret-q3"
     result = kg("load", "sparql", "--build", str(example_build), "--endpoint", virtuoso.update,

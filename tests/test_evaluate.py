@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.errors import KgError
 from kg.evaluate import format_report, load_records, score
 
 DEV_GOLD = Path(__file__).parent / "data" / "dev_gold.jsonl"
@@ -350,17 +351,17 @@ def test_to_dict_is_json():
 def test_load_records_reports_bad_line(tmp_path):
     path = tmp_path / "pred.jsonl"
     path.write_text('{"id": "a"}\n\n{"id": "b"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"pred\.jsonl:3: "):
+    with pytest.raises(KgError, match=r"pred\.jsonl:3: "):
         load_records(path)
     path.write_text('{"id": "a"}\n[1, 2]\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"pred\.jsonl:2: "):
+    with pytest.raises(KgError, match=r"pred\.jsonl:2: "):
         load_records(path)
     path.write_text('{"id": "a"}\n\n{"id": "b"}\n', encoding="utf-8")
     assert [r["id"] for r in load_records(path)] == ["a", "b"]
 
 
 def test_gold_ids_must_be_distinct():
-    with pytest.raises(ValueError):
+    with pytest.raises(KgError):
         score([], [record(), record()])
 
 

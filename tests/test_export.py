@@ -15,7 +15,6 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from kg.build import build
 from kg.cli import cli
 from kg.export import load_graph
 
@@ -30,11 +29,9 @@ def kg(*args):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The example corpus, built once without embeddings (exports read only the graph)."""
-    out = tmp_path_factory.mktemp("export") / "build"
-    build(None, out, embeddings=False)
-    return out
+def built(example_build):
+    """The example corpus built without embeddings (exports read only the graph, and write only to --out)."""
+    return example_build
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +91,7 @@ def test_html_is_one_file_with_the_script_inlined(page):
     assert {p["predicate"]: p["hidden"] for p in data["predicates"]}["mentions"] is True
 
 
+@pytest.mark.browser
 def test_html_page_draws_searches_and_shows_details_in_chromium(browser, page, built, tmp_path):
     graph = load_graph(built)
     tab = open_offline(browser, page)
@@ -162,6 +160,7 @@ def test_html_page_draws_searches_and_shows_details_in_chromium(browser, page, b
     tab.close()
 
 
+@pytest.mark.browser
 def test_html_filters_hide_and_show_types_and_relations(browser, page):
     tab = open_offline(browser, page)
     papers = tab.evaluate("kg.nodes.get({filter: n => n.kind === 'Paper'}).length")

@@ -44,7 +44,7 @@ def gold_build(tmp_path_factory, gold_path):
     graph = build_graph(records, resolve(records, VOCAB), VOCAB)
     folder = tmp_path_factory.mktemp("build")
     with atomic_write(folder / "graph.ttl", "wb") as stream:
-        to_rdf(graph, extractor_version="test").serialize(stream, format="turtle")
+        to_rdf(graph).serialize(stream, format="turtle")
     create_store(folder / "graph.ttl", folder / "store")
     (folder / "manifest.json").write_text("{}")  # the mark of a complete build, which open_store asks for
     return graph, folder
@@ -70,7 +70,7 @@ def test_same_graph_gives_byte_identical_turtle(gold_build, gold_path, tmp_path)
     graph = build_graph(records, resolve(records, VOCAB), VOCAB)
     again = tmp_path / "again.ttl"
     with atomic_write(again, "wb") as stream:
-        to_rdf(graph, extractor_version="test").serialize(stream, format="turtle")
+        to_rdf(graph).serialize(stream, format="turtle")
     assert again.read_bytes() == (folder / "graph.ttl").read_bytes()
 
 
@@ -111,6 +111,7 @@ def normalised(row):
     return repr([" | ".join(sorted(v.split(" | "))) if isinstance(v, str) and " | " in v else v for v in row])
 
 
+@pytest.mark.slow
 def test_every_canned_query_runs_on_both_engines_with_the_same_answers(gold_build):
     _, folder = gold_build
     oxigraph, rdflib_engine = open_store(folder), open_store(folder, "rdflib")
@@ -173,7 +174,7 @@ def test_one_pass_writes_the_same_graph_to_every_output(gold_path, tmp_path):
     resolution = resolve(records, VOCAB)
     dropped = Counter()
     written = write_graph(iter_graph(records, resolution, VOCAB, dropped), tmp_path, papers=[r["id"] for r in records],
-                          extractor_version="test", dropped=dropped)
+                          dropped=dropped)
     in_memory = build_graph(records, resolution, VOCAB)
     assert written.summary == summary(in_memory)
     # graph.nt: sorted, no repeats, the triples of the in-memory graph and the co-mention counts;
@@ -181,7 +182,7 @@ def test_one_pass_writes_the_same_graph_to_every_output(gold_path, tmp_path):
     lines = (tmp_path / "graph.nt").read_text(encoding="utf-8").splitlines(keepends=True)
     counts = [line for line in lines if "/resource/comention/" in line.split(" ")[0]]
     assert lines == sorted(set(lines))
-    assert sorted(set(lines) - set(counts)) == sorted(set(ntriples(in_memory, extractor_version="test")))
+    assert sorted(set(lines) - set(counts)) == sorted(set(ntriples(in_memory)))
     assert len(ox.Store.read_only(str(tmp_path / "store"))) == len(lines)
     # each co-mention count is the number of papers that mention both the method and the modality
     mentioned = {}
@@ -202,21 +203,19 @@ def test_a_store_load_that_fails_keeps_the_last_good_store(tmp_path):
     folder = tmp_path / "store"
     with StoreLoader(folder) as loader:
         loader.add(['<http://x/a> <http://x/p> "1" .\n'])
-    with pytest.raises(SyntaxError):
-        with StoreLoader(folder, chunk_bytes=1) as loader:
-            loader.add(['<http://x/b> <http://x/p> "2" .\n'])
-            loader.add(["this is not N-Triples\n"])
+    with pytest.raises(SyntaxError), StoreLoader(folder, chunk_bytes=1) as loader:  # noqa: PT012 (raised on leaving)
+        loader.add(['<http://x/b> <http://x/p> "2" .\n'])
+        loader.add(["this is not N-Triples\n"])
     assert [str(q.subject) for q in ox.Store.read_only(str(folder))] == ["<http://x/a>"]
     assert not (tmp_path / "store.new").exists()
 
 
 def test_a_load_error_the_loader_found_before_the_block_ended_still_clears_the_new_store(tmp_path):
     folder = tmp_path / "store"
-    with pytest.raises(SyntaxError):
-        with StoreLoader(folder, chunk_bytes=1) as loader:
-            loader.add(["this is not N-Triples\n"])
-            deadline = time.monotonic() + 30  # let the loader's thread reach the bad chunk first
-            while loader._error is None and time.monotonic() < deadline:
-                time.sleep(0.01)
-            assert loader._error is not None
+    with pytest.raises(SyntaxError), StoreLoader(folder, chunk_bytes=1) as loader:  # noqa: PT012 (raised on leaving)
+        loader.add(["this is not N-Triples\n"])
+        deadline = time.monotonic() + 30  # let the loader's thread reach the bad chunk first
+        while loader._error is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert loader._error is not None
     assert not folder.exists() and not (tmp_path / "store.new").exists()

@@ -12,9 +12,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from kg import readers
 from kg.cli import cli
@@ -312,8 +312,8 @@ def test_build_of_hostile_but_valid_text_succeeds_and_queries(tmp_path):
     import random
 
     rng = random.Random(8)
-    alphabet = list('"\'{}<>#/*\\$`|^%?&;:,.!-_ ()[]') + ["\u202e", "\u200b", "\U0001f600", "é", "ß", "\u2028", "\x7f",
-                                                       '"""', "DROP ALL", "DETACH DELETE", "//", "/*", "*/"]
+    alphabet = [*'"\'{}<>#/*\\$`|^%?&;:,.!-_ ()[]', "\u202e", "\u200b", "\U0001f600", "é", "ß", "\u2028", "\x7f",
+                '"""', "DROP ALL", "DETACH DELETE", "//", "/*", "*/"]
     rows = []
     for i in range(40):
         noise = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))

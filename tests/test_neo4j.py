@@ -48,13 +48,13 @@ class Neo4jServer:
     def start(self, timeout: float = 180) -> float:
         """Start the server and wait until it serves Bolt; returns the seconds that took."""
         started = time.monotonic()
-        log = open(self.home / "server.log", "ab")
-        self.process = subprocess.Popen(
-            # C1 only and the serial collector: a JVM that starts sooner on a machine of two cores.
-            ["java", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(JAR), str(self.home / "data"), str(self.port)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env={**os.environ, "NEO4J_PASSWORD": PASSWORD},
-        )
-        log.close()
+        with open(self.home / "server.log", "ab") as log:  # the server writes to its own copy of the descriptor
+            self.process = subprocess.Popen(
+                # C1 only and the serial collector: a JVM that starts sooner on a machine of two cores.
+                ["java", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(JAR),
+                 str(self.home / "data"), str(self.port)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env={**os.environ, "NEO4J_PASSWORD": PASSWORD},
+            )
         line = b""
         while time.monotonic() - started < timeout:
             if select.select([self.process.stdout], [], [], 1)[0]:
@@ -117,7 +117,7 @@ def neo4j_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture()
+@pytest.fixture
 def db(neo4j_server):
     """An empty database on the session's server, and a driver to look into it."""
     with neo4j.GraphDatabase.driver(neo4j_server.uri, auth=(USER, PASSWORD)) as driver:
@@ -159,6 +159,7 @@ def load_example(server, build_dir, **options):
 
 # -- loading ---------------------------------------------------------------------------------------
 
+@pytest.mark.server
 def test_load_gives_the_counts_of_graph_json_and_loading_twice_changes_nothing(neo4j_server, example_build, db):
     graph = graph_json(example_build)
     result = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, "--no-embeddings",
@@ -176,6 +177,7 @@ def test_load_gives_the_counts_of_graph_json_and_loading_twice_changes_nothing(n
     assert snapshot(db) == first
 
 
+@pytest.mark.server
 def test_nodes_and_relationships_carry_the_graph_attributes(neo4j_server, example_build, db):
     load_example(neo4j_server, example_build)
     graph = graph_json(example_build)
@@ -194,6 +196,7 @@ def test_nodes_and_relationships_carry_the_graph_attributes(neo4j_server, exampl
     assert {"kg_paper_id", "kg_method_id", "kg_result_id"} <= constraints
 
 
+@pytest.mark.server
 def test_search_runs_in_the_neo4j_vector_indexes_as_on_the_build(neo4j_server, example_build, db):
     env = {"NEO4J_PASSWORD": PASSWORD}
     assert kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, env=env).exit_code == 0
@@ -231,10 +234,11 @@ def _write_build(folder: Path, graph: dict) -> Path:
     return folder
 
 
+@pytest.mark.server
 def test_a_newer_build_updates_only_the_changed_paper(neo4j_server, example_build, db, tmp_path):
     load_example(neo4j_server, example_build)
     before_nodes, before = snapshot(db)
-    changed, paper, dropped, reworded = _changed(graph_json(example_build))
+    changed, _, dropped, reworded = _changed(graph_json(example_build))
 
     report = load_example(neo4j_server, _write_build(tmp_path / "newer", changed))
     after_nodes, after = snapshot(db)
@@ -246,6 +250,7 @@ def test_a_newer_build_updates_only_the_changed_paper(neo4j_server, example_buil
     assert after_nodes == before_nodes
 
 
+@pytest.mark.server
 def test_a_build_of_one_paper_leaves_the_other_papers_alone(neo4j_server, example_build, db, tmp_path):
     """A build holding only some papers replaces their statements; every other paper's stay as they were."""
     load_example(neo4j_server, example_build)
@@ -269,10 +274,11 @@ def test_a_build_of_one_paper_leaves_the_other_papers_alone(neo4j_server, exampl
     assert {r for r in before if r[3] != paper} == {r for r in after if r[3] != paper}
     # Entities shared with other papers still list them.
     assert after_nodes.keys() == before_nodes.keys()
-    for node_id, (labels, props) in after_nodes.items():
+    for node_id, (_, props) in after_nodes.items():
         assert sorted(props.get("papers", [])) == sorted(before_nodes[node_id][1].get("papers", [])), node_id
 
 
+@pytest.mark.server
 def test_an_interrupted_load_is_completed_by_the_next(neo4j_server, example_build, db):
     graph = graph_json(example_build)
     load_example(neo4j_server, example_build)
@@ -325,7 +331,7 @@ def normalised(table) -> list[tuple]:
     return sorted((tuple(cell(v) for v in row) for row in table.rows), key=repr)
 
 
-@pytest.fixture()
+@pytest.fixture
 def loaded(neo4j_server, example_build, db):
     load_example(neo4j_server, example_build)
     return neo4j_server
@@ -339,6 +345,7 @@ def test_every_canned_question_has_a_cypher_twin_with_the_same_header():
         assert (twin.question, twin.params, twin.columns) == (query.question, query.params, query.columns), name
 
 
+@pytest.mark.server
 def test_cypher_and_sparql_give_the_same_answers(loaded, example_build):
     store = open_store(example_build)
     sparql, cypher = load_catalog(), load_catalog(language="cypher")
@@ -354,11 +361,12 @@ def test_cypher_and_sparql_give_the_same_answers(loaded, example_build):
     assert answered == set(sparql), f"questions never compared on a non-empty answer: {set(sparql) - answered}"
 
 
+@pytest.mark.server
 @pytest.mark.parametrize("injection", INJECTIONS)
 def test_injected_parameters_are_only_values(loaded, db, injection):
     before = counts(db)
     for name, query in load_catalog(language="cypher").items():
-        arguments = query.arguments({param: injection for param in query.params})
+        arguments = query.arguments(dict.fromkeys(query.params, injection))
         assert run_cypher(query.text, arguments, loaded.uri, USER, PASSWORD).rows == [], name
     result = kg("cypher", "papers-mentioning", "-p", f"name={injection}", "--uri", loaded.uri, "--format", "json",
                 env={"NEO4J_PASSWORD": PASSWORD})
@@ -366,6 +374,7 @@ def test_injected_parameters_are_only_values(loaded, db, injection):
     assert counts(db) == before and sum(before[1].values()) > 0
 
 
+@pytest.mark.server
 def test_kg_cypher_runs_a_canned_question_a_file_or_text(loaded, tmp_path):
     env = {"NEO4J_PASSWORD": PASSWORD}
     canned = kg("cypher", "most-fine-tuned-base-models", "--uri", loaded.uri, "--format", "json", env=env)
@@ -380,6 +389,7 @@ def test_kg_cypher_runs_a_canned_question_a_file_or_text(loaded, tmp_path):
     assert text.exit_code == 0 and text.output.split()[-1] == "120"
 
 
+@pytest.mark.server
 def test_kg_cypher_refuses_a_write_unless_allowed(loaded, db):
     env = {"NEO4J_PASSWORD": PASSWORD}
     before = counts(db)
@@ -404,6 +414,7 @@ def _one_line_error(result, *expected):
     assert PASSWORD not in result.output
 
 
+@pytest.mark.server
 def test_wrong_password_unreachable_server_and_unknown_database_fail_in_one_line(neo4j_server, example_build, db):
     good = {"NEO4J_PASSWORD": PASSWORD}
     wrong = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build,
@@ -420,6 +431,7 @@ def test_wrong_password_unreachable_server_and_unknown_database_fail_in_one_line
     _one_line_error(missing, "no graph.json here")
 
 
+@pytest.mark.server
 def test_the_password_is_asked_for_without_echo_when_not_in_the_environment(loaded):
     result = CliRunner().invoke(cli, ["cypher", "RETURN 1 AS one", "--uri", loaded.uri], input=PASSWORD + "\n",
                                 env={"NEO4J_PASSWORD": ""}, catch_exceptions=False)

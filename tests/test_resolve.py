@@ -2,6 +2,7 @@
 import pytest
 
 from kg.embed import Embedder
+from kg.errors import KgError
 from kg.resolve import Overrides, resolve
 from kg.vocab import Entry, Vocabulary
 
@@ -60,11 +61,12 @@ def test_forced_merges_and_splits_from_a_file(tmp_path):
 def test_bad_overrides_file_names_file_and_line(tmp_path, content, message):
     rules = tmp_path / "merges.yaml"
     rules.write_text(content)
-    with pytest.raises(ValueError, match=message) as error:
+    with pytest.raises(KgError, match=message) as error:
         Overrides.load(rules)
     assert str(error.value).startswith(f"{rules}:")
 
 
+@pytest.mark.slow
 def test_embeddings_merge_paraphrases_but_not_versions_or_neighbours(tmp_path):
     records = [
         paper("p1", {"name": "medical image segmentation", "type": "Task"}, {"name": "LLaMA-2", "type": "Model"},
@@ -90,6 +92,7 @@ def test_resolution_is_deterministic_whatever_the_order():
     assert forward.report() == backward.report()
 
 
+@pytest.mark.slow
 def test_merge_threshold_is_measured_against_gold_aliases(tmp_path):
     from kg.evaluate import score_merges
 

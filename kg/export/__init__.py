@@ -28,6 +28,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..errors import KgError
 from ..rdf import DEFAULT_BASE
 from ..vocab import normalize_name
 
@@ -53,8 +54,11 @@ def load_graph(build: str | Path) -> nx.MultiDiGraph:
     """The graph of a build folder, as the build made it; ``ValueError`` if there is none."""
     path = Path(build) / "graph.json"
     if not path.is_file() or not (Path(build) / "manifest.json").is_file():  # the manifest comes last
-        raise ValueError(f"{build}: no complete build here (run `kg build --out {build}` first)")
-    return nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
+        raise KgError(f"{build}: no complete build here (run `kg build --out {build}` first)")
+    graph = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
+    if not isinstance(graph, nx.MultiDiGraph):  # graph.json says which kind of graph it holds
+        raise KgError(f"{path}: not the directed multigraph a build writes")
+    return graph
 
 
 def base_iri(build: str | Path) -> str:
@@ -86,8 +90,8 @@ def match_nodes(graph: nx.MultiDiGraph, rows: Iterable[Iterable], base: str = DE
 def neighbourhood(graph: nx.MultiDiGraph, seeds: set[str]) -> set[str]:
     """The seeds and every node one context edge (either direction) away from one."""
     nodes = set(seeds)
-    for u, v, predicate in graph.edges(data="predicate"):
-        if predicate in CONTEXT_PREDICATES and (u in seeds or v in seeds):
+    for u, v, data in graph.edges(data=True):
+        if data.get("predicate") in CONTEXT_PREDICATES and (u in seeds or v in seeds):
             nodes.update((u, v))
     return nodes
 
@@ -116,10 +120,10 @@ def select(build: str | Path, query: str | None = None, params: dict[str, str] |
     table = open_store(build).select(canned.text, arguments)
     declared = {name: arguments[name] for name in canned.params}  # without the derived NAME_key values
     if not table.rows:
-        raise ValueError(f"query {query!r} has no answers with {_describe(declared)}: nothing to draw")
+        raise KgError(f"query {query!r} has no answers with {_describe(declared)}: nothing to draw")
     seeds = match_nodes(graph, table.rows, base_iri(build))
     if not seeds:
-        raise ValueError(f"query {query!r}: none of its {len(table.rows)} answers names a node of the graph")
+        raise KgError(f"query {query!r}: none of its {len(table.rows)} answers names a node of the graph")
     title = f"{canned.question} ({_describe(declared)})" if declared else canned.question
     return Selection(graph.subgraph(neighbourhood(graph, seeds)).copy(), seeds, title, graph)
 

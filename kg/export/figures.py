@@ -27,6 +27,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..errors import KgError
 from ..files import atomic_write
 from ..store import shorten
 from . import CONTEXT_PREDICATES, STYLE, Selection, match_nodes, merged_edges, neighbourhood
@@ -43,17 +44,17 @@ TREE_PREDICATES = {"fine_tuned_from", "variant_of", "broader"}
 def view_nodes(graph: nx.MultiDiGraph, view: str, params: dict[str, str]) -> tuple[set[str], set[str], str]:
     """The nodes a view draws, the entity it is about, and a title."""
     if view not in VIEWS:
-        raise ValueError(f"unknown view {view!r} (choose from {', '.join(VIEWS)})")
+        raise KgError(f"unknown view {view!r} (choose from {', '.join(VIEWS)})")
     param, default, kind = VIEWS[view]
     unknown = set(params) - {param}
     if unknown:
-        raise ValueError(f"view {view!r} takes only the parameter {param} (got {', '.join(sorted(unknown))})")
+        raise KgError(f"view {view!r} takes only the parameter {param} (got {', '.join(sorted(unknown))})")
     name = params.get(param, default)
     found = sorted(n for n in match_nodes(graph, [[name]]) if graph.nodes[n]["kind"] == kind)
     if not found:
-        raise ValueError(f"no {kind} named {name!r} in the graph")
+        raise KgError(f"no {kind} named {name!r} in the graph")
     centre = found[0]
-    tree = nx.DiGraph((u, v) for u, v, p in graph.edges(data="predicate") if p in TREE_PREDICATES)
+    tree = nx.DiGraph((u, v) for u, v, data in graph.edges(data=True) if data.get("predicate") in TREE_PREDICATES)
     tree.add_node(centre)
     if view == "lineage":
         nodes = {centre} | nx.descendants(tree, centre) | nx.ancestors(tree, centre)
@@ -64,7 +65,7 @@ def view_nodes(graph: nx.MultiDiGraph, view: str, params: dict[str, str]) -> tup
     else:
         nodes = neighbourhood(graph, {centre})
         # A result on the dataset is drawn with what achieved it.
-        nodes |= {u for u, v, p in graph.edges(data="predicate") if p == "has_result" and v in nodes}
+        nodes |= {u for u, v, data in graph.edges(data=True) if data.get("predicate") == "has_result" and v in nodes}
         title = f"Around the dataset {graph.nodes[centre]['label']}"
     return nodes, {centre}, title
 
@@ -80,11 +81,11 @@ def to_dot(selection: Selection, *, max_nodes: int = 400):
 
     graph = selection.graph
     if graph.number_of_nodes() > max_nodes:
-        raise ValueError(f"{graph.number_of_nodes()} nodes are too many to draw readably (at most {max_nodes}); "
+        raise KgError(f"{graph.number_of_nodes()} nodes are too many to draw readably (at most {max_nodes}); "
                          "pick a --view or a --query, or use `kg export html`")
     if not graph.number_of_nodes():
-        raise ValueError("nothing to draw: the selection is empty")
-    tree = all(p in TREE_PREDICATES for _, _, p in graph.edges(data="predicate"))
+        raise KgError("nothing to draw: the selection is empty")
+    tree = all(data.get("predicate") in TREE_PREDICATES for _, _, data in graph.edges(data=True))
     dot = graphviz.Digraph(graph_attr={
         "rankdir": "BT" if tree else "LR", "label": selection.title, "labelloc": "t", "fontsize": "16",
         "fontname": "DejaVu Sans", "nodesep": "0.25", "ranksep": "0.5", "bgcolor": "white",
@@ -121,7 +122,7 @@ def render(selection: Selection, out: str | Path, fmt: str) -> int:
     try:
         image = dot.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
-        raise ValueError("Graphviz's dot program is not installed (apt-get install graphviz)") from None
+        raise KgError("Graphviz's dot program is not installed (apt-get install graphviz)") from None
     with atomic_write(out, "wb") as stream:
         stream.write(image)
     return selection.graph.number_of_nodes()
@@ -167,8 +168,9 @@ def statistics(graph: nx.MultiDiGraph, top: int = 10) -> dict[str, list[tuple[st
         return counts[:top]
 
     return {
-        "nodes": Counter(kind for _, kind in graph.nodes(data="kind")).most_common(),
-        "edges": Counter(p for _, _, p in graph.edges(data="predicate")).most_common(),
+        # a build's nodes all have a kind, its edges a predicate
+        "nodes": Counter(data["kind"] for _, data in graph.nodes(data=True)).most_common(),
+        "edges": Counter(data["predicate"] for _, _, data in graph.edges(data=True)).most_common(),
         "base models": ranked(bases),
         "datasets": ranked(datasets),
         "methods per modality": ranked(modality_methods),

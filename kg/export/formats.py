@@ -28,6 +28,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..errors import KgError
 from ..files import atomic_write, write_json
 from ..graph import write_node_link
 
@@ -51,7 +52,7 @@ def export(graph: nx.MultiDiGraph, fmt: str, out: str | Path) -> str:
         files = write_neo4j_csv(graph, out)
         return f"wrote {out}/ ({counts}, {len(files)} files); import with:\n  {neo4j_import_command(out, files)}"
     else:
-        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+        raise KgError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return f"wrote {out} ({counts})"
 
 
@@ -61,9 +62,10 @@ def flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
         return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, tuple, dict)) else v
                 for k, v in data.items() if v is not None}
 
-    copy = nx.MultiDiGraph(**scalars(graph.graph))
+    copy: nx.MultiDiGraph = nx.MultiDiGraph(**scalars(graph.graph))
     copy.add_nodes_from((n, scalars(d)) for n, d in graph.nodes(data=True))
-    copy.add_edges_from((u, v, k, scalars(d)) for u, v, k, d in graph.edges(keys=True, data=True))
+    # types-networkx types only Graph's (u, v) and (u, v, data); a multigraph takes (u, v, key, data) too
+    copy.add_edges_from((u, v, k, scalars(d)) for u, v, k, d in graph.edges(keys=True, data=True))  # type: ignore[misc]
     return copy
 
 
@@ -108,7 +110,7 @@ def write_neo4j_csv(graph: nx.MultiDiGraph, out: str | Path) -> list[str]:
     ``out`` and renamed into place, so a failure leaves the previous export as it was."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(not _ours(p) for p in out.iterdir())):
-        raise ValueError(f"{out} exists and is not a neo4j-csv export; choose another --out")
+        raise KgError(f"{out} exists and is not a neo4j-csv export; choose another --out")
     staging = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -143,11 +145,11 @@ def _write_neo4j_files(graph: nx.MultiDiGraph, folder: Path) -> list[str]:
     by_type: dict[str, list[tuple[str, str, dict]]] = {}
     for u, v, data in graph.edges(data=True):
         by_type.setdefault(data["predicate"].upper(), []).append((u, v, data))
-    for rel_type, members in sorted(by_type.items()):
-        keys = sorted({k for _, _, data in members for k in data} - {"predicate"})
-        types = {k: neo4j_type([data.get(k) for _, _, data in members]) for k in keys}
+    for rel_type, edges in sorted(by_type.items()):
+        keys = sorted({k for _, _, data in edges for k in data} - {"predicate"})
+        types = {k: neo4j_type([data.get(k) for _, _, data in edges]) for k in keys}
         header = [":START_ID", ":END_ID", ":TYPE"] + [k if types[k] == "string" else f"{k}:{types[k]}" for k in keys]
-        rows = [[u, v, rel_type] + [_cell(data.get(k), types[k]) for k in keys] for u, v, data in members]
+        rows = [[u, v, rel_type] + [_cell(data.get(k), types[k]) for k in keys] for u, v, data in edges]
         names.append(_write_csv(folder / NEO4J_FILE.format("relationships", rel_type), header, rows))
     return names
 

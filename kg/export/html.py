@@ -22,11 +22,14 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Set as AbstractSet
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
+from ..errors import KgError
 from ..files import atomic_write
 from ..store import shorten
 from . import STYLE, Selection, merged_edges, paper_title
@@ -51,7 +54,7 @@ def write_html(selection: Selection, out: str | Path) -> dict:
     return {"nodes": selection.graph.number_of_nodes(), "edges": len(merged_edges(selection.graph))}
 
 
-def render_html(graph: nx.MultiDiGraph, *, seeds: set[str] = frozenset(), title: str = "Knowledge graph",
+def render_html(graph: nx.MultiDiGraph, *, seeds: AbstractSet[str] = frozenset(), title: str = "Knowledge graph",
                 full: nx.MultiDiGraph | None = None) -> str:
     """The page's HTML text."""
     full = graph if full is None else full
@@ -69,16 +72,16 @@ def render_html(graph: nx.MultiDiGraph, *, seeds: set[str] = frozenset(), title:
     return re.sub(r"%(TITLE|VIS_CSS|VIS_JS|DATA|APP_JS)%", lambda match: parts[match.group(1)], _TEMPLATE)
 
 
-def page_data(graph: nx.MultiDiGraph, seeds: set[str], full: nx.MultiDiGraph) -> dict:
+def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiGraph) -> dict:
     """Nodes (with layout position, style and details), merged edges, paper titles, legend entries."""
     edges = merged_edges(graph, full)
-    degree = {node: 0 for node in graph}
+    degree = dict.fromkeys(graph, 0)
     for u, v, _ in edges:
         degree[u] += 1
         degree[v] += 1
     positions = layout(graph, edges)
     papers = {}
-    nodes = []
+    nodes: list[dict[str, Any]] = []
     for node, data in sorted(graph.nodes(data=True)):
         kind = data.get("kind", "")
         shape, _, colour = STYLE.get(kind, ("dot", "ellipse", "#777777"))
@@ -95,7 +98,7 @@ def page_data(graph: nx.MultiDiGraph, seeds: set[str], full: nx.MultiDiGraph) ->
             "facts": [[k, _text(v)] for k, v in sorted(data.items()) if k not in _LISTED and v not in (None, "", [])],
             **({"borderWidth": 4, "color": {"background": colour, "border": "#000000"}} if node in seeds else {}),
         })
-    links = []
+    links: list[dict[str, Any]] = []
     pairs: dict[frozenset, int] = {}  # edges already drawn between two nodes, either way
     for i, ((u, v, predicate), statements) in enumerate(sorted(edges.items())):
         nth = pairs[frozenset((u, v))] = pairs.get(frozenset((u, v)), -1) + 1
@@ -134,7 +137,7 @@ def layout(graph: nx.MultiDiGraph, edges) -> dict[str, tuple[float, float]]:
     try:
         plain = dot.pipe(format="plain").decode()
     except graphviz.ExecutableNotFound:
-        raise ValueError("Graphviz's sfdp program is not installed (apt-get install graphviz)") from None
+        raise KgError("Graphviz's sfdp program is not installed (apt-get install graphviz)") from None
     found = {int(f[1][1:]): (float(f[2]), -float(f[3]))  # Graphviz's y grows upwards, the page's downwards
              for f in (line.split() for line in plain.splitlines()) if f[0] == "node"}
     xs, ys = [x for x, _ in found.values()], [y for _, y in found.values()]

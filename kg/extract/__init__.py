@@ -6,7 +6,7 @@ paper-level defaults) and :mod:`.results` (reported scores). This module ties
 them together and holds the paper-level conventions of the gold annotation
 (background sentences, the focus of a paper, its title's tasks, its
 benchmark). The record is the guideline's JSONL format
-(shared/gold/GUIDELINE.md), deterministic and JSON-serialisable.
+(docs/GUIDELINE.md), deterministic and JSON-serialisable.
 
 >>> from kg.records import Paper
 >>> from kg.vocab import Vocabulary, Entry
@@ -19,26 +19,30 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 
-from kg.extract import mentions as M
 from kg.extract import relations as R
+from kg.extract.acronyms import acronym_mentions, title_expansion
+from kg.extract.mentions import vocabulary_mentions
+from kg.extract.phrases import IMAGE_MODALITIES
+from kg.extract.proposed import proposals
 from kg.extract.results import dedupe_results, sentence_results
+from kg.extract.rules import RULES
 from kg.extract.sentences import paper_sentences
-from kg.records import PAPER, Paper
+from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
 EXTRACTOR_VERSION = "1.3.0"
 
-# When two stages type one name differently, the earlier kind of evidence wins.
-_SOURCE_RANK = {"proposal": 0, "vocabulary": 1, "acronym": 2, "list": 3, "head": 4, "derived": 5, "task": 6, "technique": 7,
-                "repeat": 8}
+# When two stages type one name differently, the lower rank in the rule table wins.
+_SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
 # At most this many coined names are looked for again in every sentence (bounds the work per sentence).
 _MAX_REPEATED = 100
 
 
 _LANGUAGE_MODELS = re.compile(r"\blanguage models?\b|\bLLMs?\b", re.I)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ms|net|edu)/\S*")
-_LAYERED = ("Modality", "Domain")
+_LAYERED = LAYERED_TYPES
 
 
 def _mask_urls(text: str) -> str:
@@ -49,21 +53,19 @@ def _mask_urls(text: str) -> str:
 
 
 def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, dict, list]:
-    """All mentions of one sentence (URLs masked), tagged with their source; acronym aliases;
+    """All mentions of one sentence (URLs masked), tagged with their rule's source; acronym aliases;
     metric spans.
 
     Modalities and domains are matched in their own layers as well, since they
     hide inside longer names ("CT volumes", "medical image segmentation").
     """
-    acronyms, aliases = M.acronym_mentions(text, vocab, index)
-    known, metrics = M.vocabulary_mentions(text, vocab, index)
-    tagged = [("vocabulary", m) for m in known]
-    tagged += [("acronym", m) for m in acronyms]
-    tagged += [("list", m) for m in M.listed_datasets(text, vocab, index)]
-    tagged += [("head", m) for m in M.named_after_head(text, vocab, index)]
-    tagged += [("task", m) for m in M.task_phrases(text, vocab, index)]
-    tagged += [("technique", m) for m in M.method_phrases(text, vocab, index)]
-    tagged += [("derived", m) for m in M.derived_mentions(text, vocab, index)]
+    # these two give more than mentions (aliases, metric spans), so they are called by name
+    acronyms, aliases = acronym_mentions(text, vocab, index)
+    known, metrics = vocabulary_mentions(text, vocab, index)
+    tagged = [("vocabulary", m) for m in known] + [("acronym", m) for m in acronyms]
+    for rule in RULES:
+        if rule.find:
+            tagged += [(rule.source, m) for m in rule.find(text, vocab, index)]
     # "DINO score", "CLIP-T scores": the name of a metric, not of a model or method
     if "score" in text:
         tagged = [(s, m) for s, m in tagged if m.type in _LAYERED or not R._SCORE_AFTER.match(text, m.end)]
@@ -76,7 +78,7 @@ def _repeat_coined(found: list, sentences: list) -> list:
     coined = {}
     for kept, _ in found:
         for source, m in kept:
-            if source not in ("vocabulary", "task", "technique") and m.type in ("Model", "Method", "Dataset") \
+            if source not in ("vocabulary", "task", "technique") and m.type in NAMED_TYPES \
                     and m.surface != m.surface.casefold() and len(coined) < _MAX_REPEATED:
                 coined.setdefault(m.surface, m)
     if not coined:
@@ -148,12 +150,29 @@ class _Entities:
                 entry[3].add(form)
         return entry[0]
 
+    def key_of(self, name: str) -> str | None:
+        """The table key ``name`` (in any of its recorded forms) resolves to, or None."""
+        key = self.index.get(normalize_name(name))
+        return key if key in self.table else None
+
     def __contains__(self, name: str) -> bool:
-        return self.index.get(normalize_name(name)) in self.table
+        return self.key_of(name) is not None
 
     def canonical(self, name: str) -> tuple[str, str]:
         entry = self.table[self.index[normalize_name(name)]]
         return entry[0], entry[1]
+
+    def drop(self, key: str, per_sentence: list) -> None:
+        """Forget entity ``key`` with every form that resolves to it, and its mentions.
+
+        Mentions are matched through the index, not by their own normalised name: a mention
+        written as an alias ("TCM") resolves to the entity's key ("traditionalchinesemedicine")
+        and must go with it, or it would later resolve to an entry that no longer exists.
+        """
+        for i, mentions in enumerate(per_sentence):
+            per_sentence[i] = [m for m in mentions if self.index.get(normalize_name(m.name)) != key]
+        del self.table[key]
+        self.index = {form: k for form, k in self.index.items() if k != key}
 
     def records(self) -> list[dict]:
         out = []
@@ -170,14 +189,14 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
     sentences = paper_sentences(paper.title, paper.abstract)
     entities = _Entities()
     masked = [s._replace(text=_mask_urls(s.text)) for s in sentences]
-    proposed = M.proposals(masked, vocab)
-    expansion = M.title_expansion(paper.title)
+    proposed = proposals(masked, vocab)
+    expansion = title_expansion(paper.title)
     # the abstract's appositive ("X, a new benchmark") types a name better than the title's subtitle
     for mention in sorted(proposed, key=lambda m: sentences[m.sentence].is_title):
         forms = [mention.surface]
         if expansion and normalize_name(expansion[0]) == normalize_name(mention.surface):
             forms.append(expansion[1])
-        entities.add(mention.name, mention.type, 0, forms)
+        entities.add(mention.name, mention.type, _SOURCE_RANK["proposal"], forms)
 
     found, metric_spans = [], []
     by_sentence = {}
@@ -243,10 +262,7 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
                 m for m in per_sentence[index] if not (m.type == "Domain" and (
                     m.start < contrast or _CONTRASTED.search(sentence.text, max(0, m.start - 40), m.start)))
             ]
-    counts = {}
-    for mentions in per_sentence:
-        for m in mentions:
-            counts[normalize_name(m.name), m.type] = counts.get((normalize_name(m.name), m.type), 0) + 1
+    counts = Counter((entities.key_of(m.name), m.type) for mentions in per_sentence for m in mentions)
     domains = {name for name, etype in counts if etype == "Domain"}
     # a paper in one of the guideline's broad fields is not also in a sub-field ("pathology")
     broad = bool(domains & _BROAD_DOMAINS)
@@ -254,9 +270,7 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
         unused = etype in _LAYERED and (key, etype) not in counts
         narrow = etype == "Domain" and broad and key not in _BROAD_DOMAINS
         if unused or narrow or (etype == "Domain" and key == "general" and len(domains) > 1):
-            del entities.table[key]
-            for i, mentions in enumerate(per_sentence):
-                per_sentence[i] = [m for m in mentions if normalize_name(m.name) != key]
+            entities.drop(key, per_sentence)
 
 
 def _voiced(sentences: list) -> list[bool]:
@@ -288,7 +302,7 @@ def _drop_background_only(entities: _Entities, per_sentence: list, sentences: li
     foreground, opening = set(), set()
     voiced = _voiced(sentences)
     for index, (sentence, mentions, own) in enumerate(zip(sentences, per_sentence, voiced)):
-        keys = {(normalize_name(m.name), m.type) for m in mentions}
+        keys = {(entities.key_of(m.name), m.type) for m in mentions}
         if own and not _prospective(sentence.text):
             foreground |= keys
         elif index == (1 if sentences[0].is_title else 0):
@@ -300,9 +314,7 @@ def _drop_background_only(entities: _Entities, per_sentence: list, sentences: li
     kept = {key for key, _ in foreground}
     for key, (name, etype, _, _) in list(entities.table.items()):
         if etype in ("Task", "Dataset") and key not in kept:
-            del entities.table[key]
-            for i, mentions in enumerate(per_sentence):
-                per_sentence[i] = [m for m in mentions if normalize_name(m.name) != key]
+            entities.drop(key, per_sentence)
 
 
 def _proposed_family(entities: _Entities, proposed_keys: set) -> set:
@@ -317,7 +329,7 @@ def _proposed_family(entities: _Entities, proposed_keys: set) -> set:
 
 def _specialise_classification(found: list, vocab: Vocabulary) -> list:
     """Bare "classification" is image classification in a paper about images, else too vague to keep."""
-    imaging = any(m.type == "Modality" and m.name in M.IMAGE_MODALITIES for kept, _ in found for _, m in kept)
+    imaging = any(m.type == "Modality" and m.name in IMAGE_MODALITIES for kept, _ in found for _, m in kept)
     image_task = vocab.lookup("image classification")
     out = []
     for kept, aliases in found:
@@ -349,7 +361,7 @@ def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) ->
     found = []
     for key in sorted(proposed_keys):
         name, etype = entities.table[key][:2]
-        if etype in ("Model", "Method", "Dataset"):
+        if etype in NAMED_TYPES:
             found.append(R.relation(PAPER, "proposes", name, "", 0.8))
     for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
         subject = focus if sentence.is_title else R.sentence_subject(mentions, proposed_keys, focus)
@@ -461,7 +473,7 @@ def _title_task_relations(resolved: list, sentences: list, focus: str, proposed_
 
 def _drop_generic_image(found: list, entities: _Entities) -> list:
     """"image" says nothing more where the paper names its imaging modality (CT, chest X-ray ...)."""
-    specific = any(e[1] == "Modality" and e[0] in M.IMAGE_MODALITIES and e[0] != "image" for e in entities.table.values())
+    specific = any(e[1] == "Modality" and e[0] in IMAGE_MODALITIES and e[0] != "image" for e in entities.table.values())
     if not specific:
         return found
     return [r for r in found if not (r["predicate"] == "has_modality" and r["object"] == "image")]
@@ -508,3 +520,28 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
         found += sentence_results(sentence.text, mentions, vocab, subject, dataset, metrics)
         last_dataset = next((m.name for m in reversed(mentions) if m.type == "Dataset"), last_dataset)
     return dedupe_results(found)
+
+
+class RuleExtractor:
+    """The rule extractor as a :class:`kg.extractors.Extractor`: the vocabulary, cue patterns and
+    paper-level conventions of this package (registered as ``rules``).
+
+    >>> from kg.records import Paper
+    >>> from kg.vocab import Vocabulary, Entry
+    >>> rules = RuleExtractor(vocab=Vocabulary([Entry("LoRA", "Method")]))
+    >>> rules.name, rules.version == EXTRACTOR_VERSION
+    ('rules', True)
+    >>> [e["name"] for e in rules.extract(Paper("p1", "T", "We fine-tune with LoRA."))["entities"]]
+    ['LoRA']
+    """
+
+    name = "rules"
+    version = EXTRACTOR_VERSION
+
+    def __init__(self, vocab: Vocabulary | None = None):
+        from kg.vocab import load_vocabulary
+
+        self.vocab = vocab if vocab is not None else load_vocabulary()
+
+    def extract(self, paper: Paper) -> dict:
+        return extract(paper, self.vocab)

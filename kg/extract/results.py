@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import BASE_BEFORE, is_name_like, layered_matches
+from kg.extract.mentions import is_name_like, layered_matches
+from kg.extract.proposed import BASE_BEFORE
 from kg.records import PAPER
 from kg.vocab import Vocabulary
 
@@ -22,7 +23,8 @@ _DEVIATION_UNIT = re.compile(r"\s*(?:mmHg|mm|cm|ms|dB|pp|points?)\b")
 # A "vs." later inside the same parenthesis.
 _VERSUS_AHEAD = re.compile(r"[^()]*\b(?:vs\.?|versus)\s")
 # The one or two lower-case words before "(".
-_WORDS_BEFORE_PAREN = re.compile(r"(?<![\w\-])((?:[a-z][\w\-]*\s+)?[a-z][\w\-]*)\s*\($")
+# (lower-case words only: "like nnU-Net-34B (79.0% vs. 66.7%)" names a model, not a metric)
+_WORDS_BEFORE_PAREN = re.compile(r"(?<![\w\-])((?:[a-z](?:(?![A-Z])[\w\-])*\s+)?[a-z](?:(?![A-Z])[\w\-])*)\s*\($")
 # What may stand between a model and its score: "-34B (", ": ", "'s ", " at ", " performance (".
 _NAME_NUMBER_GAP = re.compile(r"(?:['\u2019]s)?[\s(:,\-]*(?:\d+[BbMm]?\s*)?(?:(?:at|performance)\s*)?[\s(:,]*")
 # A model's verb of achievement up to its score: " attains an accuracy of ", " (ours) achieves ".
