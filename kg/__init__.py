@@ -3,4 +3,5 @@
 The pipeline, one module per stage: :mod:`kg.readers` → :mod:`kg.extract` → :mod:`kg.resolve`
 → :mod:`kg.graph` → :mod:`kg.rdf` / :mod:`kg.store`; :mod:`kg.build` runs them all.
 """
+
 __version__ = "0.1.0"

@@ -14,6 +14,7 @@ Neo4j load against one statement per row (only if ``NEO4J_URI`` and ``NEO4J_PASS
 >>> first == [json.dumps(r) for r in generate(3, seed=1)], first == [json.dumps(r) for r in generate(3, seed=2)]
 (True, False)
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -107,9 +108,18 @@ def write_corpus(path: str | Path, n: int, seed: int = 0) -> int:
 
 # ---- the harness ---------------------------------------------------------------------------------
 
+
 def run(
-    sizes=SIZES, workdir: str | Path = "bench", *, seed: int = 0, workers: int | None = None, embeddings: bool = True,
-    extract_sample: int = 2000, rdflib_max: int = 1_000, query_timeout: float = 30.0, repeats: int = 3,
+    sizes=SIZES,
+    workdir: str | Path = "bench",
+    *,
+    seed: int = 0,
+    workers: int | None = None,
+    embeddings: bool = True,
+    extract_sample: int = 2000,
+    rdflib_max: int = 1_000,
+    query_timeout: float = 30.0,
+    repeats: int = 3,
     keep_builds: bool = False,
 ) -> dict:
     """Generate, build and measure each size; returns the figures (also written to ``workdir/bench.json``).
@@ -125,8 +135,14 @@ def run(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     catalog = load_catalog()
-    figures: dict[str, Any] = {"seed": seed, "workers": workers or os.cpu_count(), "cpus": os.cpu_count(),
-                               "embeddings": embeddings, "python": sys.version.split()[0], "sizes": {}}
+    figures: dict[str, Any] = {
+        "seed": seed,
+        "workers": workers or os.cpu_count(),
+        "cpus": os.cpu_count(),
+        "embeddings": embeddings,
+        "python": sys.version.split()[0],
+        "sizes": {},
+    }
     neo4j_size = max((n for n in sizes if n <= 10_000), default=min(sizes))
     for n in sizes:
         corpus, build = workdir / f"corpus-{n}.jsonl", workdir / f"build-{n}"
@@ -162,7 +178,11 @@ def compare_extractors(corpus: Path, sample: int) -> dict:
         import spacy
         from spacy.matcher import PhraseMatcher
     except ImportError:
-        return {"papers": len(papers), "ours_per_s": round(ours, 1), "spacy": "skipped: spacy not installed (pip install -e '.[bench]')"}
+        return {
+            "papers": len(papers),
+            "ours_per_s": round(ours, 1),
+            "spacy": "skipped: spacy not installed (pip install -e '.[bench]')",
+        }
     started = time.perf_counter()
     nlp = spacy.blank("en")
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -172,8 +192,14 @@ def compare_extractors(corpus: Path, sample: int) -> dict:
     started = time.perf_counter()
     matches = sum(len(matcher(doc)) for doc in nlp.pipe(f"{p.title}. {p.abstract}" for p in papers))
     theirs = len(papers) / (time.perf_counter() - started)
-    return {"papers": len(papers), "ours_per_s": round(ours, 1), "spacy_per_s": round(theirs, 1),
-            "spacy_setup_s": round(setup, 2), "spacy_matches": matches, "ratio_ours_to_spacy": round(ours / theirs, 2)}
+    return {
+        "papers": len(papers),
+        "ours_per_s": round(ours, 1),
+        "spacy_per_s": round(theirs, 1),
+        "spacy_setup_s": round(setup, 2),
+        "spacy_matches": matches,
+        "ratio_ours_to_spacy": round(ours / theirs, 2),
+    }
 
 
 _SECONDS = re.compile(r"^\s+seconds:\s+(.*)$", re.M)
@@ -183,8 +209,17 @@ def timed_build(corpus: Path, out: Path, *, workers: int | None, embeddings: boo
     """``kg build`` from scratch in a child process: wall time, its stage times, peak memory (of the child
     and its workers together, and of the largest one)."""
     shutil.rmtree(out, ignore_errors=True)
-    command = [sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(corpus), "--out", str(out),
-               "--skip-bad", "--embeddings" if embeddings else "--no-embeddings"]
+    command = [
+        sys.executable,
+        "-c",
+        "from kg.cli import cli; cli()",
+        "build",
+        str(corpus),
+        "--out",
+        str(out),
+        "--skip-bad",
+        "--embeddings" if embeddings else "--no-embeddings",
+    ]
     if workers:
         command += ["--workers", str(workers)]
     started = time.perf_counter()
@@ -273,7 +308,9 @@ def compare_engines(build: Path, catalog: dict, *, rdflib: bool, timeout: float,
         load, timings = _engine_timings(build, engine, list(catalog), timeout, repeats)
         result[f"{engine}_load_s"] = load
         for name, seconds in timings.items():
-            result["queries"][name][f"{engine}_ms"] = f"timeout >{timeout:g}s" if seconds is None else round(seconds * 1000, 1)
+            result["queries"][name][f"{engine}_ms"] = (
+                f"timeout >{timeout:g}s" if seconds is None else round(seconds * 1000, 1)
+            )
     if not rdflib:
         result["rdflib"] = "skipped: graph too big for rdflib's engine (see rdflib_max)"
         return result
@@ -283,7 +320,9 @@ def compare_engines(build: Path, catalog: dict, *, rdflib: bool, timeout: float,
     return result
 
 
-def _engine_timings(build: Path, engine: str, names: list[str], timeout: float, repeats: int) -> tuple[float | None, dict]:
+def _engine_timings(
+    build: Path, engine: str, names: list[str], timeout: float, repeats: int
+) -> tuple[float | None, dict]:
     """One engine's time per query (the median of up to ``repeats`` runs, repeated only while they
     total under a second), from a child process that is killed, and restarted past the query, when
     one query overruns ``timeout``: None for those."""
@@ -292,9 +331,19 @@ def _engine_timings(build: Path, engine: str, names: list[str], timeout: float, 
     pending = list(names)
     while pending:
         child = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from kg.bench import serve_queries; "
-             "serve_queries(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:])",
-             str(build), engine, str(repeats), *pending], stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                "import sys; from kg.bench import serve_queries; "
+                "serve_queries(sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:])",
+                str(build),
+                engine,
+                str(repeats),
+                *pending,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout is not None  # stdout=PIPE
         selector = selectors.DefaultSelector()
         selector.register(child.stdout, selectors.EVENT_READ)
@@ -366,28 +415,45 @@ def compare_neo4j_loads(build: Path) -> dict:
 
 def table(figures: dict) -> str:
     """The figures as a short markdown table: one row per size, then the per-query SPARQL rows."""
-    lines = ["| papers | build s | peak memory MB (largest process) | triples | build folder MB | stages (s) "
-             "| extract/s ours | extract/s spaCy | ours/spaCy |",
-             "|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
+    lines = [
+        "| papers | build s | peak memory MB (largest process) | triples | build folder MB | stages (s) "
+        "| extract/s ours | extract/s spaCy | ours/spaCy |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
     for n, size in figures["sizes"].items():
         b, e = size["build"], size["extraction"]
         stages = ", ".join(f"{k} {v:g}" for k, v in b["stages"].items())
-        lines.append(f"| {n} | {b['seconds']} | {b['peak_memory_mb']} ({b['peak_rss_mb']}) | {b['triples']} "
-                     f"| {b['disk_mb']} | {stages} | {e['ours_per_s']} "
-                     f"| {e.get('spacy_per_s', e.get('spacy'))} | {e.get('ratio_ours_to_spacy', '-')} |")
+        lines.append(
+            f"| {n} | {b['seconds']} | {b['peak_memory_mb']} ({b['peak_rss_mb']}) | {b['triples']} "
+            f"| {b['disk_mb']} | {stages} | {e['ours_per_s']} "
+            f"| {e.get('spacy_per_s', e.get('spacy'))} | {e.get('ratio_ours_to_spacy', '-')} |"
+        )
     sizes = list(figures["sizes"])
-    lines += ["", "| query | " + " | ".join(f"oxigraph ms @{n}" for n in sizes) + " | rdflib ms | rdflib/oxigraph |",
-              "|---|" + "---:|" * (len(sizes) + 2)]
+    lines += [
+        "",
+        "| query | " + " | ".join(f"oxigraph ms @{n}" for n in sizes) + " | rdflib ms | rdflib/oxigraph |",
+        "|---|" + "---:|" * (len(sizes) + 2),
+    ]
     compared = next((n for n in sizes if "rdflib" not in figures["sizes"][n]["sparql"]), None)
     for name in figures["sizes"][sizes[0]]["sparql"]["queries"]:
         row = [str(figures["sizes"][n]["sparql"]["queries"][name]["oxigraph_ms"]) for n in sizes]
         other = figures["sizes"][compared]["sparql"]["queries"][name] if compared else {}
-        lines.append(f"| {name} | " + " | ".join(row) + f" | {other.get('rdflib_ms', '-')} | {other.get('ratio_rdflib_to_oxigraph', '-')} |")
+        lines.append(
+            f"| {name} | "
+            + " | ".join(row)
+            + f" | {other.get('rdflib_ms', '-')} | {other.get('ratio_rdflib_to_oxigraph', '-')} |"
+        )
     if compared:
         load_s = figures["sizes"][compared]["sparql"]["rdflib_load_s"]
         lines.append(f"\nrdflib measured on the {compared}-paper build only (load {load_s} s).")
     neo4j = figures["neo4j"]
-    lines.append(f"Neo4j load @{neo4j['size']}: " + (neo4j["skipped"] if "skipped" in neo4j else
-                 f"batched {neo4j['batched_s']} s, one per statement {neo4j['one_per_statement_s']} s "
-                 f"(x{neo4j['ratio_single_to_batched']})"))
+    lines.append(
+        f"Neo4j load @{neo4j['size']}: "
+        + (
+            neo4j["skipped"]
+            if "skipped" in neo4j
+            else f"batched {neo4j['batched_s']} s, one per statement {neo4j['one_per_statement_s']} s "
+            f"(x{neo4j['ratio_single_to_batched']})"
+        )
+    )
     return "\n".join(lines)

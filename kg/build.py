@@ -27,9 +27,9 @@ leaves a half-written file.
 >>> (Path(out) / "manifest.json").is_file()
 True
 """
+
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import multiprocessing
@@ -87,19 +87,37 @@ def default_inputs() -> list[Path]:
 
 
 def extract_papers(
-    papers: Iterable[Paper], extractor: Extractor | None = None, progress: Progress | None = None, total: int = 0,
-    *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None, failures_log: Path | None = None,
+    papers: Iterable[Paper],
+    extractor: Extractor | None = None,
+    progress: Progress | None = None,
+    total: int = 0,
+    *,
+    workers: int = 1,
+    on_failure: Callable[[InputError], None] | None = None,
+    failures_log: Path | None = None,
 ) -> list[dict]:
     """Run ``extractor`` (default: the rules) over papers, in order: one guideline record each (see
     :func:`extraction_lines`)."""
-    return [json.loads(line) for _, line in extraction_lines(papers, extractor, progress, total, workers=workers,
-                                                                on_failure=on_failure, failures_log=failures_log)]
+    return [
+        json.loads(line)
+        for _, line in extraction_lines(
+            papers, extractor, progress, total, workers=workers, on_failure=on_failure, failures_log=failures_log
+        )
+    ]
 
 
 def extraction_lines(
-    papers: Iterable[Paper], extractor: Extractor | None = None, progress: Progress | None = None, total: int = 0,
-    previous: Previous | None = None, *, workers: int = 1, on_failure: Callable[[InputError], None] | None = None,
-    failures_log: Path | None = None, hashes: list[str] | None = None, counts: Counter | None = None,
+    papers: Iterable[Paper],
+    extractor: Extractor | None = None,
+    progress: Progress | None = None,
+    total: int = 0,
+    previous: Previous | None = None,
+    *,
+    workers: int = 1,
+    on_failure: Callable[[InputError], None] | None = None,
+    failures_log: Path | None = None,
+    hashes: list[str] | None = None,
+    counts: Counter | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Each paper's content hash and extraction record (a JSON line), in input order; a stream, so a
     big corpus's records need not all be held at once.
@@ -121,10 +139,11 @@ def extraction_lines(
     previous = previous if previous is not None else Previous()
     papers = list(papers)
     hashes = hashes if hashes is not None else [paper_hash(paper) for paper in papers]
-    todo = [paper for paper, key in zip(papers, hashes) if key not in previous and paper.given is None]
+    todo = [paper for paper, key in zip(papers, hashes, strict=False) if key not in previous and paper.given is None]
     if counts is not None:
         counts["given"] = sum(paper.given is not None for paper in papers)
         counts["reused"] = len(papers) - len(todo) - counts["given"]
+    fresh: Iterator[str | tuple[str, str]]
     if workers > 1 and len(todo) > 1:
         # fork where there is one: the workers inherit the loaded extractor instead of making it again
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
@@ -135,9 +154,11 @@ def extraction_lines(
         _init_worker(extractor)
         fresh = map(_extract_one, todo)
     try:
-        done = (_given_line(paper) if paper.given is not None else previous[key] if key in previous else next(fresh)
-                for paper, key in zip(papers, hashes))
-        for paper, key, outcome in zip(papers, hashes, progress(done, total) if progress else done):
+        done = (
+            _given_line(paper) if paper.given is not None else previous[key] if key in previous else next(fresh)
+            for paper, key in zip(papers, hashes, strict=False)
+        )
+        for paper, key, outcome in zip(papers, hashes, progress(done, total) if progress else done, strict=False):
             if isinstance(outcome, str):
                 yield key, outcome
                 continue
@@ -169,22 +190,32 @@ def _extract_one(paper: Paper) -> str | tuple[str, str]:
         if not isinstance(record, dict):
             return f"extractor {extractor.name} returned {type(record).__name__}, not a record", ""
         line = json.dumps(_stamped(record, extractor.name, extractor.version), ensure_ascii=False)
-    except Exception as error:  # noqa: BLE001 - one extractor bug must not lose a million-paper build
+    except Exception as error:
         return f"extractor error: {type(error).__name__}: {error}", traceback.format_exc()
     problems = validate_record(record)
     if not problems and record["id"] != paper.id:
         problems = [f"id: the record is of paper {record['id']!r}"]
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        return f"extractor {extractor.name} returned an invalid record: {problems[0]}{more}", json.dumps(record)[:10_000]
+        return f"extractor {extractor.name} returned an invalid record: {problems[0]}{more}", json.dumps(record)[
+            :10_000
+        ]
     return line
 
 
 def _stamped(record: dict, name: str, version: str) -> dict:
     """The record with what made it, right after the paper's head (so records read alike)."""
-    head = {k: v for k, v in record.items() if k not in ("entities", "relations", "results", "extractor", "extractor_version")}
-    return {**head, "extractor": name, "extractor_version": version,
-            **{k: record[k] for k in ("entities", "relations", "results") if k in record}}
+    head = {
+        k: v
+        for k, v in record.items()
+        if k not in ("entities", "relations", "results", "extractor", "extractor_version")
+    }
+    return {
+        **head,
+        "extractor": name,
+        "extractor_version": version,
+        **{k: record[k] for k in ("entities", "relations", "results") if k in record},
+    }
 
 
 def _given_line(paper: Paper) -> str:
@@ -227,7 +258,7 @@ class Previous:
         keys = (out / HASHES).read_text(encoding="utf-8").split()
         if len(keys) != len(lengths):  # not a pair written together: trust neither
             return
-        for key, length in zip(keys, lengths):
+        for key, length in zip(keys, lengths, strict=False):
             self.offsets[key] = offset
             offset += length
 
@@ -244,7 +275,11 @@ def previous_extractions(out: Path, manifest: dict | None, vocabulary: str, extr
     """The records of the last complete build in ``out`` (whose manifest is ``manifest``) if the same
     extractor (name and version) and vocabulary made them (anything else means everything is
     extracted again)."""
-    made_by = (manifest or {}).get("extractor"), (manifest or {}).get("extractor_version"), (manifest or {}).get("vocabulary_hash")
+    made_by = (
+        (manifest or {}).get("extractor"),
+        (manifest or {}).get("extractor_version"),
+        (manifest or {}).get("vocabulary_hash"),
+    )
     if made_by != (extractor.name, extractor.version, vocabulary):
         return Previous()
     return Previous(out)
@@ -254,8 +289,9 @@ def input_fingerprint(hashes: Iterable[str], vocabulary: str, **settings) -> str
     """What a build is made from: its papers' hashes in order (:func:`paper_hash`), the vocabulary's
     hash (:func:`kg.vocab.vocabulary_hash`), and the settings that change the output (the extractor's
     name and version among them). Equal fingerprints give equal builds."""
-    digest = hashlib.sha256(json.dumps({"kg": __version__, "vocabulary": vocabulary, **settings},
-                                       sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(
+        json.dumps({"kg": __version__, "vocabulary": vocabulary, **settings}, sort_keys=True, default=str).encode()
+    )
     for key in hashes:
         digest.update(key.encode())
     return digest.hexdigest()
@@ -306,21 +342,47 @@ def build(
     records = list(records)
     inputs = list(inputs or ([] if records else default_inputs()))
     fixes = Corrections.load([*corrections, *found_corrections(inputs)])
-    papers = list(read_papers(inputs, skip_bad=skip_bad, on_problem=problems.append, max_abstract_chars=max_abstract_chars,
-                              max_records=max_records, on_warning=warnings.append)) if inputs else []
-    papers = _unique(papers + list(read_records(records, skip_bad=skip_bad, on_problem=problems.append)),
-                     skip_bad, problems.append)
+    papers = (
+        list(
+            read_papers(
+                inputs,
+                skip_bad=skip_bad,
+                on_problem=problems.append,
+                max_abstract_chars=max_abstract_chars,
+                max_records=max_records,
+                on_warning=warnings.append,
+            )
+        )
+        if inputs
+        else []
+    )
+    papers = _unique(
+        papers + list(read_records(records, skip_bad=skip_bad, on_problem=problems.append)), skip_bad, problems.append
+    )
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
     if isinstance(extractor, str):
         extractor = load_extractor(extractor, vocab=vocab)
     hashes = [paper_hash(paper) for paper in papers]
     fingerprint = input_fingerprint(
-        hashes, vocabulary, extractor=extractor.name, extractor_version=extractor.version, embeddings=embeddings,
-        threshold=threshold, base=base, skip_bad=skip_bad, merges=_file_hash(merges_file) if merges_file else None,
-        shapes=_file_hash(default_shapes()), corrections=fixes.digest or None)
+        hashes,
+        vocabulary,
+        extractor=extractor.name,
+        extractor_version=extractor.version,
+        embeddings=embeddings,
+        threshold=threshold,
+        base=base,
+        skip_bad=skip_bad,
+        merges=_file_hash(merges_file) if merges_file else None,
+        shapes=_file_hash(default_shapes()),
+        corrections=fixes.digest or None,
+    )
     with folder_lock(out):
         manifest = read_manifest(out)
-        if manifest and manifest.get("input_fingerprint") == fingerprint and all((out / name).exists() for name in OUTPUTS):
+        if (
+            manifest
+            and manifest.get("input_fingerprint") == fingerprint
+            and all((out / name).exists() for name in OUTPUTS)
+        ):
             return _up_to_date(out, manifest)
         previous = previous_extractions(out, manifest, vocabulary, extractor)
         clock = _Clock()
@@ -333,11 +395,20 @@ def build(
 
         # Records stream to disk and are read back for each pass: a million of them do not fit in memory.
         staged, staged_hashes = out / ".extractions.staged.jsonl", out / ".extractions.staged.hashes"
-        stats = Counter()
+        stats: Counter = Counter()
         with atomic_write(staged) as lines, atomic_write(staged_hashes) as keys:
-            for key, line in extraction_lines(papers, extractor, progress, len(papers), previous, workers=workers,
-                                              on_failure=on_failure if skip_bad else None, hashes=hashes, counts=stats,
-                                              failures_log=out / FAILURES_LOG):
+            for key, line in extraction_lines(
+                papers,
+                extractor,
+                progress,
+                len(papers),
+                previous,
+                workers=workers,
+                on_failure=on_failure if skip_bad else None,
+                hashes=hashes,
+                counts=stats,
+                failures_log=out / FAILURES_LOG,
+            ):
                 lines.write(line + "\n")
                 keys.write(key + "\n")
         clock.lap("extract")
@@ -365,9 +436,10 @@ def build(
             embedder.save()
         clock.lap("resolve")
         write_json(out / "merges.json", resolution.report())
-        dropped = Counter()
-        written = write_graph(iter_graph(corrected(), resolution, vocab, dropped), out, papers=ids, base=base,
-                              dropped=dropped)
+        dropped: Counter = Counter()
+        written = write_graph(
+            iter_graph(corrected(), resolution, vocab, dropped), out, papers=ids, base=base, dropped=dropped
+        )
         warnings += fixes.unmatched(ids)
         clock.lap("write")
         # SHACL, Turtle and JSON-LD each in a process of its own: all three are bound to Python's lock
@@ -378,7 +450,9 @@ def build(
                 done.result()
             clock.lap("formats")
             validation = shapes.result()
-        validation_papers = sum(kind == "Paper" for _, kind in written.sample.nodes(data="kind"))  # all, or a sample
+        validation_papers = sum(
+            data.get("kind") == "Paper" for _, data in written.sample.nodes(data=True)
+        )  # all, or a sample
         clock.lap("validate")
 
         report = BuildReport(
@@ -399,24 +473,27 @@ def build(
                 "papers_checked": validation_papers,
             },
         )
-        write_json(out / MANIFEST, {
-            "input_fingerprint": fingerprint,
-            "kg_version": __version__,
-            "extractor": extractor.name,
-            "extractor_version": extractor.version,
-            "vocabulary_hash": vocabulary,
-            "base_iri": base,
-            "embeddings": embeddings,
-            "summary": report.summary,
-            "given_records": report.given,
-            "merged_nodes": report.merged_nodes,
-            "dropped_statements": report.dropped,
-            "problems": report.problems,
-            "failed_papers": report.failed,
-            "corrections": len(fixes.fixes),
-            "warnings": report.warnings,
-            "validation": report.validation,
-        })
+        write_json(
+            out / MANIFEST,
+            {
+                "input_fingerprint": fingerprint,
+                "kg_version": __version__,
+                "extractor": extractor.name,
+                "extractor_version": extractor.version,
+                "vocabulary_hash": vocabulary,
+                "base_iri": base,
+                "embeddings": embeddings,
+                "summary": report.summary,
+                "given_records": report.given,
+                "merged_nodes": report.merged_nodes,
+                "dropped_statements": report.dropped,
+                "problems": report.problems,
+                "failed_papers": report.failed,
+                "corrections": len(fixes.fixes),
+                "warnings": report.warnings,
+                "validation": report.validation,
+            },
+        )
     return report
 
 
@@ -445,10 +522,19 @@ def _file_hash(path: str | Path) -> str:
 
 def _up_to_date(out: Path, manifest: dict) -> BuildReport:
     """The report of a build that has nothing to do: the same inputs and settings made what is there."""
-    return BuildReport(out=out, summary=manifest["summary"], problems=manifest["problems"], warnings=manifest["warnings"],
-                       failed=manifest["failed_papers"], given=manifest["given_records"],
-                       merged_nodes=manifest["merged_nodes"], dropped=manifest["dropped_statements"],
-                       reused=manifest["summary"]["papers"] - manifest["given_records"], validation=manifest["validation"], up_to_date=True)
+    return BuildReport(
+        out=out,
+        summary=manifest["summary"],
+        problems=manifest["problems"],
+        warnings=manifest["warnings"],
+        failed=manifest["failed_papers"],
+        given=manifest["given_records"],
+        merged_nodes=manifest["merged_nodes"],
+        dropped=manifest["dropped_statements"],
+        reused=manifest["summary"]["papers"] - manifest["given_records"],
+        validation=manifest["validation"],
+        up_to_date=True,
+    )
 
 
 def check_shapes(ntriples_text: str, base: str = DEFAULT_BASE) -> ValidationReport:

@@ -23,6 +23,7 @@ no engine's string functions (Virtuoso's REPLACE mangles non-Latin-1 characters)
 >>> load_catalog(language="cypher")["lora-variants-for-task"].path.name
 'lora-variants-for-task.cypher'
 """
+
 from __future__ import annotations
 
 import re

@@ -19,6 +19,7 @@ check failed: 1 pinned query answers differently
   leaderboard {dataset: MedQA, metric: accuracy}: 1 new row, 0 gone
     + ...
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -44,8 +45,10 @@ class Difference:
 
     def format(self) -> str:
         params = ", ".join(f"{k}: {v}" for k, v in self.params.items())
-        lines = [f"  {self.query} {{{params}}}: {len(self.new)} new row{'s' if len(self.new) != 1 else ''}, "
-                 f"{len(self.gone)} gone"]
+        lines = [
+            f"  {self.query} {{{params}}}: {len(self.new)} new row{'s' if len(self.new) != 1 else ''}, "
+            f"{len(self.gone)} gone"
+        ]
         lines += [f"    + {row}" for row in self.new[:SHOWN]] + [f"    - {row}" for row in self.gone[:SHOWN]]
         return "\n".join(lines)
 
@@ -97,10 +100,16 @@ def read_pins(path: str | Path) -> list[dict]:
     if not isinstance(pins, list):
         raise KgError(f"{path}:1: a pins file is a list of {{query, params, rows}}")
     for number, entry in enumerate(pins, start=1):
-        if not (isinstance(entry, dict) and isinstance(entry.get("query"), str)
-                and isinstance(entry.get("params", {}), dict) and isinstance(entry.get("rows"), list)):
-            raise KgError(f"{path}:{_line_of(text, number)}: pin {number} needs query (a name), "
-                             "params (a mapping) and rows (a list)")
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("query"), str)
+            and isinstance(entry.get("params", {}), dict)
+            and isinstance(entry.get("rows"), list)
+        ):
+            raise KgError(
+                f"{path}:{_line_of(text, number)}: pin {number} needs query (a name), "
+                "params (a mapping) and rows (a list)"
+            )
     return pins
 
 
@@ -124,11 +133,14 @@ def check(build_dir: str | Path, pins: list[dict] | None = None) -> CheckReport:
         have, want = Counter(map(_key, now["rows"])), Counter(map(_key, then["rows"]))
         if have != want:
             shown = {_key(row): row for row in then["rows"] + now["rows"]}
-            report.differences.append(Difference(
-                now["query"], now["params"],
-                new=[shown[key] for key in sorted((have - want).elements(), key=repr)],
-                gone=[shown[key] for key in sorted((want - have).elements(), key=repr)],
-            ))
+            report.differences.append(
+                Difference(
+                    now["query"],
+                    now["params"],
+                    new=[shown[key] for key in sorted((have - want).elements(), key=repr)],
+                    gone=[shown[key] for key in sorted((want - have).elements(), key=repr)],
+                )
+            )
     return report
 
 

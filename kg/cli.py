@@ -1,4 +1,5 @@
 """The ``kg`` command line: each command a thin wrapper over a library function."""
+
 from __future__ import annotations
 
 import functools
@@ -13,43 +14,77 @@ from .errors import KgError
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS
 
 BUILD_OPTION = click.option(
-    "--build", "build_dir", default="build", show_default=True, type=click.Path(file_okay=False),
+    "--build",
+    "build_dir",
+    default="build",
+    show_default=True,
+    type=click.Path(file_okay=False),
     help="Build folder to read.",
 )
 FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
     help="Output format.",
 )
 ENGINE_OPTION = click.option(
-    "--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+    "--engine",
+    type=click.Choice(["oxigraph", "rdflib"]),
+    default="oxigraph",
+    show_default=True,
     help="SPARQL engine: the Oxigraph store, or rdflib's own engine over graph.ttl.",
 )
 ENDPOINT_USER_OPTION = click.option(
-    "--user", default=None, envvar="SPARQL_USER",
+    "--user",
+    default=None,
+    envvar="SPARQL_USER",
     help="User the server asks for (or SPARQL_USER); the password comes from SPARQL_PASSWORD or a prompt.",
 )
 ENDPOINT_GRAPH_OPTION = click.option(
-    "--graph", "graph_iri", default=None,
+    "--graph",
+    "graph_iri",
+    default=None,
     help="Named graph on the server (default: the build's base IRI + 'graph').",
 )
 NEO4J_URI_OPTION = click.option(
-    "--uri", default="bolt://127.0.0.1:7687", show_default=True, envvar="NEO4J_URI",
+    "--uri",
+    default="bolt://127.0.0.1:7687",
+    show_default=True,
+    envvar="NEO4J_URI",
     help="Neo4j Bolt URI (or NEO4J_URI).",
 )
-NEO4J_USER_OPTION = click.option("--user", default="neo4j", show_default=True, envvar="NEO4J_USER",
-                                 help="Neo4j user (or NEO4J_USER).")
-NEO4J_DATABASE_OPTION = click.option("--database", default="neo4j", show_default=True, envvar="NEO4J_DATABASE",
-                                     help="Neo4j database (or NEO4J_DATABASE).")
+NEO4J_USER_OPTION = click.option(
+    "--user", default="neo4j", show_default=True, envvar="NEO4J_USER", help="Neo4j user (or NEO4J_USER)."
+)
+NEO4J_DATABASE_OPTION = click.option(
+    "--database",
+    default="neo4j",
+    show_default=True,
+    envvar="NEO4J_DATABASE",
+    help="Neo4j database (or NEO4J_DATABASE).",
+)
 PARAM_OPTION = click.option(
-    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
     help="Query parameter, bound as a literal (repeatable).",
 )
 MAX_ABSTRACT_OPTION = click.option(
-    "--max-abstract-chars", default=DEFAULT_MAX_ABSTRACT_CHARS, show_default=True, type=click.IntRange(min=0),
+    "--max-abstract-chars",
+    default=DEFAULT_MAX_ABSTRACT_CHARS,
+    show_default=True,
+    type=click.IntRange(min=0),
     help="Cut longer abstracts, each cut reported as a warning naming file:line (0: no limit).",
 )
 MAX_RECORDS_OPTION = click.option(
-    "--max-records", default=0, show_default=True, type=click.IntRange(min=0),
+    "--max-records",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
     help="Read at most this many papers, reported if there were more (0: no limit).",
 )
 
@@ -89,7 +124,9 @@ def _endpoint_password(user: str | None) -> str | None:
     """SPARQL_PASSWORD, else a prompt that does not echo; asked only when a user is given."""
     if user is None:
         return None
-    return os.environ.get("SPARQL_PASSWORD") or click.prompt(f"Password of {user} on the SPARQL server", hide_input=True)
+    return os.environ.get("SPARQL_PASSWORD") or click.prompt(
+        f"Password of {user} on the SPARQL server", hide_input=True
+    )
 
 
 def _progress(items, total):
@@ -112,11 +149,16 @@ def cli():
 
 
 EXTRACTOR_OPTION = click.option(
-    "--extractor", default="rules", show_default=True, metavar="NAME",
+    "--extractor",
+    default="rules",
+    show_default=True,
+    metavar="NAME",
     help="The extractor to run (`kg extractors` lists those installed).",
 )
 CORRECTIONS_OPTION = click.option(
-    "--corrections", multiple=True, type=click.Path(exists=True, dir_okay=False),
+    "--corrections",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
     help="YAML file of a curator's per-paper fixes, applied after extraction (repeatable).",
 )
 
@@ -124,28 +166,66 @@ CORRECTIONS_OPTION = click.option(
 @cli.command()
 @click.argument("inputs", nargs=-1, type=click.Path(exists=True))
 @click.option("--out", default="build", show_default=True, type=click.Path(file_okay=False), help="Output folder.")
-@click.option("--records", multiple=True, type=click.Path(exists=True),
-              help="Extraction records (JSONL, or a folder of them) to build from as they are, without extracting (repeatable).")
+@click.option(
+    "--records",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="Extraction records (JSONL, or a folder of them) to build from as they are, without extracting (repeatable).",
+)
 @EXTRACTOR_OPTION
 @CORRECTIONS_OPTION
-@click.option("--skip-bad", is_flag=True,
-              help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.")
-@click.option("--embeddings/--no-embeddings", default=True, show_default=True,
-              help="Let sentence embeddings propose merges of names the rules leave apart.")
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.",
+)
+@click.option(
+    "--embeddings/--no-embeddings",
+    default=True,
+    show_default=True,
+    help="Let sentence embeddings propose merges of names the rules leave apart.",
+)
 @click.option("--threshold", type=float, default=None, help="Cosine similarity above which embeddings merge names.")
-@click.option("--merges", "merges_file", type=click.Path(exists=True, dir_okay=False),
-              help="YAML file of forced merges and splits: {merge: [[a, b]], split: [[c, d]]}.")
+@click.option(
+    "--merges",
+    "merges_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="YAML file of forced merges and splits: {merge: [[a, b]], split: [[c, d]]}.",
+)
 @click.option("--base-iri", default=None, help="Base IRI of the graph's resources.")
 @click.option("--check", is_flag=True, help="Exit 3 if the graph breaks the SHACL shapes or a pinned answer changed.")
-@click.option("--pins", "pins_file", type=click.Path(exists=True, dir_okay=False),
-              help="Pinned answers for --check (written by `kg pin`).")
+@click.option(
+    "--pins",
+    "pins_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Pinned answers for --check (written by `kg pin`).",
+)
 @MAX_ABSTRACT_OPTION
 @MAX_RECORDS_OPTION
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Extraction processes (default: one per core; 1: in this process). Output is the same.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Extraction processes (default: one per core; 1: in this process). Output is the same.",
+)
 @fail_cleanly
-def build(inputs, out, records, extractor, corrections, skip_bad, embeddings, threshold, merges_file, base_iri, check,
-          pins_file, max_abstract_chars, max_records, workers):
+def build(
+    inputs,
+    out,
+    records,
+    extractor,
+    corrections,
+    skip_bad,
+    embeddings,
+    threshold,
+    merges_file,
+    base_iri,
+    check,
+    pins_file,
+    max_abstract_chars,
+    max_records,
+    workers,
+):
     """Build the knowledge graph of INPUTS (page, JSONL or CSV files, or folders) into --out.
 
     With no INPUTS and no --records it builds the example corpus in data/. Records given with
@@ -167,11 +247,20 @@ def build(inputs, out, records, extractor, corrections, skip_bad, embeddings, th
     from .resolve import DEFAULT_THRESHOLD
 
     report = run_build(
-        inputs or None, out, records=records, extractor=extractor, corrections=corrections, skip_bad=skip_bad,
+        inputs or None,
+        out,
+        records=records,
+        extractor=extractor,
+        corrections=corrections,
+        skip_bad=skip_bad,
         embeddings=embeddings,
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-        merges_file=merges_file, base=base_iri or DEFAULT_BASE, progress=_progress,
-        max_abstract_chars=max_abstract_chars, max_records=max_records, workers=workers or os.cpu_count() or 1,
+        merges_file=merges_file,
+        base=base_iri or DEFAULT_BASE,
+        progress=_progress,
+        max_abstract_chars=max_abstract_chars,
+        max_records=max_records,
+        workers=workers or os.cpu_count() or 1,
     )
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
@@ -179,26 +268,38 @@ def build(inputs, out, records, extractor, corrections, skip_bad, embeddings, th
         click.echo(f"warning: {warning}", err=True)
     s = report.summary
     # "up to date": the same inputs and settings made the build in place, so nothing was redone
-    click.echo(f"{'up to date' if report.up_to_date else 'built'} {out}/: {s['papers']} papers, {sum(s['entities'].values())} entities, "
-               f"{sum(s['relations'].values())} relations, {s['results']} results")
+    click.echo(
+        f"{'up to date' if report.up_to_date else 'built'} {out}/: {s['papers']} papers, "
+        f"{sum(s['entities'].values())} entities, "
+        f"{sum(s['relations'].values())} relations, {s['results']} results"
+    )
     click.echo("  entities:  " + ", ".join(f"{k} {v}" for k, v in s["entities"].items()))
     click.echo("  relations: " + ", ".join(f"{k} {v}" for k, v in s["relations"].items()))
     click.echo(f"  merged nodes: {report.merged_nodes} (see {out}/merges.json)")
-    click.echo(f"  extracted: {s['papers'] - report.reused - report.given} papers, reused from the previous build: "
-               f"{report.reused}" + (f", given as records: {report.given}" if report.given else ""))
+    click.echo(
+        f"  extracted: {s['papers'] - report.reused - report.given} papers, reused from the previous build: "
+        f"{report.reused}" + (f", given as records: {report.given}" if report.given else "")
+    )
     if report.seconds:
         click.echo("  seconds:   " + ", ".join(f"{stage} {t:.2f}" for stage, t in report.seconds.items()))
     v = report.validation
-    click.echo(f"  shapes: {'conforms' if v['conforms'] else 'does NOT conform'} ({v['violations']} violations, "
-               f"{v['warnings']} warnings; see kg validate --build {out})")
+    click.echo(
+        f"  shapes: {'conforms' if v['conforms'] else 'does NOT conform'} ({v['violations']} violations, "
+        f"{v['warnings']} warnings; see kg validate --build {out})"
+    )
     if report.failed:
-        click.echo(f"  failed:    the extractor failed on {len(report.failed)} papers, skipped "
-                   f"(tracebacks in {out}/{FAILURES_LOG})")
+        click.echo(
+            f"  failed:    the extractor failed on {len(report.failed)} papers, skipped "
+            f"(tracebacks in {out}/{FAILURES_LOG})"
+        )
     warnings = len(report.problems) + sum(report.dropped.values()) + len(report.warnings)
-    click.echo(f"  warnings: {len(report.problems)} skipped records, "
-               f"{sum(report.dropped.values())} statements naming no known entity"
-               + (f", {len(report.warnings)} cut by --max-abstract-chars/--max-records" if report.warnings else "")
-               if warnings else "  warnings: none")
+    click.echo(
+        f"  warnings: {len(report.problems)} skipped records, "
+        f"{sum(report.dropped.values())} statements naming no known entity"
+        + (f", {len(report.warnings)} cut by --max-abstract-chars/--max-records" if report.warnings else "")
+        if warnings
+        else "  warnings: none"
+    )
     if check or pins_file:
         from .check import check as run_check
         from .check import read_pins
@@ -233,8 +334,9 @@ def pin(queries, params, build_dir, out):
     chosen = [(name, {k: v for k, v in given.items() if k in lookup(catalog, name).params}) for name in queries]
     pins = pin_answers(build_dir, chosen)
     write_pins(pins, out)
-    click.echo(f"pinned {len(pins)} quer{'ies' if len(pins) != 1 else 'y'} "
-               f"({sum(len(p['rows']) for p in pins)} rows) to {out}")
+    click.echo(
+        f"pinned {len(pins)} quer{'ies' if len(pins) != 1 else 'y'} ({sum(len(p['rows']) for p in pins)} rows) to {out}"
+    )
 
 
 @cli.command()
@@ -242,12 +344,20 @@ def pin(queries, params, build_dir, out):
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL file to write.")
 @EXTRACTOR_OPTION
 @CORRECTIONS_OPTION
-@click.option("--skip-bad", is_flag=True,
-              help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.")
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.",
+)
 @MAX_ABSTRACT_OPTION
 @MAX_RECORDS_OPTION
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Extraction processes. Output is the same.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Extraction processes. Output is the same.",
+)
 @fail_cleanly
 def extract(inputs, out, extractor, corrections, skip_bad, max_abstract_chars, max_records, workers):
     """Extract entities, relations and results of each paper to a JSONL file (no graph).
@@ -270,21 +380,39 @@ def extract(inputs, out, extractor, corrections, skip_bad, max_abstract_chars, m
 
     fixes = Corrections.load(corrections)
     chosen = load_extractor(extractor)
-    problems, warnings = [], []
-    papers = list(read_papers(inputs, skip_bad=skip_bad, on_problem=problems.append, max_abstract_chars=max_abstract_chars,
-                              max_records=max_records, on_warning=warnings.append))
+    problems: list = []
+    warnings: list[str] = []
+    papers = list(
+        read_papers(
+            inputs,
+            skip_bad=skip_bad,
+            on_problem=problems.append,
+            max_abstract_chars=max_abstract_chars,
+            max_records=max_records,
+            on_warning=warnings.append,
+        )
+    )
     log = Path(f"{out}.errors.log")
     log.unlink(missing_ok=True)
-    records = extract_papers(papers, chosen, progress=_progress, total=len(papers), workers=workers,
-                             on_failure=problems.append if skip_bad else None, failures_log=log)
+    records = extract_papers(
+        papers,
+        chosen,
+        progress=_progress,
+        total=len(papers),
+        workers=workers,
+        on_failure=problems.append if skip_bad else None,
+        failures_log=log,
+    )
     count = write_jsonl(out, (fixes.apply(record) for record in records))
     warnings += fixes.unmatched([paper.id for paper in papers])
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"wrote {count} records to {out} ({chosen.name} {chosen.version})"
-               + (f"; tracebacks of the papers the extractor failed on in {log}" if log.exists() else ""))
+    click.echo(
+        f"wrote {count} records to {out} ({chosen.name} {chosen.version})"
+        + (f"; tracebacks of the papers the extractor failed on in {log}" if log.exists() else "")
+    )
 
 
 @cli.command()
@@ -305,7 +433,9 @@ def extractors():
 
 @cli.command()
 @BUILD_OPTION
-@click.option("--shapes", type=click.Path(exists=True, dir_okay=False), help="SHACL shapes (default: schemas/shapes.ttl).")
+@click.option(
+    "--shapes", type=click.Path(exists=True, dir_okay=False), help="SHACL shapes (default: schemas/shapes.ttl)."
+)
 @click.option("--limit", default=20, show_default=True, help="How many results to list.")
 @fail_cleanly
 def validate(build_dir, shapes, limit):
@@ -328,8 +458,12 @@ def validate(build_dir, shapes, limit):
 @click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold JSONL file.")
 @click.option("--worst", default=5, show_default=True, help="How many of the worst papers to list.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--extract", "force_extract", is_flag=True,
-              help="Run the extractor on the papers even where the file holds annotations (a gold file).")
+@click.option(
+    "--extract",
+    "force_extract",
+    is_flag=True,
+    help="Run the extractor on the papers even where the file holds annotations (a gold file).",
+)
 @fail_cleanly
 def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract):
     """Score extractions against hand-annotated gold: precision, recall, F1 per type and predicate.
@@ -360,8 +494,12 @@ def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract):
 
 @cli.command(name="eval-merges")
 @click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False), help="Gold JSONL file.")
-@click.option("--thresholds", default="0.80,0.85,0.88,0.90,0.92,0.94,0.96", show_default=True,
-              help="Comma-separated cosine similarity thresholds.")
+@click.option(
+    "--thresholds",
+    default="0.80,0.85,0.88,0.90,0.92,0.94,0.96",
+    show_default=True,
+    help="Comma-separated cosine similarity thresholds.",
+)
 @fail_cleanly
 def eval_merges(gold, thresholds):
     """Measure embedding merges against the gold aliases: precision and recall per threshold.
@@ -390,7 +528,11 @@ def eval_merges(gold, thresholds):
 @BUILD_OPTION
 @FORMAT_OPTION
 @ENGINE_OPTION
-@click.option("--endpoint", default=None, help="Ask a SPARQL 1.1 server (that `kg load sparql` filled) instead of the build's store.")
+@click.option(
+    "--endpoint",
+    default=None,
+    help="Ask a SPARQL 1.1 server (that `kg load sparql` filled) instead of the build's store.",
+)
 @ENDPOINT_GRAPH_OPTION
 @ENDPOINT_USER_OPTION
 @fail_cleanly
@@ -413,7 +555,10 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
         if fmt == "json":
             import json
 
-            listing = [{"name": q.name, "question": q.question, "params": q.params, "columns": q.columns} for q in catalog.values()]
+            listing = [
+                {"name": q.name, "question": q.question, "params": q.params, "columns": q.columns}
+                for q in catalog.values()
+            ]
             click.echo(json.dumps(listing, indent=2))
         else:
             rows = [[q.name, q.question, " ".join(f"{k}={v!r}" for k, v in q.params.items())] for q in catalog.values()]
@@ -434,8 +579,13 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
 @cli.command()
 @click.argument("text")
 @click.option("--limit", default=10, show_default=True, help="How many hits to show.")
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(["Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain"]),
-              help="Only nodes of this kind (repeatable).")
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    type=click.Choice(["Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain"]),
+    help="Only nodes of this kind (repeatable).",
+)
 @BUILD_OPTION
 @FORMAT_OPTION
 @click.option("--neo4j", is_flag=True, help="Search in Neo4j's vector indexes instead of the build.")
@@ -455,7 +605,8 @@ def search(text, limit, kinds, build_dir, fmt, neo4j, uri, user, database):
       kg search "preference optimisation" --kind Method --limit 5
       kg search "preference optimisation" --neo4j --uri bolt://127.0.0.1:7687
     """
-    from .search import SEARCHABLE, hits_table, search as run_search
+    from .search import SEARCHABLE, hits_table
+    from .search import search as run_search
 
     if neo4j:
         from .embed import Embedder
@@ -474,8 +625,11 @@ def search(text, limit, kinds, build_dir, fmt, neo4j, uri, user, database):
 @BUILD_OPTION
 @FORMAT_OPTION
 @ENGINE_OPTION
-@click.option("--allow-update", is_flag=True,
-              help="Allow a SPARQL update (INSERT, DELETE, DROP, ...) on the build's Oxigraph store (refused otherwise).")
+@click.option(
+    "--allow-update",
+    is_flag=True,
+    help="Allow a SPARQL update (INSERT, DELETE, DROP, ...) on the build's Oxigraph store (refused otherwise).",
+)
 @fail_cleanly
 def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     """Run an ad-hoc SPARQL query (text, or a .rq file) over a build; read-only.
@@ -502,8 +656,9 @@ def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     click.echo(open_store(build_dir, engine).select(text, _parse_params(params)).render(fmt))
 
 
-QUERY_OPTION = click.option("--query", "query_name", metavar="NAME",
-                            help="Only what this canned query answers, with its one-hop context.")
+QUERY_OPTION = click.option(
+    "--query", "query_name", metavar="NAME", help="Only what this canned query answers, with its one-hop context."
+)
 
 
 @cli.group(name="export")
@@ -543,9 +698,12 @@ def export_html(build_dir, query_name, params, out):
 
 
 def _figure_command(fmt: str):
-    @click.option("--view", type=click.Choice(["lineage", "lora", "dataset"]),
-                  help="A model's lineage (-p model=...), a method's variants (-p method=LoRA) or a dataset's "
-                       "neighbourhood (-p dataset=...).")
+    @click.option(
+        "--view",
+        type=click.Choice(["lineage", "lora", "dataset"]),
+        help="A model's lineage (-p model=...), a method's variants (-p method=LoRA) or a dataset's "
+        "neighbourhood (-p dataset=...).",
+    )
     @BUILD_OPTION
     @QUERY_OPTION
     @PARAM_OPTION
@@ -558,10 +716,13 @@ def _figure_command(fmt: str):
         if view and query_name:
             raise KgError("give --view or --query, not both")
         params = _parse_params(params)
-        selection = view_selection(load_graph(build_dir), view, params) if view else select(build_dir, query_name, params)
+        selection = (
+            view_selection(load_graph(build_dir), view, params) if view else select(build_dir, query_name, params)
+        )
         click.echo(f"wrote {out} ({render(selection, out, fmt)} nodes)")
 
-    figure.__doc__ = f"""{"An" if fmt == "svg" else "A"} {fmt.upper()} drawing (Graphviz dot) of a view or of what a canned query answers.
+    article = "An" if fmt == "svg" else "A"
+    figure.__doc__ = f"""{article} {fmt.upper()} drawing (Graphviz dot) of a view or of what a canned query answers.
 
     \b
     Example:
@@ -642,12 +803,20 @@ def load():
 @load.command(name="sparql")
 @BUILD_OPTION
 @click.option("--endpoint", required=True, help="The server's SPARQL endpoint (query and update).")
-@click.option("--graph-store", default=None,
-              help="Its Graph Store HTTP Protocol URL, if it has one: one PUT instead of SPARQL Update.")
+@click.option(
+    "--graph-store",
+    default=None,
+    help="Its Graph Store HTTP Protocol URL, if it has one: one PUT instead of SPARQL Update.",
+)
 @ENDPOINT_GRAPH_OPTION
 @ENDPOINT_USER_OPTION
-@click.option("--batch", default=2000, show_default=True, type=click.IntRange(min=1),
-              help="Triples per INSERT DATA request (SPARQL Update only).")
+@click.option(
+    "--batch",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Triples per INSERT DATA request (SPARQL Update only).",
+)
 @fail_cleanly
 def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
     """Push a build's graph into a named graph of a SPARQL 1.1 server, replacing what was there.
@@ -665,8 +834,10 @@ def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
     from .endpoint import push
 
     report = push(build_dir, endpoint, graph_iri, user, _endpoint_password(user), graph_store=graph_store, batch=batch)
-    click.echo(f"pushed {report.triples} triples into <{report.graph}> at {report.endpoint} "
-               f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''}, {report.seconds:.1f} s)")
+    click.echo(
+        f"pushed {report.triples} triples into <{report.graph}> at {report.endpoint} "
+        f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''}, {report.seconds:.1f} s)"
+    )
 
 
 @load.command(name="neo4j")
@@ -674,10 +845,15 @@ def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
 @NEO4J_URI_OPTION
 @NEO4J_USER_OPTION
 @NEO4J_DATABASE_OPTION
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1),
-              help="Rows written per transaction.")
-@click.option("--embeddings/--no-embeddings", default=True, show_default=True,
-              help="Put sentence embeddings on papers and entities, in vector indexes (for kg search --neo4j).")
+@click.option(
+    "--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows written per transaction."
+)
+@click.option(
+    "--embeddings/--no-embeddings",
+    default=True,
+    show_default=True,
+    help="Put sentence embeddings on papers and entities, in vector indexes (for kg search --neo4j).",
+)
 @fail_cleanly
 def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
     """Load a build's graph (graph.json) into Neo4j; loading again updates it in place.
@@ -699,12 +875,21 @@ def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
     password = _neo4j_password()
     # A bar on a terminal only (disable=None), so logs and pipes get the one summary line.
     with tqdm(desc="loading", unit="row", file=sys.stderr, disable=None) as bar:
+
         def progress(done, total):
             bar.total = total
             bar.update(done - bar.n)
 
-        report = load_graph(build_dir, uri, user, password, database=database, batch_size=batch_size,
-                            progress=progress, embeddings=embeddings)
+        report = load_graph(
+            build_dir,
+            uri,
+            user,
+            password,
+            database=database,
+            batch_size=batch_size,
+            progress=progress,
+            embeddings=embeddings,
+        )
     click.echo(report.format(uri, database))
 
 
@@ -742,7 +927,9 @@ def cypher(query_or_file, params, uri, user, database, fmt, allow_update):
     else:
         text, arguments = query_or_file, given
     password = _neo4j_password()
-    click.echo(run_cypher(text, arguments, uri, user, password, database=database, allow_update=allow_update).render(fmt))
+    click.echo(
+        run_cypher(text, arguments, uri, user, password, database=database, allow_update=allow_update).render(fmt)
+    )
 
 
 @cli.group(name="bench")
@@ -775,14 +962,25 @@ def bench_generate(count, out, seed):
 
 @bench_group.command(name="run")
 @click.option("--sizes", default="1000,10000,100000", show_default=True, help="Corpus sizes, comma-separated.")
-@click.option("--workdir", default="bench", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for corpora, builds and bench.json.")
+@click.option(
+    "--workdir",
+    default="bench",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for corpora, builds and bench.json.",
+)
 @click.option("--seed", default=0, show_default=True)
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Extraction processes of each build (default: cores).")
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=None, help="Extraction processes of each build (default: cores)."
+)
 @click.option("--embeddings/--no-embeddings", default=True, show_default=True, help="Builds with embedding merges.")
-@click.option("--rdflib-max", default=1000, show_default=True, help="Run rdflib's engine on builds up to this many papers.")
+@click.option(
+    "--rdflib-max", default=1000, show_default=True, help="Run rdflib's engine on builds up to this many papers."
+)
 @click.option("--query-timeout", default=30.0, show_default=True, help="Seconds before an rdflib query is given up.")
-@click.option("--keep-builds", is_flag=True, help="Keep each size's build folder (removed once measured: 100k is ~8 GB).")
+@click.option(
+    "--keep-builds", is_flag=True, help="Keep each size's build folder (removed once measured: 100k is ~8 GB)."
+)
 @fail_cleanly
 def bench_run(sizes, workdir, seed, workers, embeddings, rdflib_max, query_timeout, keep_builds):
     """Generate, build (in a child process each) and measure every size; figures to WORKDIR/bench.json,
@@ -798,6 +996,14 @@ def bench_run(sizes, workdir, seed, workers, embeddings, rdflib_max, query_timeo
         counts = [int(s) for s in sizes.split(",") if s.strip()]
     except ValueError:
         raise click.BadParameter(f"{sizes!r} is not a comma-separated list of numbers", param_hint="--sizes") from None
-    figures = run(counts, workdir, seed=seed, workers=workers, embeddings=embeddings,
-                  rdflib_max=rdflib_max, query_timeout=query_timeout, keep_builds=keep_builds)
+    figures = run(
+        counts,
+        workdir,
+        seed=seed,
+        workers=workers,
+        embeddings=embeddings,
+        rdflib_max=rdflib_max,
+        query_timeout=query_timeout,
+        keep_builds=keep_builds,
+    )
     click.echo(table(figures))

@@ -35,6 +35,7 @@ provenance. A fix that matches nothing is reported (:meth:`Corrections.unmatched
 >>> fixes.unmatched()
 []
 """
+
 from __future__ import annotations
 
 import copy
@@ -76,8 +77,11 @@ class Fix:
     why_not: str = ""  # why it did not apply, where that is known
 
     def describe(self) -> str:
-        what = self.args.get("name") if self.action == "drop_entity" else \
-            ", ".join(f"{k}={v}" for k, v in self.args.items())
+        what = (
+            self.args.get("name")
+            if self.action == "drop_entity"
+            else ", ".join(f"{k}={v}" for k, v in self.args.items())
+        )
         return f"{self.action} {what}"
 
 
@@ -107,7 +111,9 @@ class Corrections:
             data = yaml.load(text, Loader=_LineLoader)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            raise KgError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}") from None
+            raise KgError(
+                f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}"
+            ) from None
         if data is None:
             return cls()
         if not isinstance(data, dict):
@@ -168,7 +174,7 @@ def _fix(item, paper: str, path: str) -> Fix:
     where = f"{path}:{line}"
     if not isinstance(item, dict) or len(item) != 1:
         raise KgError(f"{where}: paper {paper}: a fix is one of {', '.join(_FIELDS)} with its fields")
-    (action, args), = item.items()
+    ((action, args),) = item.items()
     if action not in _FIELDS:
         raise KgError(f"{where}: paper {paper}: unknown fix {action!r} (one of {', '.join(_FIELDS)})")
     if action == "drop_entity":
@@ -186,7 +192,9 @@ def _fix(item, paper: str, path: str) -> Fix:
     if "predicate" in args and args["predicate"] not in RELATIONS:
         raise KgError(f"{where}: paper {paper}: unknown predicate {args['predicate']!r}")
     if "type" in args and args["type"] not in ENTITY_TYPES:
-        raise KgError(f"{where}: paper {paper}: unknown entity type {args['type']!r} (one of {', '.join(ENTITY_TYPES)})")
+        raise KgError(
+            f"{where}: paper {paper}: unknown entity type {args['type']!r} (one of {', '.join(ENTITY_TYPES)})"
+        )
     if "value" in args and (isinstance(args["value"], bool) or not isinstance(args["value"], (int, float))):
         raise KgError(f"{where}: paper {paper}: {action}'s value must be a number")
     if not isinstance(args.get("aliases", []), list):
@@ -203,7 +211,7 @@ def _text(value):
 
 def _names(record: dict) -> dict[str, str]:
     """Every form of every entity of ``record`` (normalised) -> the entity's normalised name."""
-    forms = {}
+    forms: dict[str, str] = {}
     for entity in record["entities"]:
         key = normalize_name(entity["name"])
         for form in [entity["name"], *entity.get("aliases", ())]:
@@ -225,8 +233,11 @@ def _entity(record: dict, forms: dict, name: str) -> dict | None:
 def _drop(record: dict, args: dict) -> str | None:
     forms = _names(record)
     target = (_key(forms, args["subject"]), args["predicate"], _key(forms, args["object"]))
-    kept = [r for r in record["relations"]
-            if (_key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])) != target]
+    kept = [
+        r
+        for r in record["relations"]
+        if (_key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])) != target
+    ]
     if len(kept) == len(record["relations"]):
         return "no such relation"
     record["relations"] = kept
@@ -256,11 +267,18 @@ def _add(record: dict, args: dict) -> str | None:
         if entity["type"] not in allowed:
             return f"{args['predicate']} does not take a {entity['type']} as its {role}"
         ends.append(entity["name"])
-    relation = {"subject": ends[0], "predicate": args["predicate"], "object": ends[1],
-                "evidence": args["evidence"], "confidence": float(args.get("confidence", 1.0)), "curated": True}
+    relation = {
+        "subject": ends[0],
+        "predicate": args["predicate"],
+        "object": ends[1],
+        "evidence": args["evidence"],
+        "confidence": float(args.get("confidence", 1.0)),
+        "curated": True,
+    }
     key = (_key(forms, ends[0]), args["predicate"], _key(forms, ends[1]))
-    record["relations"] = [r for r in record["relations"]
-                           if (_key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])) != key]
+    record["relations"] = [
+        r for r in record["relations"] if (_key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])) != key
+    ]
     record["relations"].append(relation)
     return None
 
@@ -281,9 +299,17 @@ def _drop_entity(record: dict, args: dict) -> str | None:
     key = _key(forms, args["name"])
     before = (len(record["entities"]), len(record["relations"]), len(record["results"]))
     record["entities"] = [e for e in record["entities"] if normalize_name(e["name"]) != key]
-    record["relations"] = [r for r in record["relations"] if key not in (_key(forms, r["subject"]), _key(forms, r["object"]))]
-    record["results"] = [r for r in record["results"] if key not in (_key(forms, r["subject"]), _key(forms, r.get("dataset")))]
-    return None if before != (len(record["entities"]), len(record["relations"]), len(record["results"])) else "no such entity"
+    record["relations"] = [
+        r for r in record["relations"] if key not in (_key(forms, r["subject"]), _key(forms, r["object"]))
+    ]
+    record["results"] = [
+        r for r in record["results"] if key not in (_key(forms, r["subject"]), _key(forms, r.get("dataset")))
+    ]
+    return (
+        None
+        if before != (len(record["entities"]), len(record["relations"]), len(record["results"]))
+        else "no such entity"
+    )
 
 
 def _rename(record: dict, args: dict) -> str | None:
@@ -324,8 +350,9 @@ def _change_entity(record: dict, name: str, *, new_name: str | None = None, etyp
 def _drop_result(record: dict, args: dict) -> str | None:
     forms = _names(record)
     target = (_key(forms, args["subject"]), args["metric"].casefold(), float(args["value"]))
-    kept = [r for r in record["results"]
-            if (_key(forms, r["subject"]), r["metric"].casefold(), float(r["value"])) != target]
+    kept = [
+        r for r in record["results"] if (_key(forms, r["subject"]), r["metric"].casefold(), float(r["value"])) != target
+    ]
     if len(kept) == len(record["results"]):
         return "no such result"
     record["results"] = kept
@@ -349,12 +376,29 @@ def _add_result(record: dict, args: dict) -> str | None:
     unit = args.get("unit")
     if unit not in (None, "%"):
         return "its unit must be % or null"
-    record["results"].append({"subject": ends["subject"], "dataset": ends["dataset"], "metric": args["metric"].casefold(),
-                              "value": args["value"], "unit": unit, "evidence": args["evidence"],
-                              "confidence": float(args.get("confidence", 1.0)), "curated": True})
+    record["results"].append(
+        {
+            "subject": ends["subject"],
+            "dataset": ends["dataset"],
+            "metric": args["metric"].casefold(),
+            "value": args["value"],
+            "unit": unit,
+            "evidence": args["evidence"],
+            "confidence": float(args.get("confidence", 1.0)),
+            "curated": True,
+        }
+    )
     return None
 
 
 # Each fix's action: None when it applied, else why it did not.
-_APPLY = {"drop": _drop, "add": _add, "add_entity": _add_entity, "drop_entity": _drop_entity, "rename": _rename,
-          "retype": _retype, "drop_result": _drop_result, "add_result": _add_result}
+_APPLY = {
+    "drop": _drop,
+    "add": _add,
+    "add_entity": _add_entity,
+    "drop_entity": _drop_entity,
+    "rename": _rename,
+    "retype": _retype,
+    "drop_result": _drop_result,
+    "add_result": _add_result,
+}

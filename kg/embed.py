@@ -10,6 +10,7 @@ embedded once: vectors are cached by the text's content hash in ``<build>/embedd
 >>> bool(vectors[0] @ vectors[1] > vectors[0] @ vectors[2])
 True
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,9 @@ def load_model():
 
 
 def _encode(texts: list[str]) -> np.ndarray:
-    return load_model().encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+    return (
+        load_model().encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+    )
 
 
 def _encode_in_child(texts: list[str]) -> np.ndarray:

@@ -15,6 +15,7 @@ error or a report. Only the standard library's ``urllib`` speaks HTTP.
 >>> public_url("http://dba:secret@localhost:8890/sparql-auth?graph=x")
 'http://localhost:8890/sparql-auth'
 """
+
 from __future__ import annotations
 
 import base64
@@ -104,23 +105,30 @@ def push(
         # N-Triples is Turtle, and every Graph Store implementation reads Turtle.
         body = ("\n".join(lines) + "\n").encode("utf-8")
         authorize = _authorizer(url, user, password)
-        _open(urllib.request.Request(url, body, {"Content-Type": "text/turtle; charset=utf-8"}, method="PUT"), authorize)
+        _open(
+            urllib.request.Request(url, body, {"Content-Type": "text/turtle; charset=utf-8"}, method="PUT"), authorize
+        )
     else:
         method, requests = "update", 0
         staging = graph_iri + "-staging"
         updates = [f"DROP SILENT GRAPH <{staging}>"]
-        updates += [f"INSERT DATA {{ GRAPH <{staging}> {{\n" + "\n".join(lines[i:i + batch]) + "\n} }"
-                    for i in range(0, len(lines), batch)]
+        updates += [
+            f"INSERT DATA {{ GRAPH <{staging}> {{\n" + "\n".join(lines[i : i + batch]) + "\n} }"
+            for i in range(0, len(lines), batch)
+        ]
         updates.append(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph_iri}>")
         authorize = _authorizer(endpoint, user, password)
         for update in updates:
             _post(endpoint, {"update": update}, authorize)
             requests += 1
-    count = select(endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graph_iri=graph_iri,
-                   user=user, password=password).rows[0][0]
+    count = select(
+        endpoint, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", graph_iri=graph_iri, user=user, password=password
+    ).rows[0][0]
     if count != len(lines):
-        raise EndpointError(f"{public_url(endpoint)}: graph <{graph_iri}> holds {count} triples after the push, "
-                            f"the build has {len(lines)}")
+        raise EndpointError(
+            f"{public_url(endpoint)}: graph <{graph_iri}> holds {count} triples after the push, "
+            f"the build has {len(lines)}"
+        )
     return PushReport(public_url(endpoint), graph_iri, len(lines), method, requests, time.monotonic() - started)
 
 
@@ -204,12 +212,15 @@ def _authorizer(url: str, user: str | None, password: str | None) -> Authorize:
         def authorize(request: urllib.request.Request) -> str:
             answer = digest.get_authorization(request, challenge)  # None: a challenge it cannot answer
             if answer is None:
-                raise EndpointError(f"{public_url(url)}: the server's Digest challenge names an algorithm or "
-                                    "protection kg cannot answer")
+                raise EndpointError(
+                    f"{public_url(url)}: the server's Digest challenge names an algorithm or "
+                    "protection kg cannot answer"
+                )
             return "Digest " + answer
     else:
-        raise EndpointError(f"{public_url(url)}: the server asks for {scheme or 'unknown'} authentication; "
-                            "kg answers Basic and Digest")
+        raise EndpointError(
+            f"{public_url(url)}: the server asks for {scheme or 'unknown'} authentication; kg answers Basic and Digest"
+        )
     try:  # the credentials, tried on a body-less request: a wrong password fails here, cleanly
         _open(urllib.request.Request(url, method="HEAD"), authorize)
     except _Refused:
@@ -245,8 +256,9 @@ def _open(request: urllib.request.Request, authorize: Authorize) -> bytes:
         if error.code == 401 and authorization:
             raise _Refused(f"{where}: HTTP 401, the server refused the user and password") from None
         if error.code == 401:
-            raise _Challenged(f"{where}: HTTP 401, the server needs a user and password",
-                              error.headers.get("WWW-Authenticate", "")) from None
+            raise _Challenged(
+                f"{where}: HTTP 401, the server needs a user and password", error.headers.get("WWW-Authenticate", "")
+            ) from None
         if error.code == 403:
             raise EndpointError(f"{where}: HTTP 403, the server denies this user access") from None
         raise EndpointError(f"{where}: HTTP {error.code}: {_message(error)}") from None
@@ -262,8 +274,10 @@ def _open(request: urllib.request.Request, authorize: Authorize) -> bytes:
 
 def _post(url: str, form: dict, authorize: Authorize) -> bytes:
     body = urllib.parse.urlencode(form).encode("utf-8")
-    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-               "Accept": "application/sparql-results+json"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        "Accept": "application/sparql-results+json",
+    }
     return _open(urllib.request.Request(url, body, headers, method="POST"), authorize)
 
 

@@ -7,6 +7,7 @@ Bad input, a bad query, a missing build, an unreachable server: each module rais
 >>> issubclass(__import__("kg.readers").readers.InputError, KgError)
 True
 """
+
 from __future__ import annotations
 
 

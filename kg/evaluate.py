@@ -10,6 +10,7 @@ items count on neither side, and a prediction that repeats a found item under
 another of its names is no error. Units are not compared. Counts are
 micro-averaged over all papers.
 """
+
 from __future__ import annotations
 
 import json
@@ -98,8 +99,12 @@ def _relation_key(relation: dict) -> tuple:
 
 def _result_key(result: dict) -> tuple:
     metric = _normalize(result["metric"])
-    return (_form(result["subject"]), _optional_form(result.get("dataset")),
-            METRIC_SYNONYMS.get(metric, metric), _number(result["value"]))
+    return (
+        _form(result["subject"]),
+        _optional_form(result.get("dataset")),
+        METRIC_SYNONYMS.get(metric, metric),
+        _number(result["value"]),
+    )
 
 
 def _rounded(key: tuple) -> tuple:
@@ -107,8 +112,9 @@ def _rounded(key: tuple) -> tuple:
     return tuple(round(part, 6) if isinstance(part, float) else part for part in key)
 
 
-def _unique(items: Iterable[dict], key: Callable[[dict], tuple],
-            identity: Callable[[tuple], tuple]) -> list[tuple[tuple, dict]]:
+def _unique(
+    items: Iterable[dict], key: Callable[[dict], tuple], identity: Callable[[tuple], tuple]
+) -> list[tuple[tuple, dict]]:
     """(key, item) pairs, one per identity; among equal ones a required item wins over an optional one."""
     kept: dict[tuple, tuple[tuple, dict]] = {}
     for item in items:
@@ -170,8 +176,14 @@ class Counts:
         self.fn += other.fn
 
     def to_dict(self) -> dict:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn,
-                "precision": self.precision, "recall": self.recall, "f1": self.f1}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+        }
 
 
 @dataclass
@@ -184,13 +196,16 @@ class Outcome:
 
     def counts(self, group: str | None = None, by: str = "") -> Counts:
         """Counts of all items, or of those whose field `by` equals `group`."""
+
         def n(items):
             return sum(1 for item in items if group is None or item.get(by) == group)
+
         return Counts(n(self.tp), n(self.fp), n(self.fn))
 
 
-def _match(preds: list[tuple[tuple, dict]], golds: list[tuple[tuple, dict]],
-           same: Callable[[tuple, tuple], bool]) -> Outcome:
+def _match(
+    preds: list[tuple[tuple, dict]], golds: list[tuple[tuple, dict]], same: Callable[[tuple, tuple], bool]
+) -> Outcome:
     required = [g for g in golds if not g[1].get("optional")]
     owner = _max_matching([p[0] for p in preds], [g[0] for g in required], same)
     paired = set(owner.values())
@@ -198,8 +213,7 @@ def _match(preds: list[tuple[tuple, dict]], golds: list[tuple[tuple, dict]],
         tp=[required[g][1] for g in sorted(owner)],
         # An unpaired prediction that still matches some gold item is no error: it matches
         # an optional item, or repeats a found one under another of its names.
-        fp=[item for i, (key, item) in enumerate(preds)
-            if i not in paired and not any(same(key, g) for g, _ in golds)],
+        fp=[item for i, (key, item) in enumerate(preds) if i not in paired and not any(same(key, g) for g, _ in golds)],
         fn=[item for g, (_, item) in enumerate(required) if g not in owner],
     )
 
@@ -223,10 +237,14 @@ class PaperScore:
         return sum(self.counts(k).fp + self.counts(k).fn for k in KINDS)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "predicted": self.predicted,
-                **{k: self.counts(k).to_dict() for k in KINDS},
-                "false_positives": {k: getattr(self, k).fp for k in KINDS},
-                "false_negatives": {k: getattr(self, k).fn for k in KINDS}}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "predicted": self.predicted,
+            **{k: self.counts(k).to_dict() for k in KINDS},
+            "false_positives": {k: getattr(self, k).fp for k in KINDS},
+            "false_negatives": {k: getattr(self, k).fn for k in KINDS},
+        }
 
 
 def _score_paper(pred: dict, gold: dict, predicted: bool) -> PaperScore:
@@ -245,17 +263,22 @@ def _score_paper(pred: dict, gold: dict, predicted: bool) -> PaperScore:
 
     def same_result(p: tuple, g: tuple) -> bool:
         (subject, dataset, metric, value), (g_subject, g_dataset, g_metric, g_value) = p, g
-        return (metric == g_metric and same_name(subject, g_subject)
-                and (g_dataset is None or same_name(dataset, g_dataset))
-                and value is not None and g_value is not None
-                and math.isclose(value, g_value, rel_tol=0.0, abs_tol=VALUE_TOLERANCE))
+        return (
+            metric == g_metric
+            and same_name(subject, g_subject)
+            and (g_dataset is None or same_name(dataset, g_dataset))
+            and value is not None
+            and g_value is not None
+            and math.isclose(value, g_value, rel_tol=0.0, abs_tol=VALUE_TOLERANCE)
+        )
 
     def outcome(kind: str, key: Callable[[dict], tuple], same: Callable, identity: Callable) -> Outcome:
-        return _match(_unique(pred.get(kind) or [], key, identity),
-                      _unique(gold.get(kind) or [], key, identity), same)
+        return _match(_unique(pred.get(kind) or [], key, identity), _unique(gold.get(kind) or [], key, identity), same)
 
     return PaperScore(
-        id=gold["id"], title=gold.get("title", ""), predicted=predicted,
+        id=gold["id"],
+        title=gold.get("title", ""),
+        predicted=predicted,
         # An entity is the same item as another of its record with the same type and name.
         entities=outcome("entities", _entity_key, same_entity, lambda k: k[:2]),
         relations=outcome("relations", _relation_key, same_relation, tuple),
@@ -278,17 +301,20 @@ class Report:
 
     def worst_papers(self, n: int = 5) -> list[PaperScore]:
         """The n papers with the lowest mean of entity and relation F1 (more errors first on a tie)."""
+
         def badness(paper: PaperScore) -> tuple:
             mean = (paper.counts("entities").f1 + paper.counts("relations").f1) / 2
             return mean, -paper.errors, paper.id
+
         return sorted(self.papers, key=badness)[:n]
 
     def to_dict(self) -> dict:
         return {
-            "entities": {**self.entities.to_dict(),
-                         "by_type": {t: c.to_dict() for t, c in self.entity_types.items()}},
-            "relations": {**self.relations.to_dict(),
-                          "by_predicate": {p: c.to_dict() for p, c in self.predicates.items()}},
+            "entities": {**self.entities.to_dict(), "by_type": {t: c.to_dict() for t, c in self.entity_types.items()}},
+            "relations": {
+                **self.relations.to_dict(),
+                "by_predicate": {p: c.to_dict() for p, c in self.predicates.items()},
+            },
             "results": self.results.to_dict(),
             "unmatched_predictions": self.unmatched_predictions,
             "unmatched_titles": self.unmatched_titles,
@@ -369,27 +395,30 @@ def score(predictions: Iterable[dict], gold: Iterable[dict]) -> Report:
 
 def format_report(report: Report, worst: int = 5) -> str:
     """The report as a plain-text table, then the papers with the most errors."""
+
     def row(label: str, c: Counts) -> str:
         return f"{label:<18}{c.precision:>6.3f} {c.recall:>6.3f} {c.f1:>6.3f} {c.tp:>6} {c.fp:>5} {c.fn:>5}"
 
-    lines = [f"{'':<18}{'P':>6} {'R':>6} {'F1':>6} {'tp':>6} {'fp':>5} {'fn':>5}",
-             row("entities", report.entities)]
+    lines = [f"{'':<18}{'P':>6} {'R':>6} {'F1':>6} {'tp':>6} {'fp':>5} {'fn':>5}", row("entities", report.entities)]
     lines += [row("  " + t, c) for t, c in report.entity_types.items()]
     lines.append(row("relations", report.relations))
     lines += [row("  " + p, c) for p, c in report.predicates.items()]
     lines.append(row("results", report.results))
 
     missing = sum(not p.predicted for p in report.papers)
-    lines.append(f"papers: {len(report.papers)} gold, {missing} without a prediction; "
-                 f"{report.unmatched_predictions} predictions without gold")
+    lines.append(
+        f"papers: {len(report.papers)} gold, {missing} without a prediction; "
+        f"{report.unmatched_predictions} predictions without gold"
+    )
     # Papers without errors are no lead for a developer, so they are not listed.
     flawed = [p for p in report.worst_papers(worst) if p.errors]
     if flawed:
         lines.append("worst papers:")
         for p in flawed:
             title = p.title if len(p.title) <= 60 else p.title[:57] + "..."
-            lines.append(f"  {p.id} (entities {p.counts('entities').f1:.2f}, "
-                         f"relations {p.counts('relations').f1:.2f}) \"{title}\"")
+            lines.append(
+                f'  {p.id} (entities {p.counts("entities").f1:.2f}, relations {p.counts("relations").f1:.2f}) "{title}"'
+            )
     return "\n".join(lines)
 
 

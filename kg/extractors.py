@@ -23,6 +23,7 @@ and ``kg build --extractor my-ner`` uses it.
 >>> validate_record(record)
 []
 """
+
 from __future__ import annotations
 
 import functools
@@ -66,8 +67,9 @@ def load_extractor(name: str = DEFAULT_EXTRACTOR, vocab=None) -> Extractor:
         known = ", ".join(available_extractors()) or "none"
         raise KgError(f"no extractor named {name!r} (installed: {known})")
     if len({point.value for point in points}) > 1:
-        raise KgError(f"two packages register an extractor named {name!r}: "
-                      + ", ".join(sorted(point.value for point in points)))
+        raise KgError(
+            f"two packages register an extractor named {name!r}: " + ", ".join(sorted(point.value for point in points))
+        )
     try:
         factory = points[0].load()
     except (ImportError, AttributeError) as error:

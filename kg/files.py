@@ -7,6 +7,7 @@
 >>> target.read_text()
 'done'
 """
+
 from __future__ import annotations
 
 import json
@@ -101,7 +102,7 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
         handle.flush()
         # What killed writers left behind (kg search writes its cache here without the lock: spare the living).
         for debris in folder.glob(".*.tmp"):
-            if not _alive(debris.name[:-len(".tmp")].rsplit(".", 2)[-2]):
+            if not _alive(debris.name[: -len(".tmp")].rsplit(".", 2)[-2]):
                 debris.unlink(missing_ok=True)
         for debris in folder.glob(".sort.*"):  # kg.rdf.write_rdf's scratch folders, only ever made under this lock
             shutil.rmtree(debris, ignore_errors=True)

@@ -18,6 +18,7 @@ is two edges and one paper's statement is never duplicated.
 >>> [(u, v, d["predicate"]) for u, v, d in graph.edges(data=True) if d["predicate"] == "variant_of"]
 [('method/salt', 'method/lora', 'variant_of')]
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,15 +57,19 @@ def build_graph(records: Iterable[dict], resolution: Resolution, vocab=None) -> 
     return graph
 
 
-def iter_graph(records: Iterable[dict], resolution: Resolution, vocab=None, dropped: Counter | None = None) -> Iterator[tuple]:
+def iter_graph(
+    records: Iterable[dict], resolution: Resolution, vocab=None, dropped: Counter | None = None
+) -> Iterator[tuple]:
     """The graph as a stream of ``("node", id, attributes)`` and ``("edge", source, target, key,
     attributes)`` items: the resolved entities, then (given ``vocab``) the hierarchy over them, then
     paper by paper its node, results and statements. Each node and edge comes once, so a big
     corpus's graph can be written without being held; ``dropped`` counts, per predicate, the
     statements that name no known entity."""
     dropped = Counter() if dropped is None else dropped
-    entities = [(node.id, {"kind": node.type, "label": node.label, "aliases": node.aliases, "papers": node.papers})
-                for node in sorted(resolution.nodes.values(), key=lambda n: n.id)]
+    entities = [
+        (node.id, {"kind": node.type, "label": node.label, "aliases": node.aliases, "papers": node.papers})
+        for node in sorted(resolution.nodes.values(), key=lambda n: n.id)
+    ]
     for node, data in entities:
         yield "node", node, data
     if vocab is not None:
@@ -81,14 +86,28 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iter
     """One paper's nodes (itself, its results) and edges, each once (a repeat updates the first, as in networkx)."""
     pid = record["id"]
     paper = paper_node(pid)
-    meta = {k: v for k, v in record.items()
-            if k not in ("id", "title", "abstract", "entities", "relations", "results", "extractor", "extractor_version")}
-    nodes = {paper: {"kind": "Paper", "label": record["title"], "paper_id": pid, "title": record["title"],
-                     "abstract": record["abstract"], **meta}}
+    meta = {
+        k: v
+        for k, v in record.items()
+        if k not in ("id", "title", "abstract", "entities", "relations", "results", "extractor", "extractor_version")
+    }
+    nodes = {
+        paper: {
+            "kind": "Paper",
+            "label": record["title"],
+            "paper_id": pid,
+            "title": record["title"],
+            "abstract": record["abstract"],
+            **meta,
+        }
+    }
     edges: dict[tuple, dict] = {}
     # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
-    local = {normalize_name(name): entity["type"]
-             for entity in record.get("entities", []) for name in [entity["name"], *(entity.get("aliases") or [])]}
+    local = {
+        normalize_name(name): entity["type"]
+        for entity in record.get("entities", [])
+        for name in [entity["name"], *(entity.get("aliases") or [])]
+    }
     # what made the paper's record, on each of its statements (interned: one copy for the corpus)
     made_by = {key: sys.intern(record[key]) for key in ("extractor", "extractor_version") if record.get(key)}
     for entity in record.get("entities", []):
@@ -125,28 +144,53 @@ def _find(name: str, kinds: set[str], paper: str, resolution: Resolution, local:
     return None
 
 
-def _add_edge(edges: dict, source: str, target: str, predicate: str, pid: str, statement: dict | None = None,
-              made_by: dict | None = None) -> None:
+def _add_edge(
+    edges: dict,
+    source: str,
+    target: str,
+    predicate: str,
+    pid: str,
+    statement: dict | None = None,
+    made_by: dict | None = None,
+) -> None:
     statement = statement or {}
     edges[source, target, f"{predicate}@{pid}"] = {
-        "predicate": predicate, "paper": pid,
+        "predicate": predicate,
+        "paper": pid,
         # one copy of a sentence that is the evidence of several statements (a big graph's bulk)
-        "evidence": sys.intern(statement.get("evidence", "")), "confidence": float(statement.get("confidence", 1.0)),
-        **(made_by or {}), **({"curated": True} if statement.get("curated") else {}),
+        "evidence": sys.intern(statement.get("evidence", "")),
+        "confidence": float(statement.get("confidence", 1.0)),
+        **(made_by or {}),
+        **({"curated": True} if statement.get("curated") else {}),
     }
 
 
-def _add_result(nodes: dict, edges: dict, result: dict, pid: str, paper: str, resolution: Resolution,
-                local: dict[str, str], made_by: dict) -> None:
+def _add_result(
+    nodes: dict,
+    edges: dict,
+    result: dict,
+    pid: str,
+    paper: str,
+    resolution: Resolution,
+    local: dict[str, str],
+    made_by: dict,
+) -> None:
     subject = _find(result["subject"], {"Model", "Method", PAPER}, paper, resolution, local) or paper
     dataset = _find(result["dataset"], {"Dataset"}, paper, resolution, local) if result.get("dataset") else None
-    fingerprint = json.dumps([pid, subject, dataset, result["metric"], result["value"], result.get("unit")], sort_keys=True)
+    fingerprint = json.dumps(
+        [pid, subject, dataset, result["metric"], result["value"], result.get("unit")], sort_keys=True
+    )
     node = "result/" + hashlib.sha1(fingerprint.encode()).hexdigest()[:12]
     nodes[node] = {
-        "kind": "Result", "label": f"{result['metric']} {result['value']}{result.get('unit') or ''}",
-        "metric": result["metric"], "value": float(result["value"]), "unit": result.get("unit") or "",
-        "dataset_name": result.get("dataset") or "", "paper": pid,
-        "evidence": result.get("evidence", ""), "confidence": float(result.get("confidence", 1.0)),
+        "kind": "Result",
+        "label": f"{result['metric']} {result['value']}{result.get('unit') or ''}",
+        "metric": result["metric"],
+        "value": float(result["value"]),
+        "unit": result.get("unit") or "",
+        "dataset_name": result.get("dataset") or "",
+        "paper": pid,
+        "evidence": result.get("evidence", ""),
+        "confidence": float(result.get("confidence", 1.0)),
     }
     _add_edge(edges, subject, node, "has_result", pid, result, made_by)
     _add_edge(edges, paper, node, "reports", pid, result, made_by)
@@ -176,12 +220,19 @@ def hierarchy(nodes: list[tuple[str, dict]], vocab) -> tuple[list, list]:
             continue
         if target not in known:
             entry = vocab.entry(hit[0], hit[1])
-            known[target] = {"kind": hit[1], "label": hit[0], "aliases": sorted(entry.aliases) if entry else [], "papers": []}
+            known[target] = {
+                "kind": hit[1],
+                "label": hit[0],
+                "aliases": sorted(entry.aliases) if entry else [],
+                "papers": [],
+            }
             parents.append((target, known[target]))
         if target not in seen:
             seen.add(target)
             pending.append((target, known[target]))
-        edges.append((node, target, "broader@", {"predicate": "broader", "paper": "", "evidence": "", "confidence": 1.0}))
+        edges.append(
+            (node, target, "broader@", {"predicate": "broader", "paper": "", "evidence": "", "confidence": 1.0})
+        )
     return parents, edges
 
 
@@ -208,7 +259,9 @@ class Sample:
     def add(self, item: tuple) -> None:
         if item[0] == "node":
             _, node, data = item
-            if (data["kind"] == "Paper" and data["paper_id"] in self.chosen) or (data["kind"] == "Result" and data["paper"] in self.chosen):
+            if (data["kind"] == "Paper" and data["paper_id"] in self.chosen) or (
+                data["kind"] == "Result" and data["paper"] in self.chosen
+            ):
                 self.nodes[node] = data
             elif data["kind"] not in ("Paper", "Result"):
                 self.entities[node] = data
@@ -265,8 +318,12 @@ class NodeLinkWriter:
     def __exit__(self, *failure):
         try:
             if failure[0] is None:
-                self._stream.write(("]" if not self._edges else "\n  ]") + ',\n  "graph": ' + _json(self.graph, 2)
-                                   + ',\n  "multigraph": true,\n  "nodes": [')
+                self._stream.write(
+                    ("]" if not self._edges else "\n  ]")
+                    + ',\n  "graph": '
+                    + _json(self.graph, 2)
+                    + ',\n  "multigraph": true,\n  "nodes": ['
+                )
                 self._nodes.seek(0)
                 shutil.copyfileobj(self._nodes, self._stream, 1 << 20)
                 self._stream.write(("]" if not self._count else "\n  ]") + "\n}\n")
@@ -283,8 +340,13 @@ def _json(value, indent: int) -> str:
     flat objects of a graph's nodes and edges are written directly, which is three times faster)."""
     if type(value) is dict and value:
         pad = " " * (indent + 2)
-        return "{\n" + ",\n".join(f"{pad}{_STRING(k)}: {_scalar(value[k], indent + 2)}" for k in sorted(value)) \
-            + "\n" + " " * indent + "}"
+        return (
+            "{\n"
+            + ",\n".join(f"{pad}{_STRING(k)}: {_scalar(value[k], indent + 2)}" for k in sorted(value))
+            + "\n"
+            + " " * indent
+            + "}"
+        )
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True).replace("\n", "\n" + " " * indent)
 
 
@@ -295,10 +357,12 @@ def _edge_json(source: str, target: str, key: str, data: dict) -> str:
     """:func:`_json` of an edge row at indent 4, by a template when it has the usual fields (the bulk of a graph)."""
     if data.keys() != _EDGE_FIELDS:
         return _json({"source": source, "target": target, "key": key, **data}, 4)
-    return (f'{{\n      "confidence": {_scalar(data["confidence"], 6)},\n      "evidence": {_STRING(data["evidence"])},\n'
-            f'      "key": {_STRING(key)},\n      "paper": {_STRING(data["paper"])},\n'
-            f'      "predicate": {_STRING(data["predicate"])},\n      "source": {_STRING(source)},\n'
-            f'      "target": {_STRING(target)}\n    }}')
+    return (
+        f'{{\n      "confidence": {_scalar(data["confidence"], 6)},\n      "evidence": {_STRING(data["evidence"])},\n'
+        f'      "key": {_STRING(key)},\n      "paper": {_STRING(data["paper"])},\n'
+        f'      "predicate": {_STRING(data["predicate"])},\n      "source": {_STRING(source)},\n'
+        f'      "target": {_STRING(target)}\n    }}'
+    )
 
 
 def _scalar(value, indent: int) -> str:
@@ -314,8 +378,10 @@ def _scalar(value, indent: int) -> str:
 
 def summary(graph: nx.MultiDiGraph) -> dict:
     """Counts a person wants after a build: papers, entities per type, relations per predicate, results."""
-    return summary_of(Counter(kind for _, kind in graph.nodes(data="kind")),
-                      Counter(data.get("predicate") for _, _, data in graph.edges(data=True)))
+    return summary_of(
+        Counter(kind for _, kind in graph.nodes(data="kind")),
+        Counter(data.get("predicate") for _, _, data in graph.edges(data=True)),
+    )
 
 
 def summary_of(kinds: Counter, predicates: Counter) -> dict:

@@ -20,6 +20,7 @@ header written as ``//`` comments, the same columns and the same answers.
 >>> relationship_type("fine_tuned_from")
 'FINE_TUNED_FROM'
 """
+
 from __future__ import annotations
 
 import json
@@ -73,15 +74,28 @@ class LoadReport:
     seconds: float
 
     def format(self, uri: str, database: str) -> str:
-        removed = (f"; removed {self.removed_relationships} relationships and {self.removed_nodes} nodes "
-                   f"no longer in the build" if self.removed_nodes or self.removed_relationships else "")
-        return (f"loaded {self.papers} papers into {uri} (database {database}): {self.nodes} nodes, "
-                f"{self.relationships} relationships in {self.seconds:.1f} s{removed}")
+        removed = (
+            f"; removed {self.removed_relationships} relationships and {self.removed_nodes} nodes "
+            f"no longer in the build"
+            if self.removed_nodes or self.removed_relationships
+            else ""
+        )
+        return (
+            f"loaded {self.papers} papers into {uri} (database {database}): {self.nodes} nodes, "
+            f"{self.relationships} relationships in {self.seconds:.1f} s{removed}"
+        )
 
 
-def load(build_dir: str | Path, uri: str, user: str, password: str, database: str = "neo4j",
-         batch_size: int = 1000, progress: Callable[[int, int], None] | None = None,
-         embeddings: bool = False) -> LoadReport:
+def load(
+    build_dir: str | Path,
+    uri: str,
+    user: str,
+    password: str,
+    database: str = "neo4j",
+    batch_size: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+    embeddings: bool = False,
+) -> LoadReport:
     """Load ``<build_dir>/graph.json`` into Neo4j: schema, nodes, relationships, then stale statements out.
 
     Writes go in transactions of ``batch_size`` rows; ``progress(done, total)`` is called after
@@ -118,12 +132,20 @@ def load(build_dir: str | Path, uri: str, user: str, password: str, database: st
                 if progress:
                     progress(done, total)
         removed_relationships, removed_nodes = _sweep(session, token, papers, batch_size)
-    return LoadReport(len(nodes), len(edges), len(papers), removed_nodes, removed_relationships,
-                      time.monotonic() - started)
+    return LoadReport(
+        len(nodes), len(edges), len(papers), removed_nodes, removed_relationships, time.monotonic() - started
+    )
 
 
-def vector_search(vector: list[float], uri: str, user: str, password: str, database: str = "neo4j",
-                  limit: int = 10, kinds: tuple[str, ...] = ()) -> Table:
+def vector_search(
+    vector: list[float],
+    uri: str,
+    user: str,
+    password: str,
+    database: str = "neo4j",
+    limit: int = 10,
+    kinds: tuple[str, ...] = (),
+) -> Table:
     """The ``limit`` nodes (of ``kinds``, default all searchable) nearest to ``vector`` in the vector indexes.
 
     Scores are cosine similarities, as :func:`kg.search.search` gives them.
@@ -133,17 +155,28 @@ def vector_search(vector: list[float], uri: str, user: str, password: str, datab
         for kind in kinds or SEARCHABLE:
             if kind not in SEARCHABLE:
                 raise Neo4jStoreError(f"{kind!r} has no vector index (kinds: {', '.join(SEARCHABLE)})")
-            found = session.run("CALL db.index.vector.queryNodes($index, $limit, $vector) YIELD node, score "
-                                "RETURN score, node.label AS label, node.id AS id",
-                                index=f"kg_{kind.lower()}_embedding", limit=limit, vector=vector)
+            found = session.run(
+                "CALL db.index.vector.queryNodes($index, $limit, $vector) YIELD node, score "
+                "RETURN score, node.label AS label, node.id AS id",
+                index=f"kg_{kind.lower()}_embedding",
+                limit=limit,
+                vector=vector,
+            )
             # The index scores cosine similarity s as (1 + s) / 2; give back s.
             rows += [[round(2 * record["score"] - 1, 4), kind, record["label"], record["id"]] for record in found]
     rows.sort(key=lambda row: (-row[0], row[3]))
     return Table(["score", "kind", "label", "node"], rows[:limit])
 
 
-def run_cypher(cypher: str, params: dict | None, uri: str, user: str, password: str,
-               database: str = "neo4j", allow_update: bool = False) -> Table:
+def run_cypher(
+    cypher: str,
+    params: dict | None,
+    uri: str,
+    user: str,
+    password: str,
+    database: str = "neo4j",
+    allow_update: bool = False,
+) -> Table:
     """Run one Cypher query with its parameters bound as Cypher parameters; read-only unless ``allow_update``.
 
     A query that would write is refused before it runs (its plan says so), and reads run in a
@@ -152,8 +185,9 @@ def run_cypher(cypher: str, params: dict | None, uri: str, user: str, password: 
     import neo4j
 
     params = params or {}
-    with _session(uri, user, password, database,
-                  access_mode=neo4j.WRITE_ACCESS if allow_update else neo4j.READ_ACCESS) as session:
+    with _session(
+        uri, user, password, database, access_mode=neo4j.WRITE_ACCESS if allow_update else neo4j.READ_ACCESS
+    ) as session:
         if not allow_update:
             query_type = session.run("EXPLAIN " + cypher, params).consume().query_type
             if query_type != "r":
@@ -164,6 +198,7 @@ def run_cypher(cypher: str, params: dict | None, uri: str, user: str, password: 
 
 
 # -- reading the build ---------------------------------------------------------------------------
+
 
 def _vectors(build: Path) -> dict[str, list[float]]:
     """Node id -> embedding, for every searchable node (from the build's cache where it has them)."""
@@ -195,7 +230,8 @@ def _properties(node: dict) -> dict:
         if value is None:
             continue
         if isinstance(value, (str, int, float, bool)) or (
-                isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
             props[key] = value
         else:  # nested or mixed values have no Neo4j type: keep them as JSON text
             props[key] = json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -219,19 +255,28 @@ def _group_edges(nodes: list[dict], edges: list[dict]) -> list[tuple[tuple[str, 
     groups = defaultdict(list)
     for edge in edges:
         key = (relationship_type(edge["predicate"]), kinds[edge["source"]], kinds[edge["target"]])
-        groups[key].append({"source": edge["source"], "target": edge["target"], "paper": edge.get("paper", ""),
-                            "evidence": edge.get("evidence", ""), "confidence": float(edge.get("confidence", 1.0)),
-                            "extractor": edge.get("extractor", ""), "extractorVersion": edge.get("extractor_version", ""),
-                            "curated": bool(edge.get("curated", False))})
+        groups[key].append(
+            {
+                "source": edge["source"],
+                "target": edge["target"],
+                "paper": edge.get("paper", ""),
+                "evidence": edge.get("evidence", ""),
+                "confidence": float(edge.get("confidence", 1.0)),
+                "extractor": edge.get("extractor", ""),
+                "extractorVersion": edge.get("extractor_version", ""),
+                "curated": bool(edge.get("curated", False)),
+            }
+        )
     return sorted(groups.items())
 
 
 def _batches(rows: list, size: int) -> Iterator[list]:
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 # -- Cypher of the load (labels and types come from the fixed lists above, never from input) -----
+
 
 def _schema_statements() -> list[str]:
     statements = []
@@ -250,28 +295,37 @@ def _schema_statements() -> list[str]:
 
 def _vector_index_statements(dimensions: int) -> list[str]:
     # Unquantised: the scores then equal kg search's on the build.
-    return [f"CREATE VECTOR INDEX kg_{kind.lower()}_embedding IF NOT EXISTS FOR (n:{kind}) ON (n.embedding) "
-            f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine', "
-            "`vector.quantization.enabled`: false}}" for kind in SEARCHABLE]
+    return [
+        f"CREATE VECTOR INDEX kg_{kind.lower()}_embedding IF NOT EXISTS FOR (n:{kind}) ON (n.embedding) "
+        f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine', "
+        "`vector.quantization.enabled`: false}}"
+        for kind in SEARCHABLE
+    ]
 
 
 def _node_statement(kind: str) -> str:
     assert kind in KINDS
-    statement = (f"UNWIND $rows AS row MERGE (n:{kind} {{id: row.id}}) "
-                 "WITH n, row, coalesce(n.papers, []) AS before SET n = row.props, n.loadId = $token")
+    statement = (
+        f"UNWIND $rows AS row MERGE (n:{kind} {{id: row.id}}) "
+        "WITH n, row, coalesce(n.papers, []) AS before SET n = row.props, n.loadId = $token"
+    )
     if kind in ENTITY_KINDS:
         # Keep the papers of other builds that mention this entity; this build's own are replaced.
-        statement += (" SET n.papers = [p IN before WHERE NOT EXISTS { MATCH (q:Paper {id: 'paper/' + p})"
-                      " WHERE q.loadId = $token } AND NOT p IN row.props.papers] + row.props.papers")
+        statement += (
+            " SET n.papers = [p IN before WHERE NOT EXISTS { MATCH (q:Paper {id: 'paper/' + p})"
+            " WHERE q.loadId = $token } AND NOT p IN row.props.papers] + row.props.papers"
+        )
     return statement
 
 
 def _edge_statement(rel_type: str, start: str, end: str) -> str:
     assert start in KINDS and end in KINDS and rel_type in {p.upper() for p in PROPERTIES}
-    return (f"UNWIND $rows AS row MATCH (s:{start} {{id: row.source}}) MATCH (e:{end} {{id: row.target}}) "
-            f"MERGE (s)-[r:{rel_type} {{paper: row.paper}}]->(e) "
-            "SET r.evidence = row.evidence, r.confidence = row.confidence, r.extractor = row.extractor, "
-            "r.extractorVersion = row.extractorVersion, r.curated = row.curated, r.loadId = $token")
+    return (
+        f"UNWIND $rows AS row MATCH (s:{start} {{id: row.source}}) MATCH (e:{end} {{id: row.target}}) "
+        f"MERGE (s)-[r:{rel_type} {{paper: row.paper}}]->(e) "
+        "SET r.evidence = row.evidence, r.confidence = row.confidence, r.extractor = row.extractor, "
+        "r.extractorVersion = row.extractorVersion, r.curated = row.curated, r.loadId = $token"
+    )
 
 
 def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int, int]:
@@ -284,20 +338,35 @@ def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int
     """
     removed_relationships = 0
     for predicate in sorted(PROPERTIES):
-        statement = (f"MATCH (s)-[r:{relationship_type(predicate)}]->() WHERE r.loadId <> $token "
-                     "AND (r.paper IN $papers OR (r.paper = '' AND s.loadId = $token)) "
-                     "WITH r LIMIT $limit DELETE r RETURN count(*) AS n")
+        statement = (
+            f"MATCH (s)-[r:{relationship_type(predicate)}]->() WHERE r.loadId <> $token "
+            "AND (r.paper IN $papers OR (r.paper = '' AND s.loadId = $token)) "
+            "WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
+        )
         removed_relationships += _repeat(session, statement, token=token, papers=papers, limit=batch_size)
-    removed_nodes = _repeat(session, "MATCH (n:Result) WHERE n.loadId <> $token AND n.paper IN $papers "
-                                     "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n",
-                            token=token, papers=papers, limit=batch_size)
+    removed_nodes = _repeat(
+        session,
+        "MATCH (n:Result) WHERE n.loadId <> $token AND n.paper IN $papers "
+        "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n",
+        token=token,
+        papers=papers,
+        limit=batch_size,
+    )
     for kind in ENTITY_KINDS:
-        session.execute_write(_run, f"MATCH (n:{kind}) WHERE n.loadId <> $token "
-                                    "SET n.papers = [p IN coalesce(n.papers, []) WHERE NOT p IN $papers]",
-                              token=token, papers=papers)
-        removed_nodes += _repeat(session, f"MATCH (n:{kind}) WHERE n.loadId <> $token AND n.papers = [] "
-                                          "AND NOT EXISTS { (n)--() } WITH n LIMIT $limit DELETE n RETURN count(*) AS n",
-                                 token=token, limit=batch_size)
+        session.execute_write(
+            _run,
+            f"MATCH (n:{kind}) WHERE n.loadId <> $token "
+            "SET n.papers = [p IN coalesce(n.papers, []) WHERE NOT p IN $papers]",
+            token=token,
+            papers=papers,
+        )
+        removed_nodes += _repeat(
+            session,
+            f"MATCH (n:{kind}) WHERE n.loadId <> $token AND n.papers = [] "
+            "AND NOT EXISTS { (n)--() } WITH n LIMIT $limit DELETE n RETURN count(*) AS n",
+            token=token,
+            limit=batch_size,
+        )
     return removed_relationships, removed_nodes
 
 
@@ -327,6 +396,7 @@ def _fetch(tx, cypher: str, params: dict) -> tuple[list[str], list[list]]:
 
 # -- the connection, and its failures as one line ------------------------------------------------
 
+
 @contextmanager
 def _session(uri: str, user: str, password: str, database: str, access_mode: str | None = None):
     """A session on ``database``; the driver's errors become one-line :class:`Neo4jStoreError`."""
@@ -340,8 +410,9 @@ def _session(uri: str, user: str, password: str, database: str, access_mode: str
     try:
         # Notifications off: the server's performance hints would otherwise be logged to stderr.
         with (
-            neo4j.GraphDatabase.driver(uri, auth=(user, password), max_transaction_retry_time=RETRY_SECONDS,
-                                       notifications_min_severity="OFF") as driver,
+            neo4j.GraphDatabase.driver(
+                uri, auth=(user, password), max_transaction_retry_time=RETRY_SECONDS, notifications_min_severity="OFF"
+            ) as driver,
             driver.session(database=database, default_access_mode=access_mode or neo4j.WRITE_ACCESS) as session,
         ):
             yield session

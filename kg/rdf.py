@@ -18,6 +18,7 @@ evidence sentence and the confidence — standard reification, readable by plain
 >>> (RES["method/salt"], KGO.variantOf, RES["method/lora"]) in rdf
 True
 """
+
 from __future__ import annotations
 
 import functools
@@ -43,7 +44,17 @@ RES = Namespace(DEFAULT_BASE)
 SCHEMA = Namespace("https://schema.org/")
 MLS = Namespace("http://www.w3.org/ns/mls#")
 
-PREFIXES = {"kgo": KGO, "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS, "prov": PROV, "schema": SCHEMA, "mls": MLS}
+PREFIXES = {
+    "kgo": KGO,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "schema": SCHEMA,
+    "mls": MLS,
+}
 
 # graph predicate -> ontology property
 PROPERTIES = {
@@ -146,17 +157,40 @@ def _iri(iri: str) -> str:
 
 
 # The terms on most lines, written out once: rdflib's namespace lookups cost a third of the writing.
-_T = {name: _iri(iri) for name, iri in {
-    "type": RDF.type, "label": RDFS.label, "prefLabel": SKOS.prefLabel, "altLabel": SKOS.altLabel,
-    "matchKey": KGO.matchKey, "Statement": RDF.Statement, "subject": RDF.subject, "predicate": RDF.predicate,
-    "object": RDF.object, "wasDerivedFrom": PROV.wasDerivedFrom, "evidence": KGO.evidence,
-    "confidence": KGO.confidence, "extractor": KGO.extractor, "extractorVersion": KGO.extractorVersion,
-    "curated": KGO.curated, "metric": KGO.metric,
-    "specifiedBy": MLS.specifiedBy, "Metric": KGO.Metric, "value": KGO.value, "unit": KGO.unit,
-    "datasetName": KGO.datasetName, "ScholarlyArticle": SCHEMA.ScholarlyArticle,
-    "identifier": DCTERMS.identifier, "title": DCTERMS.title, "abstract": DCTERMS.abstract,
-    "CoMention": KGO.CoMention, "first": KGO.first, "second": KGO.second, "paperCount": KGO.paperCount,
-}.items()}
+_T = {
+    name: _iri(iri)
+    for name, iri in {
+        "type": RDF.type,
+        "label": RDFS.label,
+        "prefLabel": SKOS.prefLabel,
+        "altLabel": SKOS.altLabel,
+        "matchKey": KGO.matchKey,
+        "Statement": RDF.Statement,
+        "subject": RDF.subject,
+        "predicate": RDF.predicate,
+        "object": RDF.object,
+        "wasDerivedFrom": PROV.wasDerivedFrom,
+        "evidence": KGO.evidence,
+        "confidence": KGO.confidence,
+        "extractor": KGO.extractor,
+        "extractorVersion": KGO.extractorVersion,
+        "curated": KGO.curated,
+        "metric": KGO.metric,
+        "specifiedBy": MLS.specifiedBy,
+        "Metric": KGO.Metric,
+        "value": KGO.value,
+        "unit": KGO.unit,
+        "datasetName": KGO.datasetName,
+        "ScholarlyArticle": SCHEMA.ScholarlyArticle,
+        "identifier": DCTERMS.identifier,
+        "title": DCTERMS.title,
+        "abstract": DCTERMS.abstract,
+        "CoMention": KGO.CoMention,
+        "first": KGO.first,
+        "second": KGO.second,
+        "paperCount": KGO.paperCount,
+    }.items()
+}
 _PROPERTY_TERMS = {predicate: _iri(prop) for predicate, prop in PROPERTIES.items()}
 
 
@@ -280,5 +314,9 @@ def write_derived(out: Path, name: str, base: str = DEFAULT_BASE) -> None:
     a 1.3M-triple graph: 4.3 s for both, where dumping them from the store took 31 s."""
     prefixes = {prefix: str(namespace) for prefix, namespace in {**PREFIXES, "res": base}.items()}
     with atomic_write(out / name, "wb") as stream:
-        ox.serialize(ox.parse(path=str(out / "graph.nt"), format=ox.RdfFormat.N_TRIPLES), stream,
-                     DERIVED_FORMATS[name], prefixes=prefixes)
+        ox.serialize(
+            ox.parse(path=str(out / "graph.nt"), format=ox.RdfFormat.N_TRIPLES),
+            stream,
+            DERIVED_FORMATS[name],
+            prefixes=prefixes,
+        )

@@ -23,6 +23,7 @@ longer than ``max_abstract_chars`` are cut (each cut handed to ``on_warning`` as
 >>> [p.id for p in read_papers([folder])]
 ['x1']
 """
+
 from __future__ import annotations
 
 import csv
@@ -107,7 +108,11 @@ def read_papers(
             raise error
         problems += 1
         if problems > MAX_PROBLEMS:
-            raise InputError(error.path, error.line, f"more than {MAX_PROBLEMS} bad records: is this the right format? ({error.message})")
+            raise InputError(
+                error.path,
+                error.line,
+                f"more than {MAX_PROBLEMS} bad records: is this the right format? ({error.message})",
+            )
         if on_problem is not None:
             on_problem(error)
 
@@ -118,7 +123,10 @@ def read_papers(
                 problem(error_at(paper, f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})"))
                 continue
             if max_records and count == max_records:
-                warn(f"{paper.source}: stopped after {max_records} records (max_records); this one and any after it are not read")
+                warn(
+                    f"{paper.source}: stopped after {max_records} records (max_records); "
+                    "this one and any after it are not read"
+                )
                 return
             seen[paper.id] = paper.source
             count += 1
@@ -129,7 +137,10 @@ def read_papers(
 
 
 def read_records(
-    inputs: Iterable[str | Path], *, skip_bad: bool = False, on_problem: Problem | None = None,
+    inputs: Iterable[str | Path],
+    *,
+    skip_bad: bool = False,
+    on_problem: Problem | None = None,
 ) -> Iterator[Paper]:
     """Yield extraction records given as they are (JSONL files, or folders of them) as papers that
     carry them (``Paper.given``), in order.
@@ -174,12 +185,18 @@ def error_at(paper: Paper, message: str) -> InputError:
     return InputError(path or paper.source, int(line) if line.isdigit() else 1, message, paper=paper.id)
 
 
-def _expand(inputs: Iterable[str | Path], suffixes: set[str] = JSONL_SUFFIXES | CSV_SUFFIXES | PAGE_SUFFIXES) -> Iterator[Path]:
+def _expand(
+    inputs: Iterable[str | Path], suffixes: set[str] = JSONL_SUFFIXES | CSV_SUFFIXES | PAGE_SUFFIXES
+) -> Iterator[Path]:
     """The files of ``inputs``: a file as given, a folder's files with one of ``suffixes`` (hidden ones skipped)."""
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            children = sorted(p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            children = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
             yield from (p for p in children if p.suffix.lower() in suffixes)
         else:
             yield path
@@ -201,7 +218,10 @@ def _read_file(path: Path, problem: Problem, max_abstract_chars: int, warn: Warn
             problem(error)
             continue
         if max_abstract_chars and len(paper.abstract) > max_abstract_chars:
-            warn(f"{paper.source}: abstract of {len(paper.abstract)} characters cut to {max_abstract_chars} (max_abstract_chars)")
+            warn(
+                f"{paper.source}: abstract of {len(paper.abstract)} characters cut to {max_abstract_chars} "
+                "(max_abstract_chars)"
+            )
             paper = Paper(paper.id, paper.title, _cut(paper.abstract, max_abstract_chars), paper.meta, paper.source)
         yield paper
 
@@ -221,7 +241,7 @@ def _lines(path: Path, problem: Problem) -> Iterator[tuple[int, str]]:
     if path.exists() and not path.is_file():  # a FIFO would block, /dev/zero never end
         raise InputError(path, 1, "cannot read: not a regular file")
     try:
-        handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline=None)
+        handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline=None)  # noqa: SIM115 - closed by the with below, after open's errors are told apart
     except OSError as error:
         raise InputError(path, 1, f"cannot read: {error.strerror or error}") from None
     number = 0
@@ -252,9 +272,13 @@ def _paper(path: Path, line: int, record: dict) -> Paper:
         if not abstract:
             raise InputError(path, line, f"record has no abstract (title: {title[:60]!r})")
         if len(title) > MAX_TITLE_CHARS:
-            raise InputError(path, line, f"title of {len(title)} characters (at most {MAX_TITLE_CHARS}): {title[:60]!r}")
+            raise InputError(
+                path, line, f"title of {len(title)} characters (at most {MAX_TITLE_CHARS}): {title[:60]!r}"
+            )
         paper_id = _paper_id(path, line, record.get("id"), title)
-        meta = {key: _metadata(path, line, key, record[key]) for key in METADATA_FIELDS if record.get(key) not in (None, "")}
+        meta = {
+            key: _metadata(path, line, key, record[key]) for key in METADATA_FIELDS if record.get(key) not in (None, "")
+        }
     except RecursionError:
         raise InputError(path, line, "a field is nested too deeply") from None
     return Paper(id=paper_id, title=title, abstract=abstract, meta=meta, source=f"{path}:{line}")
@@ -287,15 +311,21 @@ def _paper_id(path: Path, line: int, given, title: str) -> str:
         raise InputError(path, line, "field 'id' must be a string or a number")
     paper_id = _checked(path, line, "id", str(given).strip())
     if not paper_id or len(paper_id) > MAX_ID_CHARS or _BAD_ID.search(paper_id):
-        raise InputError(path, line, f"field 'id' must be 1 to {MAX_ID_CHARS} characters without spaces or any of "
-                                     f"<>\"{{}}|\\^`#?% (it becomes part of an IRI): {paper_id[:60]!r}")
+        raise InputError(
+            path,
+            line,
+            f"field 'id' must be 1 to {MAX_ID_CHARS} characters without spaces or any of "
+            f'<>"{{}}|\\^`#?% (it becomes part of an IRI): {paper_id[:60]!r}',
+        )
     return paper_id
 
 
 def _metadata(path: Path, line: int, key: str, value):
     """Metadata as JSON scalars or lists of strings; 'A; B' author strings become lists."""
     if isinstance(value, list):
-        items = [_checked(path, line, key, v if isinstance(v, str) else json.dumps(v, sort_keys=True)).strip() for v in value]
+        items = [
+            _checked(path, line, key, v if isinstance(v, str) else json.dumps(v, sort_keys=True)).strip() for v in value
+        ]
         return [item for item in items if item]
     if isinstance(value, str):
         value = _checked(path, line, key, value)
@@ -346,7 +376,7 @@ def _csv_records(path: Path, lines: Iterator[tuple[int, str]], problem: Problem)
     except StopIteration:
         return
     except (csv.Error, _RowTooLong) as error:
-        raise InputError(path, 1, f"invalid CSV header: {error or 'too long'}") from None
+        raise InputError(path, 1, f"invalid CSV header: {str(error) or 'too long'}") from None
     header = [name.strip() for name in header]
     missing = {"title", "abstract"} - set(header)
     if missing:
@@ -369,7 +399,7 @@ def _csv_records(path: Path, lines: Iterator[tuple[int, str]], problem: Problem)
         if len(row) != len(header):
             problem(InputError(path, start, f"row has {len(row)} fields, header has {len(header)}"))
             continue
-        yield start, dict(zip(header, row))
+        yield start, dict(zip(header, row, strict=False))
 
 
 def _page_records(path: Path, lines: Iterable[tuple[int, str]], problem: Problem) -> Iterator[tuple[int, dict]]:
@@ -403,7 +433,8 @@ def _paragraphs(path: Path, lines: Iterable[tuple[int, str]], problem: Problem) 
 
     A block longer than :data:`MAX_RECORD_CHARS` is reported, and the rest of it skipped.
     """
-    start, block, size = 0, [], 0
+    start, size = 0, 0
+    block: list[str] = []
     for number, line in lines:
         line = line.strip()
         if not line:

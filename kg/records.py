@@ -15,6 +15,7 @@ scored without any class of ours::
 >>> Paper(id="p1", title="T", abstract="A.").to_record()["id"]
 'p1'
 """
+
 from __future__ import annotations
 
 import hashlib

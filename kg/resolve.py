@@ -17,6 +17,7 @@ a ``(name, name, rule)`` link, so :meth:`Resolution.report` can say why each nam
 >>> resolution.node_id("Method", "Low Rank Adaptation")
 'method/lora'
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -67,7 +68,9 @@ class Overrides:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
-            raise KgError(f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}") from None
+            raise KgError(
+                f"{path}:{mark.line + 1 if mark else 1}: invalid YAML: {getattr(error, 'problem', error)}"
+            ) from None
         except (OSError, UnicodeDecodeError) as error:
             raise KgError(f"{path}:1: cannot read: {error}") from None
         if not isinstance(data, dict) or set(data) - {"merge", "split"}:
@@ -248,7 +251,7 @@ def _merge_by_embedding(clusters: _Clusters, surfaces: dict[Key, Counter], embed
     vectors = embedder.embed([label for _, labels in groups for label in labels])
     offset = 0
     for roots, labels in groups:
-        block, offset = vectors[offset:offset + len(labels)], offset + len(labels)
+        block, offset = vectors[offset : offset + len(labels)], offset + len(labels)
         for score, i, j in sorted(_close_pairs(block, threshold), key=lambda pair: -pair[0]):
             if _versions(labels[i]) != _versions(labels[j]):
                 continue
@@ -268,7 +271,7 @@ def _close_pairs(vectors, threshold: float) -> list[tuple[float, int, int]]:
 
     pairs = []
     for start in range(0, len(vectors), SIMILARITY_ROWS):
-        block = vectors[start:start + SIMILARITY_ROWS] @ vectors[start:].T
+        block = vectors[start : start + SIMILARITY_ROWS] @ vectors[start:].T
         rows, cols = np.nonzero(np.triu(block, k=1) >= threshold)
         pairs += [(float(block[r, c]), start + int(r), start + int(c)) for r, c in zip(rows, cols, strict=True)]
     return pairs

@@ -12,6 +12,7 @@ papers) embeds the corpus.
 >>> any("SAM" in hit.label or "Segment" in hit.label for hit in hits)
 True
 """
+
 from __future__ import annotations
 
 import json
@@ -73,8 +74,9 @@ def search(build: str | Path, text: str, *, limit: int = 10, kinds: tuple[str, .
         return []
     scores = vectors[chosen] @ Embedder().embed([text])[0]
     order = sorted(range(len(chosen)), key=lambda i: (-scores[i], nodes[chosen[i]][0]))[:limit]
-    return [Hit(round(float(scores[i]), 4), nodes[chosen[i]][1], nodes[chosen[i]][2], nodes[chosen[i]][0])
-            for i in order]
+    return [
+        Hit(round(float(scores[i]), 4), nodes[chosen[i]][1], nodes[chosen[i]][2], nodes[chosen[i]][0]) for i in order
+    ]
 
 
 def hits_table(hits: list[Hit]) -> Table:

@@ -12,6 +12,7 @@ change what a query does. Both engines run the same bound text.
 >>> open_store(folder).select("SELECT ?s WHERE { ?s rdfs:label $name }", {"name": "LoRA"}).rows
 [['http://x/a']]
 """
+
 from __future__ import annotations
 
 import csv
@@ -110,7 +111,9 @@ class Table:
         LLaMA  3
         """
         if fmt == "json":
-            return json.dumps([dict(zip(self.columns, row, strict=True)) for row in self.rows], ensure_ascii=False, indent=2)
+            return json.dumps(
+                [dict(zip(self.columns, row, strict=True)) for row in self.rows], ensure_ascii=False, indent=2
+            )
         if fmt == "csv":
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
@@ -124,7 +127,9 @@ class Table:
         return "\n".join(lines)
 
 
-BULK_LOAD_BYTES = 8 << 20  # measured on a 1.3M-triple graph: 8 MB at a time loads fastest (5.1 s) in 110 MB; 64 MB took 7 s in 540 MB
+BULK_LOAD_BYTES = (
+    8 << 20
+)  # measured on a 1.3M-triple graph: 8 MB at a time loads fastest (5.1 s) in 110 MB; 64 MB took 7 s in 540 MB
 
 
 def create_store(rdf_file: Path, folder: Path) -> None:
@@ -225,8 +230,10 @@ def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | R
     if not (build / "graph.ttl").exists():
         raise QueryError(f"{build}: no built graph here (run `kg build --out {build}` first)")
     if not (build / "manifest.json").exists():  # build.py writes it last: without it the store may be half-made
-        raise QueryError(f"{build}: the build here is incomplete (no manifest.json: interrupted or still running); "
-                         f"run `kg build --out {build}` to finish it")
+        raise QueryError(
+            f"{build}: the build here is incomplete (no manifest.json: interrupted or still running); "
+            f"run `kg build --out {build}` to finish it"
+        )
     if engine == "rdflib":
         graph = rdflib.Graph()
         graph.parse(build / "graph.ttl", format="turtle")
@@ -263,7 +270,10 @@ class OxigraphStore:
         if isinstance(solutions, ox.QueryBoolean):
             return Table(["ask"], [[bool(solutions)]])
         if isinstance(solutions, ox.QueryTriples):
-            return Table(["subject", "predicate", "object"], [[_py(t.subject), _py(t.predicate), _py(t.object)] for t in solutions])
+            return Table(
+                ["subject", "predicate", "object"],
+                [[_py(t.subject), _py(t.predicate), _py(t.object)] for t in solutions],
+            )
         columns = [v.value for v in solutions.variables]
         return Table(columns, [[_py(solution[c]) for c in columns] for solution in solutions])
 

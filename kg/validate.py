@@ -22,6 +22,7 @@ with pyshacl and returns a :class:`ValidationReport` whose lines name the offend
 does not conform: 1 violation
   Violation  res:result/r1  kgo:value = "high": a result has exactly one kgo:value, an xsd:decimal
 """
+
 from __future__ import annotations
 
 import time
@@ -48,11 +49,11 @@ def default_shapes() -> Path:
 class Violation:
     """One SHACL validation result: which node, along which path, why, and how bad."""
 
-    focus: Node                 # the offending node (a paper, entity, result or provenance record)
-    path: str | None            # the property, compacted ("kgo:value", "^kgo:reports"); None for node checks
+    focus: Node  # the offending node (a paper, entity, result or provenance record)
+    path: str | None  # the property, compacted ("kgo:value", "^kgo:reports"); None for node checks
     message: str
-    severity: str               # "Violation", "Warning" or "Info"
-    value: Node | None = None   # the offending value, where there is one (a wrong object, a bad literal)
+    severity: str  # "Violation", "Warning" or "Info"
+    value: Node | None = None  # the offending value, where there is one (a wrong object, a bad literal)
 
 
 @dataclass
@@ -102,14 +103,23 @@ def validate(data_graph_or_path: Graph | str | Path, shapes: Graph | str | Path 
     # (pyshacl would copy the data graph to mix the ontology in). allow_warnings: a sh:Warning
     # (a guideline preference) does not make the graph non-conforming.
     _, results, _ = shacl_validate(
-        data, shacl_graph=shapes_graph, inference="none", allow_warnings=True, advanced=False,
+        data,
+        shacl_graph=shapes_graph,
+        inference="none",
+        allow_warnings=True,
+        advanced=False,
     )
     violations = sorted(
         # Top-level results only: those of sh:node and sh:or checks carry their inner failures
         # as sh:detail, which would repeat one problem as several lines.
         (_violation(results, node) for node in results.objects(None, SH.result)),
-        key=lambda v: (SEVERITIES.index(v.severity) if v.severity in SEVERITIES else len(SEVERITIES),
-                       str(v.focus), v.path or "", str(v.value or ""), v.message),
+        key=lambda v: (
+            SEVERITIES.index(v.severity) if v.severity in SEVERITIES else len(SEVERITIES),
+            str(v.focus),
+            v.path or "",
+            str(v.value or ""),
+            v.message,
+        ),
     )
     prefixes = {str(prefix): str(namespace) for prefix, namespace in PREFIXES.items()}
     prefixes.update({"res": DEFAULT_BASE})
@@ -165,10 +175,10 @@ def _compact(term: Node, prefixes: dict[str, str]) -> str:
         matches = [(len(ns), prefix) for prefix, ns in prefixes.items() if term.startswith(ns) and len(term) > len(ns)]
         if matches:
             _, prefix = max(matches)
-            return f"{prefix}:{term[len(prefixes[prefix]):]}"
+            return f"{prefix}:{term[len(prefixes[prefix]) :]}"
         return f"<{term}>"
     if isinstance(term, Literal):
-        quoted = '"' + str(term).replace('\\', '\\\\').replace('"', '\\"') + '"'
+        quoted = '"' + str(term).replace("\\", "\\\\").replace('"', '\\"') + '"'
         return quoted + (f"^^{_compact(term.datatype, prefixes)}" if term.datatype else "")
     return term.n3() if isinstance(term, BNode) else str(term)
 

@@ -10,6 +10,7 @@ matching rule, so ``LLaMA-2``, ``Llama 2`` and ``llama2`` find one entry.
 >>> normalize_name("LLaMA-2") == normalize_name("llama 2")
 True
 """
+
 from __future__ import annotations
 
 import functools
@@ -148,9 +149,12 @@ class Vocabulary:
         # "DRIVE") must not match plain words ("sam", "cot", "mimic", "drive")
         forms = [f for entry in ranked for f in (entry.name, *entry.aliases)]
         lower = {normalize_name(f) for f in forms if f == f.lower()}
-        self.cased = frozenset(
-            normalize_name(f) for f in forms if (len(normalize_name(f)) <= 4 or f.isupper()) and f != f.lower()
-        ) - lower
+        self.cased = (
+            frozenset(
+                normalize_name(f) for f in forms if (len(normalize_name(f)) <= 4 or f.isupper()) and f != f.lower()
+            )
+            - lower
+        )
 
     def table(self, etype: str) -> dict:
         """The surface table restricted to one entity type (built once, then cached)."""

@@ -20,6 +20,7 @@ whole graph, so memory stays flat however big the corpus.
 >>> written.summary["relations"], sorted(p.name for p in out.iterdir())
 ({'variant_of': 1}, ['graph.json', 'graph.nt', 'store'])
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -40,8 +41,14 @@ class Written:
     sample: nx.MultiDiGraph  # what SHACL checks: all papers, or an even sample of them
 
 
-def write_graph(items: Iterable[tuple], out: Path, *, papers: Iterable[str], base: str = DEFAULT_BASE,
-                dropped: Counter | None = None) -> Written:
+def write_graph(
+    items: Iterable[tuple],
+    out: Path,
+    *,
+    papers: Iterable[str],
+    base: str = DEFAULT_BASE,
+    dropped: Counter | None = None,
+) -> Written:
     """Write ``graph.json``, ``graph.nt`` and ``store/`` in ``out`` from one pass over ``items``.
 
     ``papers`` are the ids of the corpus, from which the SHACL sample is drawn; ``dropped`` (filled
@@ -54,8 +61,11 @@ def write_graph(items: Iterable[tuple], out: Path, *, papers: Iterable[str], bas
     co_mentions = CoMentions()
     # The store is outermost: while graph.nt's runs merge and graph.json's nodes are copied, its
     # thread goes on loading what is queued.
-    with StoreLoader(out / "store") as store, SortedNTriples(out / "graph.nt") as nt, \
-            NodeLinkWriter(out / "graph.json") as node_link:
+    with (
+        StoreLoader(out / "store") as store,
+        SortedNTriples(out / "graph.nt") as nt,
+        NodeLinkWriter(out / "graph.json") as node_link,
+    ):
         for item in items:
             lines = list(item_lines(item, base))
             nt.extend(lines)

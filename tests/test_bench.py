@@ -1,5 +1,6 @@
 """The benchmark harness on a tiny corpus (so it keeps working), the generator's determinism, and
 the worker pool's promise: the same build whatever the number of workers."""
+
 import json
 
 import pytest
@@ -46,7 +47,10 @@ def test_bench_run_writes_figures_of_every_size_and_a_table(tmp_path):
     assert "leaderboard" in queries and all(q["oxigraph_ms"] >= 0 for q in queries.values())
     assert all("rdflib_ms" in q for q in queries.values())  # 30 papers: rdflib runs too
     assert figures["neo4j"]["size"] == 30 and ("skipped" in figures["neo4j"] or "batched_s" in figures["neo4j"])
-    assert result.output.startswith("| papers | build s | peak memory MB (largest process) |") and "| leaderboard |" in result.output
+    assert (
+        result.output.startswith("| papers | build s | peak memory MB (largest process) |")
+        and "| leaderboard |" in result.output
+    )
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
 """The commands as a person runs them: build the example corpus, extract, query, and fail cleanly."""
+
 import json
 import os
 import subprocess
@@ -33,8 +34,16 @@ def test_build_writes_every_output_and_a_summary(built):
     out, output = built
     assert output.startswith(f"built {out}/: 120 papers, ")
     assert "entities:  Dataset" in output and "relations: " in output
-    for name in ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json",
-                 "manifest.json", "embeddings.npz"):
+    for name in (
+        "extractions.jsonl",
+        "graph.ttl",
+        "graph.nt",
+        "graph.jsonld",
+        "graph.json",
+        "merges.json",
+        "manifest.json",
+        "embeddings.npz",
+    ):
         assert (out / name).stat().st_size > 0, name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["summary"]["papers"] == 120 and manifest["problems"] == []
@@ -46,16 +55,30 @@ def test_build_writes_every_output_and_a_summary(built):
 @pytest.mark.slow
 def test_known_facts_of_the_example_corpus_are_in_the_graph(built):
     out, _ = built
-    salt = kg("sparql", """SELECT ?title WHERE {
+    salt = kg(
+        "sparql",
+        """SELECT ?title WHERE {
         ?salt kgo:matchKey "salt" ; a kgo:Method .
         ?paper kgo:proposes ?salt ; dcterms:title ?title .
-        ?salt (kgo:variantOf|skos:broader)+ ?lora . ?lora rdfs:label "LoRA" }""", "--build", out, "--format", "json")
+        ?salt (kgo:variantOf|skos:broader)+ ?lora . ?lora rdfs:label "LoRA" }""",
+        "--build",
+        out,
+        "--format",
+        "json",
+    )
     assert [row["title"] for row in json.loads(salt.output)] == [
-        "SALT: Singular Value Adaptation with Low-Rank Transformation"]
-    pmc = kg("sparql", """SELECT ?domain WHERE {
+        "SALT: Singular Value Adaptation with Low-Rank Transformation"
+    ]
+    pmc = kg(
+        "sparql",
+        """SELECT ?domain WHERE {
         ?m a kgo:Model ; kgo:matchKey "pmcllama" .
         ?paper kgo:mentions ?m ; kgo:inDomain ?d . ?d rdfs:label ?domain }""",
-             "--build", out, "--format", "json")
+        "--build",
+        out,
+        "--format",
+        "json",
+    )
     assert "medical" in {row["domain"] for row in json.loads(pmc.output)}
 
 
@@ -113,18 +136,37 @@ def test_builds_are_deterministic_across_processes(tmp_path, example_corpus):
     first, second = tmp_path / "a", tmp_path / "b"
     assert kg("build", example_corpus, "--out", first, "--no-embeddings").exit_code == 0
     # A second interpreter has other hash seeds: set order must not leak into any file.
-    subprocess.run([sys.executable, "-c", "from kg.cli import cli; cli()", "build", str(example_corpus),
-                    "--out", str(second), "--no-embeddings"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from kg.cli import cli; cli()",
+            "build",
+            str(example_corpus),
+            "--out",
+            str(second),
+            "--no-embeddings",
+        ],
+        check=True,
+        capture_output=True,
+    )
     for name in ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("bad.jsonl", '{"id": "a", "title": "T", "abstract": "A."}\n{oops\n', "bad.jsonl:2: invalid JSON"),
-    ("bad.csv", "id,title,abstract\na,T\n", "bad.csv:2: row has 2 fields, header has 3"),
-    ("bad.txt", b"Title\n\n\xff\xfe" + b"An abstract sentence. " * 20 + b"\n", "bad.txt:1: invalid UTF-8 in field 'abstract'"),
-    ("empty.jsonl", "", "empty.jsonl:1: no papers found"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("bad.jsonl", '{"id": "a", "title": "T", "abstract": "A."}\n{oops\n', "bad.jsonl:2: invalid JSON"),
+        ("bad.csv", "id,title,abstract\na,T\n", "bad.csv:2: row has 2 fields, header has 3"),
+        (
+            "bad.txt",
+            b"Title\n\n\xff\xfe" + b"An abstract sentence. " * 20 + b"\n",
+            "bad.txt:1: invalid UTF-8 in field 'abstract'",
+        ),
+        ("empty.jsonl", "", "empty.jsonl:1: no papers found"),
+    ],
+)
 def test_bad_input_fails_with_one_line_and_leaves_the_previous_build(tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content if isinstance(content, bytes) else content.encode())
     out = tmp_path / "build"
@@ -141,9 +183,13 @@ def test_bad_input_fails_with_one_line_and_leaves_the_previous_build(tmp_path, n
 
 def test_skip_bad_reports_and_counts_skipped_records(tmp_path):
     source = tmp_path / "mixed.jsonl"
-    source.write_text('{"id": "a", "title": "DoRA", "abstract": "We propose DoRA, a LoRA variant."}\nnot json\n'
-                      '{"id": "c", "title": "No abstract"}\n')
-    result = CliRunner().invoke(cli, ["build", str(source), "--out", str(tmp_path / "b"), "--skip-bad", "--no-embeddings"])
+    source.write_text(
+        '{"id": "a", "title": "DoRA", "abstract": "We propose DoRA, a LoRA variant."}\nnot json\n'
+        '{"id": "c", "title": "No abstract"}\n'
+    )
+    result = CliRunner().invoke(
+        cli, ["build", str(source), "--out", str(tmp_path / "b"), "--skip-bad", "--no-embeddings"]
+    )
     assert result.exit_code == 0
     assert f"skipped: {source}:2: invalid JSON" in result.output
     assert f"skipped: {source}:3: record has no abstract" in result.output
@@ -182,12 +228,17 @@ def test_search_finds_papers_by_meaning_and_reuses_the_cache(built):
 
 @pytest.mark.slow
 def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
-    papers = [{"id": f"p{i}", "title": f"Paper {i}", "abstract": f"We propose Method{i}, a LoRA variant for CT segmentation."}
-              for i in range(3)]
+    papers = [
+        {"id": f"p{i}", "title": f"Paper {i}", "abstract": f"We propose Method{i}, a LoRA variant for CT segmentation."}
+        for i in range(3)
+    ]
     source = tmp_path / "papers.jsonl"
     source.write_text("".join(json.dumps(p) + "\n" for p in papers))
     out = tmp_path / "build"
-    assert "extracted: 3 papers, reused from the previous build: 0" in kg("build", source, "--out", out, "--no-embeddings").output
+    assert (
+        "extracted: 3 papers, reused from the previous build: 0"
+        in kg("build", source, "--out", out, "--no-embeddings").output
+    )
     written = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != ".lock"}
     # the same inputs and settings: nothing is redone, nothing rewritten
     again = kg("build", source, "--out", out, "--no-embeddings").output
@@ -200,7 +251,10 @@ def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
     papers[1]["abstract"] = "We propose MethodX, a DoRA variant for MRI segmentation."
     papers.append({"id": "p9", "title": "Paper 9", "abstract": "We introduce QLoRA for LLaMA."})
     source.write_text("".join(json.dumps(p) + "\n" for p in papers))
-    assert "extracted: 2 papers, reused from the previous build: 2" in kg("build", source, "--out", out, "--no-embeddings").output
+    assert (
+        "extracted: 2 papers, reused from the previous build: 2"
+        in kg("build", source, "--out", out, "--no-embeddings").output
+    )
     records = {r["id"]: r for r in map(json.loads, (out / "extractions.jsonl").read_text().splitlines())}
     assert "MethodX" in {e["name"] for e in records["p1"]["entities"]}
 
@@ -244,8 +298,9 @@ def test_build_check_gates_on_pinned_answers(tmp_path, example_corpus):
     failed = kg("build", example_corpus, "--out", out, "--no-embeddings", "--check", "--pins", pins)
     assert failed.exit_code == 3
     assert "check failed: 1 pinned query answers differently" in failed.output
-    assert "lora-variants-for-task {method: LoRA, task: segmentation, domain: medical}: 1 new row, 1 gone" \
-        in failed.output
+    assert (
+        "lora-variants-for-task {method: LoRA, task: segmentation, domain: medical}: 1 new row, 1 gone" in failed.output
+    )
     assert (out / "manifest.json").exists()
 
     pins.write_text("- query: leaderboard\n  rows: [\n")

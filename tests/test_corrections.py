@@ -1,5 +1,6 @@
 """Corrections: a curator's fixes, kept in their own file, applied after every extraction, shown in
 the provenance, and reported when they no longer match."""
+
 import json
 import shutil
 
@@ -15,16 +16,24 @@ CURATED = '<https://w3id.org/kg-ml/ontology#curated> "true"^^<http://www.w3.org/
 
 def record():
     return {
-        "id": "p1", "title": "FooNet: segmenting CT with SD-Tran",
+        "id": "p1",
+        "title": "FooNet: segmenting CT with SD-Tran",
         "abstract": "We propose FooNet, fine-tuned from SD-Tran. FooNet outperforms GPT-2 on BarSet. "
-                    "FooNet reaches 85.2% dice on BarSet. We thank MICCAI.",
-        "entities": [{"name": "FooNet", "type": "Model"}, {"name": "SD-Tran", "type": "Model", "aliases": ["SDT"]},
-                     {"name": "GPT-2", "type": "Model"}, {"name": "BarSet", "type": "Dataset"},
-                     {"name": "MICCAI", "type": "Method"}, {"name": "CT", "type": "Modality"}],
-        "relations": [{"subject": "@paper", "predicate": "proposes", "object": "FooNet"},
-                      {"subject": "FooNet", "predicate": "fine_tuned_from", "object": "SDT"},
-                      {"subject": "FooNet", "predicate": "outperforms", "object": "GPT-2"},
-                      {"subject": "FooNet", "predicate": "uses_method", "object": "MICCAI"}],
+        "FooNet reaches 85.2% dice on BarSet. We thank MICCAI.",
+        "entities": [
+            {"name": "FooNet", "type": "Model"},
+            {"name": "SD-Tran", "type": "Model", "aliases": ["SDT"]},
+            {"name": "GPT-2", "type": "Model"},
+            {"name": "BarSet", "type": "Dataset"},
+            {"name": "MICCAI", "type": "Method"},
+            {"name": "CT", "type": "Modality"},
+        ],
+        "relations": [
+            {"subject": "@paper", "predicate": "proposes", "object": "FooNet"},
+            {"subject": "FooNet", "predicate": "fine_tuned_from", "object": "SDT"},
+            {"subject": "FooNet", "predicate": "outperforms", "object": "GPT-2"},
+            {"subject": "FooNet", "predicate": "uses_method", "object": "MICCAI"},
+        ],
         "results": [{"subject": "FooNet", "dataset": "BarSet", "metric": "dice", "value": 8.52, "unit": "%"}],
     }
 
@@ -49,14 +58,25 @@ p1:
   - add_entity: {name: segmentation, type: Task}
   - add: {subject: "@paper", predicate: applied_to, object: segmentation, evidence: "segmenting CT"}
   - drop_result: {subject: FooNet, metric: dice, value: 8.52}
-  - add_result: {subject: FooNet, dataset: BarSet, metric: Dice, value: 85.2, unit: "%", evidence: "FooNet reaches 85.2% dice on BarSet."}
+  - add_result: {subject: FooNet, dataset: BarSet, metric: Dice, value: 85.2, unit: "%",
+                 evidence: "FooNet reaches 85.2% dice on BarSet."}
 """)
     assert fixes.unmatched(["p1"]) == []
-    assert triples(out) == {("@paper", "proposes", "FooNet", False), ("FooNet", "fine_tuned_from", "SD-Trans", True),
-                            ("FooNet", "evaluated_on", "BarSet", True), ("@paper", "applied_to", "segmentation", True)}
+    assert triples(out) == {
+        ("@paper", "proposes", "FooNet", False),
+        ("FooNet", "fine_tuned_from", "SD-Trans", True),
+        ("FooNet", "evaluated_on", "BarSet", True),
+        ("@paper", "applied_to", "segmentation", True),
+    }
     entities = {e["name"]: (e["type"], e.get("curated", False)) for e in out["entities"]}
-    assert entities == {"FooNet": ("Model", False), "SD-Trans": ("Model", True), "GPT-2": ("Method", True),
-                        "BarSet": ("Dataset", False), "CT": ("Modality", False), "segmentation": ("Task", True)}
+    assert entities == {
+        "FooNet": ("Model", False),
+        "SD-Trans": ("Model", True),
+        "GPT-2": ("Method", True),
+        "BarSet": ("Dataset", False),
+        "CT": ("Modality", False),
+        "segmentation": ("Task", True),
+    }
     assert [(r["metric"], r["value"], r["curated"]) for r in out["results"]] == [("dice", 85.2, True)]
     assert record() == record() and out is not record()  # the input record is not changed
 
@@ -86,16 +106,19 @@ p9:
     ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("p1: [{delete: {name: X}}]", "fixes.yaml:1: paper p1: unknown fix 'delete'"),
-    ("p1:\n  - drop: {subject: A, object: B}", "fixes.yaml:2: paper p1: drop lacks predicate"),
-    ("p1:\n  - add: {subject: A, predicate: likes, object: B, evidence: x}", "unknown predicate 'likes'"),
-    ("p1:\n  - retype: {name: A, type: Gadget}", "unknown entity type 'Gadget'"),
-    ("p1:\n  - drop_result: {subject: A, metric: f1, value: high}", "drop_result's value must be a number"),
-    ("p1: {drop: x}", "paper p1: its fixes must be a list"),
-    ("p1: [drop: {subject: [a}", "fixes.yaml:1: invalid YAML"),
-    ("- p1", "fixes.yaml:1: corrections are a mapping of paper id to a list of fixes"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("p1: [{delete: {name: X}}]", "fixes.yaml:1: paper p1: unknown fix 'delete'"),
+        ("p1:\n  - drop: {subject: A, object: B}", "fixes.yaml:2: paper p1: drop lacks predicate"),
+        ("p1:\n  - add: {subject: A, predicate: likes, object: B, evidence: x}", "unknown predicate 'likes'"),
+        ("p1:\n  - retype: {name: A, type: Gadget}", "unknown entity type 'Gadget'"),
+        ("p1:\n  - drop_result: {subject: A, metric: f1, value: high}", "drop_result's value must be a number"),
+        ("p1: {drop: x}", "paper p1: its fixes must be a list"),
+        ("p1: [drop: {subject: [a}", "fixes.yaml:1: invalid YAML"),
+        ("- p1", "fixes.yaml:1: corrections are a mapping of paper id to a list of fixes"),
+    ],
+)
 def test_a_bad_corrections_file_is_one_line_naming_file_and_line(text, message):
     with pytest.raises(KgError, match=message.replace("(", r"\(").replace("'", "'")):
         Corrections.parse(text, "fixes.yaml")
@@ -127,16 +150,22 @@ def test_corrections_survive_re_extraction_by_a_new_extractor_version(tmp_path, 
     out = tmp_path / "build"
     report = build([example_corpus], out, corrections=[fixes], embeddings=False)
     assert report.warnings == [f"{fixes}:7: paper no-such-paper: drop_entity LoRA: no such paper in the input"]
-    raw = next(json.loads(line) for line in (out / "extractions.jsonl").read_text().splitlines()
-               if json.loads(line)["id"] == OPENMEDLM)
+    raw = next(
+        json.loads(line)
+        for line in (out / "extractions.jsonl").read_text().splitlines()
+        if json.loads(line)["id"] == OPENMEDLM
+    )
     # extractions.jsonl keeps what the extractor said (so it can be reused); the graph holds the fixes
     assert any(r["object"] == "fine-tuning" and r["predicate"] == "uses_method" for r in raw["relations"])
     nt, curated = statements(out)
     assert len(curated) == 1
     assert '"ensemble voting"' in nt
     graph = json.loads((out / "graph.json").read_text())
-    uses = {(e["target"], e.get("curated", False)) for e in graph["edges"]
-            if e["paper"] == OPENMEDLM and e["predicate"] == "uses_method"}
+    uses = {
+        (e["target"], e.get("curated", False))
+        for e in graph["edges"]
+        if e["paper"] == OPENMEDLM and e["predicate"] == "uses_method"
+    }
     assert ("method/ensemble-voting", True) in uses and not any(t == "method/fine-tuning" for t, _ in uses)
 
     monkeypatch.setattr(RuleExtractor, "version", "9.9.9")

@@ -7,6 +7,7 @@ every kill the folder must hold either a whole previous build (its manifest matc
 no manifest, which `kg query` refuses; the run after the kills must give the bytes an
 uninterrupted build gives.
 """
+
 import json
 import os
 import signal
@@ -25,13 +26,21 @@ TIMEOUT = 120  # a hang, not slowness: a build of the example corpus takes secon
 
 
 def start(*args):
-    return subprocess.Popen([sys.executable, "-c", "from kg.cli import cli; cli()", *map(str, args)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", "from kg.cli import cli; cli()", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def kg(*args):
-    return subprocess.run([sys.executable, "-c", "from kg.cli import cli; cli()", *map(str, args)],
-                          capture_output=True, text=True, timeout=TIMEOUT)
+    return subprocess.run(
+        [sys.executable, "-c", "from kg.cli import cli; cli()", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
 
 
 def lock_held_by(out: Path, process) -> bool:
@@ -48,8 +57,9 @@ def any_of(*patterns):
 # Where to kill: what the folder shows when the build is at that point.
 KILL_POINTS = {
     "extracting (lock taken, 0.1 s in)": lambda out, p: lock_held_by(out, p) and not time.sleep(0.1),
-    "writing extractions.jsonl, merges.json, graph.json": any_of(".extractions.jsonl.*.tmp", ".merges.json.*.tmp",
-                                                                ".graph.json.*.tmp"),
+    "writing extractions.jsonl, merges.json, graph.json": any_of(
+        ".extractions.jsonl.*.tmp", ".merges.json.*.tmp", ".graph.json.*.tmp"
+    ),
     "writing graph.nt": any_of(".graph.nt.*.tmp", ".sort.*"),
     "loading the store": any_of("store.new"),
 }
@@ -123,8 +133,13 @@ def test_a_second_build_into_the_same_folder_is_refused_across_processes(tmp_pat
     # seconds, longer than the second one takes to start.
     corpus = tmp_path / "corpus.jsonl"
     papers = list(read_papers([example_corpus]))
-    corpus.write_text("".join(json.dumps({"id": f"{p.id}-{copy}", "title": p.title, "abstract": p.abstract}) + "\n"
-                              for copy in range(3) for p in papers))
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": f"{p.id}-{copy}", "title": p.title, "abstract": p.abstract}) + "\n"
+            for copy in range(3)
+            for p in papers
+        )
+    )
     out = tmp_path / "build"
     first = start("build", corpus, "--out", out, "--no-embeddings")
     try:

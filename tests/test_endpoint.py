@@ -6,6 +6,7 @@ to Virtuoso's authenticated endpoints (``/sparql-auth``, ``/sparql-graph-crud-au
 as its administrator ``dba`` (password ``dba`` in a new database); the anonymous ``/sparql``
 stays read-only, as it ships. Without the ``virtuoso-t`` binary the tests that need the server skip.
 """
+
 import ctypes
 import json
 import shutil
@@ -31,8 +32,10 @@ CASES = {
     "datasets-of": [{"name": "Med-PaLM 2"}, {"name": "LoRA"}],
     "evidence-between": [{"a": "Hippo", "b": "LLaMA-2"}],
     "leaderboard": [{"dataset": "JAMA Clinical Challenge", "metric": "GPT-4 score"}],
-    "lora-variants-for-task": [{"method": "parameter-efficient fine-tuning", "task": "", "domain": ""},
-                               {"task": "", "domain": ""}],
+    "lora-variants-for-task": [
+        {"method": "parameter-efficient fine-tuning", "task": "", "domain": ""},
+        {"task": "", "domain": ""},
+    ],
     "methods-by-modality": [{"min_papers": "1"}],
     "model-lineage": [{"model": "Hippo"}, {"model": "BiomedGPT"}],
     "models-in-domain": [{"domain": "radiology"}, {"domain": ""}],
@@ -109,8 +112,13 @@ ServerRoot = {folder}
 ServerThreads = 4
 """)
     with open(folder / "stdout.log", "w") as log:  # the server writes to its own copy of the descriptor
-        server = subprocess.Popen([VIRTUOSO, "-f", "-c", "virtuoso.ini"], cwd=folder, stdout=log,
-                                  stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
+        server = subprocess.Popen(
+            [VIRTUOSO, "-f", "-c", "virtuoso.ini"],
+            cwd=folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
+        )
     base = f"http://127.0.0.1:{http_port}"
     deadline = time.monotonic() + 120  # a new database takes a few seconds to create
     while not answers(f"{base}/sparql?query=ASK%7B%7D"):
@@ -146,8 +154,9 @@ def smaller_build(example_build: Path, folder: Path, lines: int) -> Path:
 @pytest.fixture(scope="session")
 def pushed(virtuoso, example_build):
     """The example build in its default named graph, by the Graph Store Protocol."""
-    report = push(example_build, virtuoso.update, user=virtuoso.user, password=virtuoso.password,
-                  graph_store=virtuoso.graph_store)
+    report = push(
+        example_build, virtuoso.update, user=virtuoso.user, password=virtuoso.password, graph_store=virtuoso.graph_store
+    )
     return report.graph
 
 
@@ -180,12 +189,14 @@ def test_push_goes_to_the_builds_default_graph(virtuoso, example_build, pushed):
 
 def normalise(table):
     """Rows in a canonical order, numbers as floats, the parts of " | "-joined lists sorted."""
+
     def value(v):
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return round(float(v), 9)
         if isinstance(v, str) and " | " in v:
             return " | ".join(sorted(v.split(" | ")))
         return v
+
     return sorted((tuple(value(v) for v in row) for row in table.rows), key=repr)
 
 
@@ -225,8 +236,14 @@ def test_injected_parameter_is_a_literal_and_changes_nothing(virtuoso, example_b
     canned = CATALOG["papers-mentioning"]
     before = server_count(virtuoso, pushed)
     # As dba on the endpoint that accepts updates, so only the binding stands between the text and DROP ALL.
-    answered = select(virtuoso.update, canned.text, canned.arguments({"name": INJECTION}), graph_iri=pushed,
-                      user=virtuoso.user, password=virtuoso.password)
+    answered = select(
+        virtuoso.update,
+        canned.text,
+        canned.arguments({"name": INJECTION}),
+        graph_iri=pushed,
+        user=virtuoso.user,
+        password=virtuoso.password,
+    )
     assert answered.rows == []
     assert server_count(virtuoso, pushed) == before == triples_in(example_build)
 
@@ -234,8 +251,13 @@ def test_injected_parameter_is_a_literal_and_changes_nothing(virtuoso, example_b
 @pytest.mark.server
 def test_query_sees_only_the_pushed_graph(virtuoso, example_build, pushed, tmp_path):
     other = "urn:kg-test:other"
-    push(smaller_build(example_build, tmp_path, 10), virtuoso.update, graph_iri=other,
-         user=virtuoso.user, password=virtuoso.password)
+    push(
+        smaller_build(example_build, tmp_path, 10),
+        virtuoso.update,
+        graph_iri=other,
+        user=virtuoso.user,
+        password=virtuoso.password,
+    )
     assert server_count(virtuoso, other) == 10
     assert server_count(virtuoso, pushed) == triples_in(example_build)
 
@@ -261,8 +283,16 @@ def test_wrong_port_is_one_line(example_build):
 def test_wrong_password_is_one_line_without_the_password(virtuoso, example_build, method):
     store = virtuoso.graph_store if method == "graph store" else None
     secret = "not-the-password-x7"
-    message = one_line_error(lambda: push(example_build, virtuoso.update, graph_iri="urn:kg-test:refused",
-                                          user="dba", password=secret, graph_store=store))
+    message = one_line_error(
+        lambda: push(
+            example_build,
+            virtuoso.update,
+            graph_iri="urn:kg-test:refused",
+            user="dba",
+            password=secret,
+            graph_store=store,
+        )
+    )
     assert message.endswith("HTTP 401, the server refused the user and password")
     assert secret not in message and "dba" not in message
     assert server_count(virtuoso, "urn:kg-test:refused") == 0
@@ -291,6 +321,7 @@ def test_credentials_in_the_url_are_refused_and_not_shown(virtuoso):
 
 # -- the same through the command line, as a person runs it -----------------------------------
 
+
 def kg(*args, env=None):
     from click.testing import CliRunner
 
@@ -302,16 +333,38 @@ def kg(*args, env=None):
 @pytest.mark.server
 def test_kg_load_sparql_then_kg_query_endpoint(virtuoso, example_build):
     graph = "urn:kg-test:cli"
-    pushed = kg("load", "sparql", "--build", str(example_build), "--endpoint", virtuoso.update,
-                "--graph-store", virtuoso.graph_store, "--graph", graph, "--user", virtuoso.user,
-                env={"SPARQL_PASSWORD": virtuoso.password})
+    pushed = kg(
+        "load",
+        "sparql",
+        "--build",
+        str(example_build),
+        "--endpoint",
+        virtuoso.update,
+        "--graph-store",
+        virtuoso.graph_store,
+        "--graph",
+        graph,
+        "--user",
+        virtuoso.user,
+        env={"SPARQL_PASSWORD": virtuoso.password},
+    )
     assert pushed.exit_code == 0, pushed.output
     assert pushed.output.startswith(f"pushed {triples_in(example_build)} triples into <{graph}> at {virtuoso.update}")
     assert server_count(virtuoso, graph) == triples_in(example_build)
 
     local = kg("query", "lora-variants-for-task", "--build", str(example_build), "--format", "json")
-    remote = kg("query", "lora-variants-for-task", "--build", str(example_build), "--format", "json",
-                "--endpoint", virtuoso.query, "--graph", graph)
+    remote = kg(
+        "query",
+        "lora-variants-for-task",
+        "--build",
+        str(example_build),
+        "--format",
+        "json",
+        "--endpoint",
+        virtuoso.query,
+        "--graph",
+        graph,
+    )
     assert remote.exit_code == 0, remote.output
     as_rows = lambda result: sorted(json.dumps(row, sort_keys=True) for row in json.loads(result.output))  # noqa: E731
     assert as_rows(remote) == as_rows(local) and "SALT" in remote.output
@@ -320,8 +373,19 @@ def test_kg_load_sparql_then_kg_query_endpoint(virtuoso, example_build):
 @pytest.mark.server
 def test_kg_load_sparql_wrong_password_is_one_line_and_secret(virtuoso, example_build):
     secret = "wrong-secret-q3"
-    result = kg("load", "sparql", "--build", str(example_build), "--endpoint", virtuoso.update,
-                "--graph", "urn:kg-test:cli-refused", "--user", "dba", env={"SPARQL_PASSWORD": secret})
+    result = kg(
+        "load",
+        "sparql",
+        "--build",
+        str(example_build),
+        "--endpoint",
+        virtuoso.update,
+        "--graph",
+        "urn:kg-test:cli-refused",
+        "--user",
+        "dba",
+        env={"SPARQL_PASSWORD": secret},
+    )
     assert result.exit_code == 1
     assert result.output == f"error: {virtuoso.update}: HTTP 401, the server refused the user and password\n"
     assert secret not in result.output

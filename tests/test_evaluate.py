@@ -1,4 +1,5 @@
 """Scoring extraction records against gold (kg/evaluate.py), as the guideline's last section says."""
+
 import copy
 import json
 from pathlib import Path
@@ -13,8 +14,13 @@ KINDS = ("entities", "relations", "results")
 
 
 def record(id="seed-1", title="A Paper", entities=(), relations=(), results=()):
-    return {"id": id, "title": title, "entities": list(entities),
-            "relations": list(relations), "results": list(results)}
+    return {
+        "id": id,
+        "title": title,
+        "entities": list(entities),
+        "relations": list(relations),
+        "results": list(results),
+    }
 
 
 def ent(name, type, *aliases, optional=False):
@@ -45,12 +51,19 @@ def counts(c):
 
 
 GOLD = record(
-    entities=[ent("LoRA", "Method", "Low-Rank Adaptation"), ent("LLaMA-2", "Model"),
-              ent("MedQA", "Dataset"), ent("medical", "Domain"),
-              ent("fine-tuning", "Method", optional=True)],
-    relations=[rel("@paper", "proposes", "LoRA"), rel("LLaMA-2", "evaluated_on", "MedQA"),
-               rel("@paper", "in_domain", "medical"),
-               rel("@paper", "uses_method", "fine-tuning", optional=True)],
+    entities=[
+        ent("LoRA", "Method", "Low-Rank Adaptation"),
+        ent("LLaMA-2", "Model"),
+        ent("MedQA", "Dataset"),
+        ent("medical", "Domain"),
+        ent("fine-tuning", "Method", optional=True),
+    ],
+    relations=[
+        rel("@paper", "proposes", "LoRA"),
+        rel("LLaMA-2", "evaluated_on", "MedQA"),
+        rel("@paper", "in_domain", "medical"),
+        rel("@paper", "uses_method", "fine-tuning", optional=True),
+    ],
     results=[res("LLaMA-2", "accuracy", 72.6, dataset="MedQA")],
 )
 
@@ -85,24 +98,26 @@ def test_type_must_match():
 
 @pytest.mark.parametrize("name", ["llama 2", "Llama2", "LLAMA_2", "llama.2", "LLaMA-2"])
 def test_names_ignore_case_hyphens_spaces_underscores_dots(name):
-    gold = record(entities=[ent("LLaMA-2", "Model")],
-                  relations=[rel("LLaMA-2", "fine_tuned_from", "LLaMA")])
-    pred = record(entities=[ent(name, "Model")],
-                  relations=[rel(name, "fine_tuned_from", "llama")])
+    gold = record(entities=[ent("LLaMA-2", "Model")], relations=[rel("LLaMA-2", "fine_tuned_from", "LLaMA")])
+    pred = record(entities=[ent(name, "Model")], relations=[rel(name, "fine_tuned_from", "llama")])
     report = score([pred], [gold])
     assert counts(report.entities) == (1, 0, 0)
     assert counts(report.relations) == (1, 0, 0)
 
 
 def test_relation_names_resolved_through_gold_and_prediction_aliases():
-    gold = record(entities=[ent("LoRA", "Method", "Low-Rank Adaptation"), ent("SALT", "Method")],
-                  relations=[rel("SALT", "variant_of", "LoRA")])
+    gold = record(
+        entities=[ent("LoRA", "Method", "Low-Rank Adaptation"), ent("SALT", "Method")],
+        relations=[rel("SALT", "variant_of", "LoRA")],
+    )
     # through the gold entity's alias
     via_gold = record(relations=[rel("SALT", "variant_of", "Low-Rank Adaptation")])
     assert counts(score([via_gold], [gold]).relations) == (1, 0, 0)
     # through the prediction's own alias
-    via_pred = record(entities=[ent("Singular Value Adaptation", "Method", "SALT")],
-                      relations=[rel("Singular Value Adaptation", "variant_of", "LoRA")])
+    via_pred = record(
+        entities=[ent("Singular Value Adaptation", "Method", "SALT")],
+        relations=[rel("Singular Value Adaptation", "variant_of", "LoRA")],
+    )
     assert counts(score([via_pred], [gold]).relations) == (1, 0, 0)
     # predicate and direction matter
     wrong = record(relations=[rel("LoRA", "variant_of", "SALT"), rel("SALT", "outperforms", "LoRA")])
@@ -116,10 +131,11 @@ def test_paper_subject_only_matches_paper():
 
 
 def test_optional_items_neither_rewarded_nor_penalised():
-    gold = record(entities=[ent("SALT", "Method"), ent("fine-tuning", "Method", optional=True)],
-                  relations=[rel("@paper", "proposes", "SALT"),
-                             rel("@paper", "uses_method", "fine-tuning", optional=True)],
-                  results=[res("SALT", "dice", 85.2, optional=True)])
+    gold = record(
+        entities=[ent("SALT", "Method"), ent("fine-tuning", "Method", optional=True)],
+        relations=[rel("@paper", "proposes", "SALT"), rel("@paper", "uses_method", "fine-tuning", optional=True)],
+        results=[res("SALT", "dice", 85.2, optional=True)],
+    )
     without = record(entities=[ent("SALT", "Method")], relations=[rel("@paper", "proposes", "SALT")])
     with_optional = copy.deepcopy(gold)
     for items in (with_optional["entities"], with_optional["relations"], with_optional["results"]):
@@ -135,9 +151,10 @@ def test_optional_items_neither_rewarded_nor_penalised():
 
 def test_required_gold_wins_over_optional_for_same_name():
     # gold keeps "clinical" (optional) beside "medical" (required); both score as medical
-    gold = record(entities=[ent("medical", "Domain"), ent("clinical", "Domain", optional=True)],
-                  relations=[rel("@paper", "in_domain", "medical"),
-                             rel("@paper", "in_domain", "clinical", optional=True)])
+    gold = record(
+        entities=[ent("medical", "Domain"), ent("clinical", "Domain", optional=True)],
+        relations=[rel("@paper", "in_domain", "medical"), rel("@paper", "in_domain", "clinical", optional=True)],
+    )
     assert counts(score([record()], [gold]).entities) == (0, 0, 1)
     assert counts(score([record()], [gold]).relations) == (0, 0, 1)
 
@@ -163,9 +180,17 @@ def test_two_required_medical_labels_count_once():
     assert counts(score([pred], [gold]).entities) == (1, 0, 0)
 
 
-@pytest.mark.parametrize("predicted, gold_metric", [
-    ("AUROC", "auc"), ("auc", "auroc"), ("top-1 accuracy", "accuracy"),
-    ("Dice score", "dice"), ("F1 score", "f1"), ("Accuracy", "accuracy")])
+@pytest.mark.parametrize(
+    "predicted, gold_metric",
+    [
+        ("AUROC", "auc"),
+        ("auc", "auroc"),
+        ("top-1 accuracy", "accuracy"),
+        ("Dice score", "dice"),
+        ("F1 score", "f1"),
+        ("Accuracy", "accuracy"),
+    ],
+)
 def test_metric_synonyms(predicted, gold_metric):
     gold = record(results=[res("SALT", gold_metric, 85.2)])
     pred = record(results=[res("SALT", predicted, 85.2)])
@@ -188,8 +213,9 @@ def test_values_compared_numerically():
 
 
 def test_dataset_must_match_when_gold_gives_one():
-    gold = record(entities=[ent("MedQA", "Dataset", "MedQA (USMLE)")],
-                  results=[res("GPT-4", "accuracy", 90.2, dataset="MedQA")])
+    gold = record(
+        entities=[ent("MedQA", "Dataset", "MedQA (USMLE)")], results=[res("GPT-4", "accuracy", 90.2, dataset="MedQA")]
+    )
     wrong = record(results=[res("GPT-4", "accuracy", 90.2, dataset="MedMCQA")])
     missing = record(results=[res("GPT-4", "accuracy", 90.2)])
     by_alias = record(results=[res("gpt4", "accuracy", 90.2, dataset="medqa (usmle)")])
@@ -205,13 +231,21 @@ def test_dataset_free_when_gold_has_none():
 
 
 def test_duplicates_in_prediction_count_once():
-    gold = record(entities=[ent("LoRA", "Method", "Low-Rank Adaptation")],
-                  relations=[rel("@paper", "uses_method", "LoRA")],
-                  results=[res("LoRA", "accuracy", 80.0)])
-    pred = record(entities=[ent("LoRA", "Method"), ent("lora", "Method"),
-                            ent("LoRA", "Method", "Low-Rank Adaptation"), ent("Low-Rank Adaptation", "Method")],
-                  relations=[rel("@paper", "uses_method", "LoRA"), rel("@paper", "uses_method", "Low-Rank Adaptation")],
-                  results=[res("LoRA", "accuracy", 80), res("lora", "Accuracy", 80.0)])
+    gold = record(
+        entities=[ent("LoRA", "Method", "Low-Rank Adaptation")],
+        relations=[rel("@paper", "uses_method", "LoRA")],
+        results=[res("LoRA", "accuracy", 80.0)],
+    )
+    pred = record(
+        entities=[
+            ent("LoRA", "Method"),
+            ent("lora", "Method"),
+            ent("LoRA", "Method", "Low-Rank Adaptation"),
+            ent("Low-Rank Adaptation", "Method"),
+        ],
+        relations=[rel("@paper", "uses_method", "LoRA"), rel("@paper", "uses_method", "Low-Rank Adaptation")],
+        results=[res("LoRA", "accuracy", 80), res("lora", "Accuracy", 80.0)],
+    )
     report = score([pred], [gold])
     for kind in KINDS:
         assert counts(getattr(report, kind)) == (1, 0, 0), kind
@@ -226,10 +260,14 @@ def test_shared_alias_does_not_cost_a_match():
 
 def test_name_shared_by_two_entities_keeps_both_relations():
     # as in the dev gold: the dataset MedReason, and MedReason-8B which is also called MedReason
-    gold = record(entities=[ent("MedReason", "Dataset"), ent("MedReason-8B", "Model", "MedReason")],
-                  relations=[rel("@paper", "proposes", "MedReason"), rel("@paper", "proposes", "MedReason-8B")])
-    both = record(entities=[ent("MedReason", "Dataset"), ent("MedReason-8B", "Model")],
-                  relations=[rel("@paper", "proposes", "MedReason"), rel("@paper", "proposes", "MedReason-8B")])
+    gold = record(
+        entities=[ent("MedReason", "Dataset"), ent("MedReason-8B", "Model", "MedReason")],
+        relations=[rel("@paper", "proposes", "MedReason"), rel("@paper", "proposes", "MedReason-8B")],
+    )
+    both = record(
+        entities=[ent("MedReason", "Dataset"), ent("MedReason-8B", "Model")],
+        relations=[rel("@paper", "proposes", "MedReason"), rel("@paper", "proposes", "MedReason-8B")],
+    )
     one = record(relations=[rel("@paper", "proposes", "MedReason")])
     assert counts(score([both], [gold]).relations) == (2, 0, 0)
     assert counts(score([one], [gold]).relations) == (1, 0, 1)
@@ -238,8 +276,9 @@ def test_name_shared_by_two_entities_keeps_both_relations():
 def test_results_paired_for_the_most_matches():
     # the first prediction fits both gold results; greedy pairing would leave the second unpaired
     gold = record(results=[res("GPT-4", "accuracy", 90.2), res("GPT-4", "accuracy", 90.2, dataset="MedQA")])
-    pred = record(results=[res("GPT-4", "accuracy", 90.2, dataset="MedQA"),
-                           res("GPT-4", "accuracy", 90.2, dataset="PubMedQA")])
+    pred = record(
+        results=[res("GPT-4", "accuracy", 90.2, dataset="MedQA"), res("GPT-4", "accuracy", 90.2, dataset="PubMedQA")]
+    )
     assert counts(score([pred], [gold]).results) == (2, 0, 0)
 
 
@@ -250,10 +289,14 @@ def test_wrong_duplicates_are_each_an_error_but_same_name_once():
 
 
 def test_pairing_by_normalised_title_when_ids_differ():
-    gold = record(id="seed-042", title="LoRA: Low-Rank Adaptation of Large Language Models",
-                  entities=[ent("LoRA", "Method")])
-    pred = record(id="p-0123456789ab", title="lora -- low rank adaptation of large language models.",
-                  entities=[ent("LoRA", "Method")])
+    gold = record(
+        id="seed-042", title="LoRA: Low-Rank Adaptation of Large Language Models", entities=[ent("LoRA", "Method")]
+    )
+    pred = record(
+        id="p-0123456789ab",
+        title="lora -- low rank adaptation of large language models.",
+        entities=[ent("LoRA", "Method")],
+    )
     report = score([pred], [gold])
     assert counts(report.entities) == (1, 0, 0)
     assert report.papers[0].predicted
@@ -294,8 +337,10 @@ def test_false_positives_and_negatives_listed_per_paper():
 
 
 def test_per_type_and_per_predicate_counts():
-    pred = record(entities=[ent("LoRA", "Method"), ent("GPT-4", "Model")],
-                  relations=[rel("@paper", "proposes", "LoRA"), rel("GPT-4", "evaluated_on", "MedQA")])
+    pred = record(
+        entities=[ent("LoRA", "Method"), ent("GPT-4", "Model")],
+        relations=[rel("@paper", "proposes", "LoRA"), rel("GPT-4", "evaluated_on", "MedQA")],
+    )
     report = score([pred], [GOLD])
     assert counts(report.entity_types["Method"]) == (1, 0, 0)
     assert counts(report.entity_types["Model"]) == (0, 1, 1)
@@ -315,13 +360,21 @@ def test_micro_average_over_papers():
 
 
 def test_worst_papers_ordering():
-    gold = [record(id="good", title="Good", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
-            record(id="half", title="Half", entities=[ent("A", "Model"), ent("B", "Model")],
-                   relations=[rel("@paper", "proposes", "A")]),
-            record(id="bad", title="Bad", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")])]
-    preds = [record(id="good", title="Good", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
-             record(id="half", title="Half", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
-             record(id="bad", title="Bad", entities=[ent("Z", "Model")])]
+    gold = [
+        record(id="good", title="Good", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
+        record(
+            id="half",
+            title="Half",
+            entities=[ent("A", "Model"), ent("B", "Model")],
+            relations=[rel("@paper", "proposes", "A")],
+        ),
+        record(id="bad", title="Bad", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
+    ]
+    preds = [
+        record(id="good", title="Good", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
+        record(id="half", title="Half", entities=[ent("A", "Model")], relations=[rel("@paper", "proposes", "A")]),
+        record(id="bad", title="Bad", entities=[ent("Z", "Model")]),
+    ]
     report = score(preds, gold)
     assert [p.id for p in report.worst_papers(3)] == ["bad", "half", "good"]
     assert [p.id for p in report.worst_papers(1)] == ["bad"]
@@ -366,6 +419,7 @@ def test_gold_ids_must_be_distinct():
 
 
 # --- the dev gold file ---
+
 
 @pytest.fixture(scope="module")
 def dev_gold():

@@ -1,5 +1,6 @@
 """Exports as a person uses them: the HTML page in a real headless Chromium, figures looked at as
 files, and every graph format read back by the library that owns it."""
+
 import csv
 import json
 import os
@@ -19,8 +20,16 @@ from kg.cli import cli
 from kg.export import load_graph
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -45,7 +54,9 @@ def page(built, tmp_path_factory):
 
 def page_data(path: Path) -> dict:
     text = path.read_text(encoding="utf-8")
-    return json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.DOTALL).group(1))
+    return json.loads(
+        re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.DOTALL).group(1)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +68,12 @@ def browser():
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900})
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 900},
+        )
         yield context
         context.close()
 
@@ -87,7 +102,16 @@ def test_html_is_one_file_with_the_script_inlined(page):
     assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=", text, re.IGNORECASE)  # nothing to fetch
     assert "vis-network" in text and "@version 9." in text  # the library itself, from pyvis's copy
     data = page_data(page)
-    assert {k["kind"] for k in data["kinds"]} == {"Paper", "Model", "Method", "Dataset", "Task", "Modality", "Domain", "Result"}
+    assert {k["kind"] for k in data["kinds"]} == {
+        "Paper",
+        "Model",
+        "Method",
+        "Dataset",
+        "Task",
+        "Modality",
+        "Domain",
+        "Result",
+    }
     assert {p["predicate"]: p["hidden"] for p in data["predicates"]}["mentions"] is True
 
 
@@ -177,7 +201,9 @@ def test_html_filters_hide_and_show_types_and_relations(browser, page):
 
 def test_html_of_a_query_draws_its_answers_and_their_context(built, tmp_path):
     out = tmp_path / "lora.html"
-    result = kg("export", "html", "--build", built, "--query", "lora-variants-for-task", "-p", "task=segmentation", "--out", out)
+    result = kg(
+        "export", "html", "--build", built, "--query", "lora-variants-for-task", "-p", "task=segmentation", "--out", out
+    )
     assert result.exit_code == 0, result.output
     nodes = {n["id"]: n for n in page_data(out)["nodes"]}
     assert nodes["method/salt"]["seed"]  # the answer
@@ -246,8 +272,10 @@ def test_neo4j_csv_has_the_import_tool_headers_and_every_row(built, tmp_path):
 def svg_texts(path: Path) -> list[tuple[float, float, float, str]]:
     """Each text of an SVG: x, y, font size, text."""
     ns = "{http://www.w3.org/2000/svg}"
-    return [(float(t.get("x")), float(t.get("y")), float(t.get("font-size")), t.text or "")
-            for t in ET.parse(path).iter(f"{ns}text")]
+    return [
+        (float(t.get("x")), float(t.get("y")), float(t.get("font-size")), t.text or "")
+        for t in ET.parse(path).iter(f"{ns}text")
+    ]
 
 
 def test_lora_figure_shows_every_variant_and_no_text_overlaps(built, tmp_path):
@@ -256,22 +284,34 @@ def test_lora_figure_shows_every_variant_and_no_text_overlaps(built, tmp_path):
     assert kg("export", "svg", "--build", built, "--view", "lora", "--out", out).exit_code == 0
     texts = svg_texts(out)
     words = {text for *_, text in texts}
-    variants = {graph.nodes[u]["label"] for u, v, p in graph.edges(data="predicate") if v == "method/lora" and p == "variant_of"}
+    variants = {
+        graph.nodes[u]["label"] for u, v, p in graph.edges(data="predicate") if v == "method/lora" and p == "variant_of"
+    }
     assert "SALT" in variants and variants | {"LoRA"} <= words
     # No two texts share space (width estimated from the font size; text is centred on x).
-    boxes = [(x - 0.3 * size * len(text), x + 0.3 * size * len(text), y - 0.8 * size, y + 0.2 * size)
-             for x, y, size, text in texts]
+    boxes = [
+        (x - 0.3 * size * len(text), x + 0.3 * size * len(text), y - 0.8 * size, y + 0.2 * size)
+        for x, y, size, text in texts
+    ]
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2], (a, b)
 
     png = tmp_path / "lineage.png"
-    assert kg("export", "png", "--build", built, "--view", "lineage", "-p", "model=LLaMA-2", "--out", png).exit_code == 0
+    assert (
+        kg("export", "png", "--build", built, "--view", "lineage", "-p", "model=LLaMA-2", "--out", png).exit_code == 0
+    )
     assert png.read_bytes().startswith(PNG_MAGIC)
     lineage = tmp_path / "lineage.svg"
-    assert kg("export", "svg", "--build", built, "--view", "lineage", "-p", "model=LLaMA-2", "--out", lineage).exit_code == 0
-    made_from = {graph.nodes[u]["label"] for u, v, p in graph.edges(data="predicate")
-                 if v == "model/llama-2" and p == "fine_tuned_from"}
+    assert (
+        kg("export", "svg", "--build", built, "--view", "lineage", "-p", "model=LLaMA-2", "--out", lineage).exit_code
+        == 0
+    )
+    made_from = {
+        graph.nodes[u]["label"]
+        for u, v, p in graph.edges(data="predicate")
+        if v == "model/llama-2" and p == "fine_tuned_from"
+    }
     assert made_from and made_from <= {text for *_, text in svg_texts(lineage)}
 
 
@@ -285,20 +325,25 @@ def test_stats_prints_counts_and_plots_them(built, tmp_path):
     graph = load_graph(built)
     for kind, count in Counter(kind for _, kind in graph.nodes(data="kind")).items():
         assert f"{kind} {count}" in lines["nodes"]
-    made_from_llama2 = {u for u, v, p in graph.edges(data="predicate") if p == "fine_tuned_from" and v == "model/llama-2"}
+    made_from_llama2 = {
+        u for u, v, p in graph.edges(data="predicate") if p == "fine_tuned_from" and v == "model/llama-2"
+    }
     assert f"LLaMA-2 {len(made_from_llama2)}" in lines["base models"] and len(made_from_llama2) >= 2
     assert "MedQA" in lines["datasets"]
     height, width, _ = matplotlib.image.imread(plot).shape
     assert width > 1000 and height > 700
 
 
-@pytest.mark.parametrize("args, message", [
-    (["export", "html", "--query", "no-such-query"], "no canned query 'no-such-query'"),
-    (["export", "html", "--query", "datasets-of", "-p", "name=zzz"], "has no answers with name='zzz'"),
-    (["export", "png", "--view", "lineage", "-p", "model=Nope"], "no Model named 'Nope'"),
-    (["export", "png"], "too many to draw readably"),
-    (["export", "svg", "--view", "lora", "--query", "leaderboard"], "not both"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["export", "html", "--query", "no-such-query"], "no canned query 'no-such-query'"),
+        (["export", "html", "--query", "datasets-of", "-p", "name=zzz"], "has no answers with name='zzz'"),
+        (["export", "png", "--view", "lineage", "-p", "model=Nope"], "no Model named 'Nope'"),
+        (["export", "png"], "too many to draw readably"),
+        (["export", "svg", "--view", "lora", "--query", "leaderboard"], "not both"),
+    ],
+)
 def test_bad_requests_fail_with_one_line_and_write_nothing(built, tmp_path, args, message):
     out = tmp_path / "out.file"
     result = CliRunner().invoke(cli, [*args, "--build", str(built), "--out", str(out)])
@@ -324,11 +369,13 @@ def test_html_keeps_hostile_names_as_text():
     from kg.export.html import render_html
 
     graph = nx.MultiDiGraph()
-    name = '</script><!--<script>alert(1)</script> %DATA%'
+    name = "</script><!--<script>alert(1)</script> %DATA%"
     graph.add_node("method/x", kind="Method", label=name, aliases=[], papers=[])
     text = render_html(graph, title="%VIS_JS% <b>")
     assert text.count("</script>") == 3  # vis-network, the data, the page's own script
-    data = json.loads(re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.DOTALL).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.DOTALL).group(1)
+    )
     assert data["nodes"][0]["name"] == name
     assert "<title>%VIS_JS% &lt;b&gt;</title>" in text
 
@@ -337,8 +384,17 @@ def test_equal_graphs_give_equal_pages_across_processes(built, tmp_path):
     pages = []
     for seed in ("1", "2"):  # string hashing differs between the two processes
         out = tmp_path / f"graph-{seed}.html"
-        command = [sys.executable, "-c", "from kg.cli import cli; cli()",
-                   "export", "html", "--build", str(built), "--out", str(out)]
+        command = [
+            sys.executable,
+            "-c",
+            "from kg.cli import cli; cli()",
+            "export",
+            "html",
+            "--build",
+            str(built),
+            "--out",
+            str(out),
+        ]
         subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed})
         pages.append(out.read_bytes())
     assert pages[0] == pages[1]

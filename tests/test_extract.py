@@ -1,4 +1,5 @@
 """The extractor on small abstracts written for these tests, plus floors on the dev and held-out gold."""
+
 import json
 import time
 from pathlib import Path
@@ -11,17 +12,17 @@ from kg.vocab import load_vocabulary
 
 VOCAB = {
     "models.yaml": "models:\n  - name: Gemma\n  - name: SAM\n    aliases: [Segment Anything Model]\n"
-                   "  - name: Mistral\n",
+    "  - name: Mistral\n",
     "methods.yaml": "methods:\n  - name: LoRA\n    aliases: [Low-Rank Adaptation]\n    broader: PEFT\n"
-                    "  - name: prefix tuning\n    broader: PEFT\n"
-                    "  - name: PEFT\n    aliases: [parameter-efficient fine-tuning]\n  - name: fine-tuning\n",
+    "  - name: prefix tuning\n    broader: PEFT\n"
+    "  - name: PEFT\n    aliases: [parameter-efficient fine-tuning]\n  - name: fine-tuning\n",
     "datasets.yaml": "datasets:\n  - name: MedQA\n  - name: PubMedQA\n  - name: AlpacaEval\n    metric: win rate\n",
     "tasks.yaml": "tasks:\n  - name: image segmentation\n    aliases: [segmentation, medical image segmentation]\n"
-                  "  - name: question answering\n  - name: image classification\n  - name: classification\n",
+    "  - name: question answering\n  - name: image classification\n  - name: classification\n",
     "modalities.yaml": "modalities:\n  - name: CT\n    aliases: [computed tomography]\n  - name: image\n",
     "domains.yaml": "domains:\n  - name: medical\n  - name: pathology\n",
     "metrics.yaml": "metrics:\n  - name: accuracy\n  - name: win rate\n  - name: dice\n    aliases: [Dice score]\n"
-                    "  - name: auc\n    aliases: [AUROC]\n  - name: precision@k\n    aliases: [P@1, P@10]\n",
+    "  - name: auc\n    aliases: [AUROC]\n  - name: precision@k\n    aliases: [P@1, P@10]\n",
     "stoplist.yaml": "generic:\n  - large language models\n  - LLMs\n",
 }
 
@@ -47,15 +48,21 @@ def triples(record):
 
 
 def test_proposal_typed_by_appositive(vocab):
-    rec = run(vocab, "Robust tumour delineation",
-              "We introduce KidneyBench, a new benchmark of 300 CT scans for medical image segmentation.")
+    rec = run(
+        vocab,
+        "Robust tumour delineation",
+        "We introduce KidneyBench, a new benchmark of 300 CT scans for medical image segmentation.",
+    )
     assert ("KidneyBench", "Dataset") in {(e["name"], e["type"]) for e in rec["entities"]}
     assert ("@paper", "proposes", "KidneyBench") in triples(rec)
 
 
 def test_title_proposal_and_known_relations(vocab):
-    rec = run(vocab, "TumorLoRA: cheap adaptation of SAM for CT segmentation",
-              "We fine-tune the Segment Anything Model with LoRA for medical image segmentation of computed tomography.")
+    rec = run(
+        vocab,
+        "TumorLoRA: cheap adaptation of SAM for CT segmentation",
+        "We fine-tune the Segment Anything Model with LoRA for medical image segmentation of computed tomography.",
+    )
     assert ("@paper", "proposes", "TumorLoRA") in triples(rec)
     assert ("TumorLoRA", "applied_to", "image segmentation") in triples(rec)
     assert ("@paper", "in_domain", "medical") in triples(rec)
@@ -63,8 +70,7 @@ def test_title_proposal_and_known_relations(vocab):
 
 
 def test_acronym_expansion_is_one_entity(vocab):
-    rec = run(vocab, "On sparse adapters",
-              "We study Gated Sparse Adapter Tuning (GSAT) and compare GSAT to LoRA.")
+    rec = run(vocab, "On sparse adapters", "We study Gated Sparse Adapter Tuning (GSAT) and compare GSAT to LoRA.")
     entity = next(e for e in rec["entities"] if e["name"] == "GSAT")
     assert entity["type"] == "Method"
     assert entity["aliases"] == ["Gated Sparse Adapter Tuning"]
@@ -105,37 +111,64 @@ def results_of(record):
 
 
 def test_results_pairs_in_order_and_versus(vocab):
-    rec = run(vocab, "QA study", "We present KiwiLM, a medical model. KiwiLM achieves 81.7% and 74.2% accuracy "
-              "on MedQA and PubMedQA, surpassing Gemma (70.1% vs. 66.0%).")
+    rec = run(
+        vocab,
+        "QA study",
+        "We present KiwiLM, a medical model. KiwiLM achieves 81.7% and 74.2% accuracy "
+        "on MedQA and PubMedQA, surpassing Gemma (70.1% vs. 66.0%).",
+    )
     assert ("KiwiLM", "MedQA", "accuracy", 81.7) in results_of(rec)
     assert ("KiwiLM", "PubMedQA", "accuracy", 74.2) in results_of(rec)
     assert ("Gemma", None, "accuracy", 66.0) in results_of(rec)
 
 
 def test_result_metric_forms_and_default_subject(vocab):
-    rec = run(vocab, "Seg", "We study tumour delineation. The approach reaches a Dice of 0.85 and AUC 0.91, "
-              "an improvement of 3.2% over prior work.")
+    rec = run(
+        vocab,
+        "Seg",
+        "We study tumour delineation. The approach reaches a Dice of 0.85 and AUC 0.91, "
+        "an improvement of 3.2% over prior work.",
+    )
     assert results_of(rec) == [("@paper", None, "auc", 0.91), ("@paper", None, "dice", 0.85)]
 
 
 def test_scores_of_compared_models(vocab):
-    rec = run(vocab, "QA study", "We present KiwiLM, a medical model. On MedQA, KiwiLM attains an accuracy of 71.2%, "
-              "surpassing LoRA's 65.0% by 6.2%, and Gemma at 60.1%.")
-    assert results_of(rec) == [("Gemma", "MedQA", "accuracy", 60.1), ("KiwiLM", "MedQA", "accuracy", 71.2),
-                               ("LoRA", "MedQA", "accuracy", 65.0)]
+    rec = run(
+        vocab,
+        "QA study",
+        "We present KiwiLM, a medical model. On MedQA, KiwiLM attains an accuracy of 71.2%, "
+        "surpassing LoRA's 65.0% by 6.2%, and Gemma at 60.1%.",
+    )
+    assert results_of(rec) == [
+        ("Gemma", "MedQA", "accuracy", 60.1),
+        ("KiwiLM", "MedQA", "accuracy", 71.2),
+        ("LoRA", "MedQA", "accuracy", 65.0),
+    ]
 
 
 def test_bare_percentages_on_benchmarks_with_comparisons(vocab):
-    rec = run(vocab, "QA study", "We present KiwiLM, a medical model. KiwiLM surpasses Gemma on all benchmarks, "
-              "including 64.3% on MedQA (compared to 58.5% for Mistral) and 77.9% on PubMedQA (compared to 60.2%).")
-    assert results_of(rec) == [("Gemma", "PubMedQA", "accuracy", 60.2), ("KiwiLM", "MedQA", "accuracy", 64.3),
-                               ("KiwiLM", "PubMedQA", "accuracy", 77.9), ("Mistral", "MedQA", "accuracy", 58.5)]
+    rec = run(
+        vocab,
+        "QA study",
+        "We present KiwiLM, a medical model. KiwiLM surpasses Gemma on all benchmarks, "
+        "including 64.3% on MedQA (compared to 58.5% for Mistral) and 77.9% on PubMedQA (compared to 60.2%).",
+    )
+    assert results_of(rec) == [
+        ("Gemma", "PubMedQA", "accuracy", 60.2),
+        ("KiwiLM", "MedQA", "accuracy", 64.3),
+        ("KiwiLM", "PubMedQA", "accuracy", 77.9),
+        ("Mistral", "MedQA", "accuracy", 58.5),
+    ]
 
 
 def test_deviations_cutoffs_and_gaps_between_pairs(vocab):
-    rec = run(vocab, "Seg", "We study tumour delineation. The network reaches a Dice of 0.91 \\pm 0.02 mm and "
-              "0.88 ± 0.03 on MedQA and PubMedQA, respectively, and P@10 of 0.8. "
-              "It gains 2.5% (90.7% vs. 88.2%) in accuracy over Gemma.")
+    rec = run(
+        vocab,
+        "Seg",
+        "We study tumour delineation. The network reaches a Dice of 0.91 \\pm 0.02 mm and "
+        "0.88 ± 0.03 on MedQA and PubMedQA, respectively, and P@10 of 0.8. "
+        "It gains 2.5% (90.7% vs. 88.2%) in accuracy over Gemma.",
+    )
     found = results_of(rec)
     assert ("@paper", "MedQA", "dice", 0.91) in found and ("@paper", "PubMedQA", "dice", 0.88) in found
     assert ("@paper", None, "precision@10", 0.8) in found
@@ -145,15 +178,26 @@ def test_deviations_cutoffs_and_gaps_between_pairs(vocab):
 
 
 def test_fine_tuned_from_cues(vocab):
-    rec = run(vocab, "Clinical assistants", "We introduce MedKiwi, a Gemma-based assistant for question answering. "
-              "We also release KiwiChat, fine-tuned from Mistral and Gemma.")
-    assert {("MedKiwi", "fine_tuned_from", "Gemma"), ("KiwiChat", "fine_tuned_from", "Mistral"),
-            ("KiwiChat", "fine_tuned_from", "Gemma")} <= triples(rec)
+    rec = run(
+        vocab,
+        "Clinical assistants",
+        "We introduce MedKiwi, a Gemma-based assistant for question answering. "
+        "We also release KiwiChat, fine-tuned from Mistral and Gemma.",
+    )
+    assert {
+        ("MedKiwi", "fine_tuned_from", "Gemma"),
+        ("KiwiChat", "fine_tuned_from", "Mistral"),
+        ("KiwiChat", "fine_tuned_from", "Gemma"),
+    } <= triples(rec)
 
 
 def test_more_base_model_cues(vocab):
-    rec = run(vocab, "Segmentation", "We propose SegKiwi, built upon the large-scale segmentation model, SAM. "
-              "We also introduce ChatKiwi, an assistant using Mistral as its foundation model.")
+    rec = run(
+        vocab,
+        "Segmentation",
+        "We propose SegKiwi, built upon the large-scale segmentation model, SAM. "
+        "We also introduce ChatKiwi, an assistant using Mistral as its foundation model.",
+    )
     assert {("SegKiwi", "fine_tuned_from", "SAM"), ("ChatKiwi", "fine_tuned_from", "Mistral")} <= triples(rec)
     rec = run(vocab, "KiwiVL: a medical assistant", "Based on Gemma, we continue pre-training on medical data.")
     assert ("KiwiVL", "fine_tuned_from", "Gemma") in triples(rec)
@@ -165,21 +209,31 @@ def test_variants_named_after_their_parent(vocab):
 
 
 def test_outperforms_skips_means_and_classes(vocab):
-    rec = run(vocab, "FooTune: tuning", "We propose FooTune. FooTune outperforms PEFT (LoRA) by fine-tuning few weights.")
+    rec = run(
+        vocab, "FooTune: tuning", "We propose FooTune. FooTune outperforms PEFT (LoRA) by fine-tuning few weights."
+    )
     assert ("FooTune", "outperforms", "LoRA") in triples(rec)
     assert not {("FooTune", "outperforms", "PEFT"), ("FooTune", "outperforms", "fine-tuning")} & triples(rec)
 
 
 def test_methods_of_rivals_and_training_sets(vocab):
-    rec = run(vocab, "KiwiSet: instructions", "We release KiwiSet, an instruction dataset of 5,000 dialogues. "
-              "Our model trained on it surpasses models that leveraged costly fine-tuning.")
+    rec = run(
+        vocab,
+        "KiwiSet: instructions",
+        "We release KiwiSet, an instruction dataset of 5,000 dialogues. "
+        "Our model trained on it surpasses models that leveraged costly fine-tuning.",
+    )
     assert ("@paper", "uses_method", "fine-tuning") not in triples(rec)
     assert ("@paper", "evaluated_on", "KiwiSet") not in triples(rec)
 
 
 def test_coordinated_proposals_and_compared_first(vocab):
-    rec = run(vocab, "Benchmarks", "We release FooQA and BarQA, two new benchmarks. "
-              "Compared to Gemma, our model achieves superior accuracy on FooQA.")
+    rec = run(
+        vocab,
+        "Benchmarks",
+        "We release FooQA and BarQA, two new benchmarks. "
+        "Compared to Gemma, our model achieves superior accuracy on FooQA.",
+    )
     assert {("@paper", "proposes", "FooQA"), ("@paper", "proposes", "BarQA")} <= triples(rec)
     assert ("FooQA", "Dataset") in {(e["name"], e["type"]) for e in rec["entities"]}
 
@@ -191,7 +245,9 @@ def test_task_phrases_and_narrow_domains(vocab):
 
 
 def test_background_sentence_gives_no_paper_methods(vocab):
-    rec = run(vocab, "A look at adapters", "Prior studies fine-tune models with LoRA. We instead study PEFT for segmentation.")
+    rec = run(
+        vocab, "A look at adapters", "Prior studies fine-tune models with LoRA. We instead study PEFT for segmentation."
+    )
     assert ("@paper", "uses_method", "LoRA") not in triples(rec)
     assert ("@paper", "uses_method", "PEFT") in triples(rec)
 
@@ -206,15 +262,19 @@ def _seconds(vocab, abstract, tries=3):
     return best
 
 
-@pytest.mark.parametrize("make", [
-    lambda n: "(" * n + ")" * n,
-    lambda n: "Low-Rank " * n,
-    lambda n: "a1 " * n,
-    lambda n: "12.5% vs. " * n,
-    lambda n: "We propose FooNet, " * n,
-    lambda n: "Gemma reaches a Dice of 0.91 (72.6% vs. 70.1%) on MedQA, " * n,
-    lambda n: "We propose FooNet, a LoRA variant. " * n,
-], ids=["parens", "words", "tokens", "versus", "proposals", "results", "sentences"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "(" * n + ")" * n,
+        lambda n: "Low-Rank " * n,
+        lambda n: "a1 " * n,
+        lambda n: "12.5% vs. " * n,
+        lambda n: "We propose FooNet, " * n,
+        lambda n: "Gemma reaches a Dice of 0.91 (72.6% vs. 70.1%) on MedQA, " * n,
+        lambda n: "We propose FooNet, a LoRA variant. " * n,
+    ],
+    ids=["parens", "words", "tokens", "versus", "proposals", "results", "sentences"],
+)
 def test_pathological_input_finishes(vocab, make):
     # the work must grow linearly: 4x the input may take about 4x the time, never the 16x
     # of a quadratic step. The small size is grown until it takes long enough to time.
@@ -229,8 +289,11 @@ def test_pathological_input_finishes(vocab, make):
 
 
 def test_models_a_proposed_technique_is_applied_to_use_it(vocab):
-    rec = run(vocab, "Cheap tuning", "We propose FooTune, a PEFT method. "
-              "FooTune performs better than LoRA in quality on Gemma and Mistral.")
+    rec = run(
+        vocab,
+        "Cheap tuning",
+        "We propose FooTune, a PEFT method. FooTune performs better than LoRA in quality on Gemma and Mistral.",
+    )
     assert {("Gemma", "uses_method", "FooTune"), ("Mistral", "uses_method", "FooTune")} <= triples(rec)
     # the test beds after "on" are not what FooTune beats; LoRA is
     assert ("FooTune", "outperforms", "LoRA") in triples(rec)
@@ -238,32 +301,50 @@ def test_models_a_proposed_technique_is_applied_to_use_it(vocab):
 
 
 def test_compared_models_do_not_use_the_proposal(vocab):
-    rec = run(vocab, "Cheap tuning", "We propose FooTune, a PEFT method. "
-              "FooTune outperforms strong models such as Gemma and Mistral.")
+    rec = run(
+        vocab,
+        "Cheap tuning",
+        "We propose FooTune, a PEFT method. FooTune outperforms strong models such as Gemma and Mistral.",
+    )
     assert ("Gemma", "uses_method", "FooTune") not in triples(rec)
     assert ("FooTune", "outperforms", "Gemma") in triples(rec)
 
 
-@pytest.mark.parametrize("title, proposed", [
-    ("Prefix-Tuning: Optimizing Continuous Prompts for Generation", True),
-    ("Prefix-Tuning: A Survey of Continuous Prompts", False),
-])
+@pytest.mark.parametrize(
+    "title, proposed",
+    [
+        ("Prefix-Tuning: Optimizing Continuous Prompts for Generation", True),
+        ("Prefix-Tuning: A Survey of Continuous Prompts", False),
+    ],
+)
 def test_title_naming_a_known_technique_proposes_it(vocab, title, proposed):
     rec = run(vocab, title, "Fine-tuning is the standard way to adapt models to tasks.")
     assert (("@paper", "proposes", "prefix tuning") in triples(rec)) is proposed
 
 
 def test_title_with_comma_subtitle_proposes_its_head(vocab):
-    rec = run(vocab, "FooGPT-Vision, Towards Medical Visual Knowledge at Scale",
-              "We train a medical model FooGPT-Vision on image-text pairs.")
+    rec = run(
+        vocab,
+        "FooGPT-Vision, Towards Medical Visual Knowledge at Scale",
+        "We train a medical model FooGPT-Vision on image-text pairs.",
+    )
     assert ("@paper", "proposes", "FooGPT-Vision") in triples(rec)
 
 
-@pytest.mark.parametrize("sentence, dataset", [
-    ("To achieve this, we gather and process a large-scale CT dataset, FooSet-140K, from public sources.", "FooSet-140K"),
-    ("We refine image-text pairs, resulting in the creation of the FooVision dataset with 1M samples.", "FooVision"),
-    ("We also fine-tune it on our long instruction-following FooAlpaca dataset.", "FooAlpaca"),
-])
+@pytest.mark.parametrize(
+    "sentence, dataset",
+    [
+        (
+            "To achieve this, we gather and process a large-scale CT dataset, FooSet-140K, from public sources.",
+            "FooSet-140K",
+        ),
+        (
+            "We refine image-text pairs, resulting in the creation of the FooVision dataset with 1M samples.",
+            "FooVision",
+        ),
+        ("We also fine-tune it on our long instruction-following FooAlpaca dataset.", "FooAlpaca"),
+    ],
+)
 def test_datasets_the_authors_make_are_proposed(vocab, sentence, dataset):
     rec = run(vocab, "A study", sentence)
     assert ("@paper", "proposes", dataset) in triples(rec)
@@ -276,17 +357,25 @@ def test_a_dataset_the_authors_use_is_not_proposed(vocab):
 
 
 def test_the_base_model_does_not_take_the_score(vocab):
-    rec = run(vocab, "FooPO: preference optimisation",
-              "We propose FooPO, a new alignment method. Our top model, built on Gemma, achieves a 72.4% accuracy on MedQA.")
+    rec = run(
+        vocab,
+        "FooPO: preference optimisation",
+        "We propose FooPO, a new alignment method. Our top model, built on Gemma, achieves a 72.4% accuracy on MedQA.",
+    )
     assert [(r["subject"], r["value"]) for r in rec["results"]] == [("FooPO", 72.4)]
 
 
 def test_a_bare_score_takes_the_benchmarks_headline_metric(vocab):
-    rec = run(vocab, "FooPO: preference optimisation",
-              "We propose FooPO, a new alignment method. Training Gemma with FooPO surpasses models including "
-              "Mistral: achieving up to 12.2% on AlpacaEval and 71.0% on MedQA.")
+    rec = run(
+        vocab,
+        "FooPO: preference optimisation",
+        "We propose FooPO, a new alignment method. Training Gemma with FooPO surpasses models including "
+        "Mistral: achieving up to 12.2% on AlpacaEval and 71.0% on MedQA.",
+    )
     assert {(r["subject"], r["metric"], r["value"], r["dataset"]) for r in rec["results"]} == {
-        ("FooPO", "win rate", 12.2, "AlpacaEval"), ("FooPO", "accuracy", 71.0, "MedQA")}
+        ("FooPO", "win rate", 12.2, "AlpacaEval"),
+        ("FooPO", "accuracy", 71.0, "MedQA"),
+    }
 
 
 def _gold_report(name):
@@ -299,15 +388,18 @@ def _gold_report(name):
 
 # floors: just below the scores reached when last tuned (the held-out results, only 13 of
 # them, allow about two errors)
-@pytest.mark.parametrize("name, entities, relations, results", [
-    ("dev_gold.jsonl", 0.85, 0.70, 0.79),
-    # papers outside the example corpus: the rules must generalise
-    ("heldout.jsonl", 0.88, 0.70, 0.90),
-    # annotated from the guideline alone; the first blind set's errors were read once it was scored
-    ("heldout_blind.jsonl", 0.88, 0.60, 0.45),
-    # scored once, unseen, before it joined the tests: the honest check (only 11 results in it)
-    ("heldout_blind2.jsonl", 0.84, 0.59, 0.33),
-])
+@pytest.mark.parametrize(
+    "name, entities, relations, results",
+    [
+        ("dev_gold.jsonl", 0.85, 0.70, 0.79),
+        # papers outside the example corpus: the rules must generalise
+        ("heldout.jsonl", 0.88, 0.70, 0.90),
+        # annotated from the guideline alone; the first blind set's errors were read once it was scored
+        ("heldout_blind.jsonl", 0.88, 0.60, 0.45),
+        # scored once, unseen, before it joined the tests: the honest check (only 11 results in it)
+        ("heldout_blind2.jsonl", 0.84, 0.59, 0.33),
+    ],
+)
 def test_gold_floor(name, entities, relations, results):
     report = _gold_report(name)
     assert report.entities.f1 >= entities
@@ -317,9 +409,12 @@ def test_gold_floor(name, entities, relations, results):
 
 def test_a_proposal_dropped_as_background_leaves_a_record():
     # The vocabulary's MIMIC-III inside a coined name, dropped later: the extractor once raised KeyError.
-    record = run(load_vocabulary(), "MIMIC-III summaries: a benchmark",
-                 "In this paper we present MIMIC-III summaries, a benchmark of clinical notes. "
-                 "We evaluate GPT-4 on MIMIC-III summaries and reach 81.2% accuracy.")
+    record = run(
+        load_vocabulary(),
+        "MIMIC-III summaries: a benchmark",
+        "In this paper we present MIMIC-III summaries, a benchmark of clinical notes. "
+        "We evaluate GPT-4 on MIMIC-III summaries and reach 81.2% accuracy.",
+    )
     names = {e["name"] for e in record["entities"]}
     assert "GPT-4" in names
     assert all(r["subject"] in names | {"@paper"} and r["object"] in names for r in record["relations"])

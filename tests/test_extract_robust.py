@@ -11,6 +11,7 @@ to its own entities.
 Hypothesis runs a fixed, derandomized profile so CI sees the same inputs every time. A bigger hunt
 runs with ``KG_ROBUST_EXAMPLES=20000 pytest tests/test_extract_robust.py``.
 """
+
 import json
 import os
 import re
@@ -33,8 +34,13 @@ SCHEMA = json.loads((ROOT / "schemas" / "record.schema.json").read_text(encoding
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 EXAMPLES = int(os.environ.get("KG_ROBUST_EXAMPLES", "250"))
-ROBUST = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+ROBUST = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 # --- the vocabulary's surface forms -------------------------------------------------------------
@@ -47,46 +53,212 @@ METRIC_FORMS = sorted(VOCAB.metrics)
 # segmentation"): the longest-match walk and the overlap rules must agree on which one wins
 _WORDS = {f: re.split(r"[\s\-]+", f) for f in FORMS}
 _SHORT = {normalize_name(f): f for f in FORMS if len(_WORDS[f]) <= 2}
-NESTED = sorted({
-    (outer, _SHORT[normalize_name(" ".join(_WORDS[outer][i:j]))])
-    for outer in FORMS if len(_WORDS[outer]) > 1
-    for i in range(len(_WORDS[outer])) for j in range(i + 1, min(i + 3, len(_WORDS[outer]) + 1))
-    if (i, j) != (0, len(_WORDS[outer])) and normalize_name(" ".join(_WORDS[outer][i:j])) in _SHORT
-})
+NESTED = sorted(
+    {
+        (outer, _SHORT[normalize_name(" ".join(_WORDS[outer][i:j]))])
+        for outer in FORMS
+        if len(_WORDS[outer]) > 1
+        for i in range(len(_WORDS[outer]))
+        for j in range(i + 1, min(i + 3, len(_WORDS[outer]) + 1))
+        if (i, j) != (0, len(_WORDS[outer])) and normalize_name(" ".join(_WORDS[outer][i:j])) in _SHORT
+    }
+)
 
 CUES = [
-    "We propose", "we introduce", "In this paper, we present", "Here we", "This work", "Our model", "our method",
-    "the proposed framework", "outperforms", "surpasses", "better than", "compared to", "against", "improves upon",
-    "fine-tuned from", "fine-tuned on", "built upon", "based on", "-based", "a variant of", "extends", "derived from",
-    "initialized from", "as its base model", "its base model,", "trained on", "evaluated on", "on", "for", "with",
-    "using", "via", "by", "such as", "including", "e.g.", "i.e.", "like", "(", ")", "[", "]", ",", ";", ":", "and",
-    "or", "&", "/", "a new", "a novel", "benchmark", "dataset", "corpus", "model", "models", "framework", "method",
-    "approach", "module", "adapter", "LLM", "variants", "score", "scores", "traditional", "While", "Unlike",
-    "rather than", "instead of", "this benchmark", "the same dataset", "paves the way for", "future work",
-    "code is available at https://github.com/a/b", "www.example.org/x", "publicly released", "achieves",
-    "achieves 85.2% accuracy on", "with an F1 of 0.91 on", "a Dice score of 92.1%", "AUC of 0.87", "improves by 3.4%",
-    "91.3 ± 0.4", "1e-5", "9.25 mmHg", "p < 0.05", "100%", "-12.5%", "0.5\u00d7", "7B", "70B", "GPT-4o", "o1", "C++",
-    "R", "2x", "state-of-the-art", "SOTA", "zero-shot", "few-shot", "parameter-efficient", "end-to-end",
-    "(79.0% vs. 66.7%)", "like", "vs.", "respectively", "from 91.3% to 94.5%", "a score of 90%", "P@10 of 0.8",
+    "We propose",
+    "we introduce",
+    "In this paper, we present",
+    "Here we",
+    "This work",
+    "Our model",
+    "our method",
+    "the proposed framework",
+    "outperforms",
+    "surpasses",
+    "better than",
+    "compared to",
+    "against",
+    "improves upon",
+    "fine-tuned from",
+    "fine-tuned on",
+    "built upon",
+    "based on",
+    "-based",
+    "a variant of",
+    "extends",
+    "derived from",
+    "initialized from",
+    "as its base model",
+    "its base model,",
+    "trained on",
+    "evaluated on",
+    "on",
+    "for",
+    "with",
+    "using",
+    "via",
+    "by",
+    "such as",
+    "including",
+    "e.g.",
+    "i.e.",
+    "like",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ";",
+    ":",
+    "and",
+    "or",
+    "&",
+    "/",
+    "a new",
+    "a novel",
+    "benchmark",
+    "dataset",
+    "corpus",
+    "model",
+    "models",
+    "framework",
+    "method",
+    "approach",
+    "module",
+    "adapter",
+    "LLM",
+    "variants",
+    "score",
+    "scores",
+    "traditional",
+    "While",
+    "Unlike",
+    "rather than",
+    "instead of",
+    "this benchmark",
+    "the same dataset",
+    "paves the way for",
+    "future work",
+    "code is available at https://github.com/a/b",
+    "www.example.org/x",
+    "publicly released",
+    "achieves",
+    "achieves 85.2% accuracy on",
+    "with an F1 of 0.91 on",
+    "a Dice score of 92.1%",
+    "AUC of 0.87",
+    "improves by 3.4%",
+    "91.3 ± 0.4",
+    "1e-5",
+    "9.25 mmHg",
+    "p < 0.05",
+    "100%",
+    "-12.5%",
+    "0.5\u00d7",
+    "7B",
+    "70B",
+    "GPT-4o",
+    "o1",
+    "C++",
+    "R",
+    "2x",
+    "state-of-the-art",
+    "SOTA",
+    "zero-shot",
+    "few-shot",
+    "parameter-efficient",
+    "end-to-end",
+    "(79.0% vs. 66.7%)",
+    "like",
+    "vs.",
+    "respectively",
+    "from 91.3% to 94.5%",
+    "a score of 90%",
+    "P@10 of 0.8",
 ]
 
 JUNK = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
     st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12),
-    st.sampled_from(["\u2013", "\u2014", "\u2010", "\u00a0", "\u200b", "\ufeff", "\t", "\n", "\r\n", "...", "..",
-                     "((", "))", "[(", ")]", "{", "}", "\"", "'", "`", "$^3$", "\\", "@", "#", "*", "_", "-", "--",
-                     "+", "++", ":", "::", "?", "!", "e.g.", "et al.", "Fig. 2", "vs.", "%", "±", "\u00d7", "°C"]),
+    st.sampled_from(
+        [
+            "\u2013",
+            "\u2014",
+            "\u2010",
+            "\u00a0",
+            "\u200b",
+            "\ufeff",
+            "\t",
+            "\n",
+            "\r\n",
+            "...",
+            "..",
+            "((",
+            "))",
+            "[(",
+            ")]",
+            "{",
+            "}",
+            '"',
+            "'",
+            "`",
+            "$^3$",
+            "\\",
+            "@",
+            "#",
+            "*",
+            "_",
+            "-",
+            "--",
+            "+",
+            "++",
+            ":",
+            "::",
+            "?",
+            "!",
+            "e.g.",
+            "et al.",
+            "Fig. 2",
+            "vs.",
+            "%",
+            "±",
+            "\u00d7",
+            "°C",
+        ]
+    ),
 )
 
 
 def _variants(form: str) -> st.SearchStrategy:
     """The same name written another way: case, hyphens, spaces, glued, with a suffix or prefix."""
-    return st.sampled_from([
-        form, form.upper(), form.lower(), form.title(), form.replace(" ", "-"), form.replace("-", " "),
-        form.replace(" ", ""), form.replace(" ", "_"), form.replace(" ", "\u2010"), f"{form}-specific",
-        f"{form}-based", f"{form}s", f"Med{form}", f"{form}Bench", f"{form}-7B", f"{form}+", f"{form}-Lite",
-        f"{form}'s", f"non-{form}", f"{form}-v2", f"{form}2", f"{form}-GPT", f"{form}-LLM", f"{form}Net",
-    ])
+    return st.sampled_from(
+        [
+            form,
+            form.upper(),
+            form.lower(),
+            form.title(),
+            form.replace(" ", "-"),
+            form.replace("-", " "),
+            form.replace(" ", ""),
+            form.replace(" ", "_"),
+            form.replace(" ", "\u2010"),
+            f"{form}-specific",
+            f"{form}-based",
+            f"{form}s",
+            f"Med{form}",
+            f"{form}Bench",
+            f"{form}-7B",
+            f"{form}+",
+            f"{form}-Lite",
+            f"{form}'s",
+            f"non-{form}",
+            f"{form}-v2",
+            f"{form}2",
+            f"{form}-GPT",
+            f"{form}-LLM",
+            f"{form}Net",
+        ]
+    )
 
 
 def _entry_forms(entry) -> st.SearchStrategy:
@@ -112,17 +284,25 @@ ENTRY = st.sampled_from(ENTRIES)
 NAME_PIECE = st.one_of(
     ENTRY.flatmap(_entry_forms),
     # every type equally often, whatever its share of the vocabulary
-    st.sampled_from(TYPES).flatmap(lambda t: st.sampled_from([e for e in ENTRIES if e.type == t]))
+    st.sampled_from(TYPES)
+    .flatmap(lambda t: st.sampled_from([e for e in ENTRIES if e.type == t]))
     .flatmap(_entry_forms),
-    st.sampled_from(NESTED).flatmap(lambda p: st.sampled_from(
-        [p[0], f"{p[0]} ({p[1]})", f"{p[1]} ({p[0]})", f"{p[1]} {p[0]}", f"{p[0]}-{p[1]}"])),
+    st.sampled_from(NESTED).flatmap(
+        lambda p: st.sampled_from([p[0], f"{p[0]} ({p[1]})", f"{p[1]} ({p[0]})", f"{p[1]} {p[0]}", f"{p[0]}-{p[1]}"])
+    ),
     st.sampled_from(METRIC_FORMS),
     st.from_regex(r"[A-Z][a-z]{1,5}(?:[A-Z][a-z]{1,4}){0,2}(?:-[0-9]{1,2}[BbMm]?)?", fullmatch=True),  # coined names
     st.from_regex(r"[a-z]{1,3}[A-Z][A-Za-z]{0,4}(?:-[A-Z0-9][A-Za-z0-9]{0,4}){0,2}", fullmatch=True),  # "nnU-Net-34B"
 )
-PIECE = st.one_of(NAME_PIECE, NAME_PIECE, st.sampled_from(CUES), st.sampled_from(CUES), JUNK,
-                  st.floats(allow_nan=True, allow_infinity=True).map(str),
-                  st.integers(-10**6, 10**6).map(lambda n: f"{n}%"))
+PIECE = st.one_of(
+    NAME_PIECE,
+    NAME_PIECE,
+    st.sampled_from(CUES),
+    st.sampled_from(CUES),
+    JUNK,
+    st.floats(allow_nan=True, allow_infinity=True).map(str),
+    st.integers(-(10**6), 10**6).map(lambda n: f"{n}%"),
+)
 GLUE = st.sampled_from([" ", " ", " ", "", ", ", " and ", "-", " (", ") ", " / ", "\n"])
 
 
@@ -158,6 +338,7 @@ def titles(draw) -> str:
 
 # --- what every record satisfies ----------------------------------------------------------------
 
+
 def check_record(paper: Paper, record: dict) -> None:
     """The record validates, serialises, and refers only to @paper and its own entities."""
     errors = sorted(VALIDATOR.iter_errors(record), key=lambda e: list(e.path))
@@ -174,8 +355,10 @@ def check_record(paper: Paper, record: dict) -> None:
         # ends with ("FooLoRA" of LoRA, relations.hierarchy_variants), named by its vocabulary entry
         # even where the abstract never names the technique on its own
         assert relation["object"] in names or (
-            relation["predicate"] == "variant_of" and relation["subject"] in names
-            and VOCAB.lookup(relation["object"]) == (relation["object"], "Method")), relation
+            relation["predicate"] == "variant_of"
+            and relation["subject"] in names
+            and VOCAB.lookup(relation["object"]) == (relation["object"], "Method")
+        ), relation
     for result in record["results"]:
         assert result["subject"] == PAPER or result["subject"] in names, result
 
@@ -188,10 +371,13 @@ def extract_checked(paper: Paper) -> dict:
 
 # --- property tests -----------------------------------------------------------------------------
 
+
 @ROBUST
 @given(title=titles(), abstract=abstracts())
-@example(title="TCM-LoRA: traditional Chinese medicine",
-         abstract="Traditional Chinese Medicine (TCM) is widely used in medical practice. We compare TCM and LoRA.")
+@example(
+    title="TCM-LoRA: traditional Chinese medicine",
+    abstract="Traditional Chinese Medicine (TCM) is widely used in medical practice. We compare TCM and LoRA.",
+)
 @example(title="C++: R: GPT-4o: o1", abstract="https://example.org/paper")
 def test_extract_never_raises_and_records_are_well_formed(title, abstract):
     paper = Paper("p-robust", title, abstract)
@@ -207,19 +393,24 @@ def test_a_name_with_all_its_aliases_in_every_position(entry, data):
     form = lambda: data.draw(st.sampled_from(forms))  # noqa: E731
     broad = data.draw(st.sampled_from(["medical", "clinical", "biomedical", "general", "healthcare", "code"]))
     title = data.draw(st.sampled_from([f"{form()}-Bench: {form()} for {broad} use", f"{form()} ({form()})", "A study"]))
-    opening = data.draw(st.sampled_from([f"{form()} ({form()}) is used in {broad} settings.",
-                                         f"{form()} is widely studied.", ""]))
-    abstract = (f"{opening} We propose {form()}-specific tuning, a variant of {form()}. "
-                f"We study {form()} with {form()}-GPT ({form()}) in {broad} practice. "
-                f"We compare {form()} and LoRA on {form()} for {broad} question answering. "
-                f"Our model outperforms {form()} ({form()}) and {form().upper()}, "
-                f"achieving 85.2% accuracy on {form()}.")
+    opening = data.draw(
+        st.sampled_from([f"{form()} ({form()}) is used in {broad} settings.", f"{form()} is widely studied.", ""])
+    )
+    abstract = (
+        f"{opening} We propose {form()}-specific tuning, a variant of {form()}. "
+        f"We study {form()} with {form()}-GPT ({form()}) in {broad} practice. "
+        f"We compare {form()} and LoRA on {form()} for {broad} question answering. "
+        f"Our model outperforms {form()} ({form()}) and {form().upper()}, "
+        f"achieving 85.2% accuracy on {form()}."
+    )
     extract_checked(Paper("p-aliases", title, abstract))
 
 
 @ROBUST
-@given(pieces=st.lists(st.one_of(PIECE, st.sampled_from(["(", ")", "(", "[", "]", "\u2014", " "])), max_size=60),
-       repeat=st.integers(1, 40))
+@given(
+    pieces=st.lists(st.one_of(PIECE, st.sampled_from(["(", ")", "(", "[", "]", "\u2014", " "])), max_size=60),
+    repeat=st.integers(1, 40),
+)
 def test_long_sentences_and_brackets(pieces, repeat):
     """Sentences longer than the splitter's cut, unbalanced brackets, a phrase repeated many times."""
     sentence = " ".join(pieces)
@@ -244,8 +435,9 @@ def test_traditional_chinese_medicine_with_its_aliases_beside_medical():
     """The abstract that raised KeyError 'traditionalchinesemedicine': the narrow domain is dropped
     (medical and clinical are present) together with every alias form, consistently."""
     record = extract_checked(Paper("p-tcm", TCM_TITLE, TCM_ABSTRACT))
-    tcm = {normalize_name(f)
-           for f in ("traditional Chinese medicine", "TCM", "Chinese medicine", "traditional medicine")}
+    tcm = {
+        normalize_name(f) for f in ("traditional Chinese medicine", "TCM", "Chinese medicine", "traditional medicine")
+    }
     domains = {e["name"] for e in record["entities"] if e["type"] == "Domain"}
     assert "medical" in domains
     assert "traditional Chinese medicine" not in domains
@@ -258,21 +450,26 @@ def test_traditional_chinese_medicine_with_its_aliases_beside_medical():
 
 def test_traditional_chinese_medicine_alone_is_kept_with_its_aliases():
     """Without a broad domain the narrow one stays, and its alias mentions resolve to it."""
-    abstract = ("We propose HerbGPT for Traditional Chinese Medicine (TCM) question answering. "
-                "HerbGPT answers TCM questions and outperforms LLaMA on Chinese medicine exams.")
+    abstract = (
+        "We propose HerbGPT for Traditional Chinese Medicine (TCM) question answering. "
+        "HerbGPT answers TCM questions and outperforms LLaMA on Chinese medicine exams."
+    )
     record = extract_checked(Paper("p-tcm-alone", "HerbGPT: an assistant for TCM", abstract))
     domains = {e["name"]: e for e in record["entities"] if e["type"] == "Domain"}
     assert "traditional Chinese medicine" in domains
     assert ("@paper", "in_domain", "traditional Chinese medicine") in {
-        (r["subject"], r["predicate"], r["object"]) for r in record["relations"]}
+        (r["subject"], r["predicate"], r["object"]) for r in record["relations"]
+    }
 
 
 def test_background_only_dataset_named_by_its_alias():
     """A dataset named only in background sentences, once by its name and once by its alias, goes
     with all its forms (the same drop as for narrow domains)."""
     entry = next(e for e in ENTRIES if e.type == "Dataset" and e.aliases)
-    abstract = (f"Prior work evaluated models on {entry.name} ({entry.aliases[0]}). {entry.aliases[0]} is popular. "
-                f"We propose FooNet, a model for medical report generation, and it achieves 85.2% accuracy.")
+    abstract = (
+        f"Prior work evaluated models on {entry.name} ({entry.aliases[0]}). {entry.aliases[0]} is popular. "
+        f"We propose FooNet, a model for medical report generation, and it achieves 85.2% accuracy."
+    )
     record = extract_checked(Paper("p-background", "FooNet", abstract))
     assert entry.name not in {e["name"] for e in record["entities"]}
 
@@ -302,19 +499,25 @@ def test_every_vocabulary_form_defining_a_coined_name(title, shape):
     assert not failures, f"{len(failures)} failed:\n" + "\n".join(failures[:20])
 
 
-@pytest.mark.xfail(strict=True, reason="acronym_mentions (kg/extract/acronyms.py, was mentions.py) takes 'TCM-GPT' "
-                                       "as the expansion of '(TCM)' and aliases it to the domain: the model is lost")
+@pytest.mark.xfail(
+    strict=True,
+    reason="acronym_mentions (kg/extract/acronyms.py, was mentions.py) takes 'TCM-GPT' "
+    "as the expansion of '(TCM)' and aliases it to the domain: the model is lost",
+)
 def test_a_coined_name_defined_by_a_known_acronym_stays_its_own_entity():
-    record = extract_checked(Paper("p-tcm-gpt", "A study",
-                                   "We study Chinese medicine with TCM-GPT (TCM) in clinical practice."))
+    record = extract_checked(
+        Paper("p-tcm-gpt", "A study", "We study Chinese medicine with TCM-GPT (TCM) in clinical practice.")
+    )
     assert ("TCM-GPT", "Model") in {(e["name"], e["type"]) for e in record["entities"]}
 
 
 def test_a_model_name_before_a_score_pair_is_no_metric():
-    """"models like nnU-Net-34B (79.0% vs. 66.7%)": the words before the parenthesis name a model;
+    """ "models like nnU-Net-34B (79.0% vs. 66.7%)": the words before the parenthesis name a model;
     they were taken as the metric "like nnU-Net-34B", which the schema refuses (metrics are lower case)."""
-    abstract = ("We trained PMC-Cambrian-8B, which surpasses public medical models like nnU-Net-34B (79.0% vs. 66.7%) "
-                "and private general models like Claude3-Opus (55.7%) on BIOSSES.")
+    abstract = (
+        "We trained PMC-Cambrian-8B, which surpasses public medical models like nnU-Net-34B (79.0% vs. 66.7%) "
+        "and private general models like Claude3-Opus (55.7%) on BIOSSES."
+    )
     record = extract_checked(Paper("p-pair", "PMC-Cambrian", abstract))
     assert record["results"]
     assert all(result["metric"] == result["metric"].lower() for result in record["results"]), record["results"]

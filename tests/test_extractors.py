@@ -1,6 +1,7 @@
 """Extractors are plugins: a second one, registered through the ``kg.extractors`` entry-point group
 as any package would, builds a graph under its own name; and no paper an extractor fails on takes
 a run down with it."""
+
 import json
 
 import pytest
@@ -48,7 +49,11 @@ class Gadgets:
 '''
 
 PAPERS = [
-    {"id": "a1", "title": "Foonet for chest X-ray reports", "abstract": "We propose FooNet, fine-tuned from LLaMA with LoRA."},
+    {
+        "id": "a1",
+        "title": "Foonet for chest X-ray reports",
+        "abstract": "We propose FooNet, fine-tuned from LLaMA with LoRA.",
+    },
     {"id": "a2", "title": "BOOM: an abstract that breaks the extractor", "abstract": "We study DPO on MedQA."},
     {"id": "a3", "title": "Barnet segments CT", "abstract": "BarNet uses SAM for CT segmentation."},
 ]
@@ -62,7 +67,8 @@ def plugin(tmp_path, monkeypatch):
     (site / "kg_test_plugin.py").write_text(PLUGIN)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kg-test-plugin\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(
-        "[kg.extractors]\nshouting = kg_test_plugin:Shouting\ngadgets = kg_test_plugin:Gadgets\n")
+        "[kg.extractors]\nshouting = kg_test_plugin:Shouting\ngadgets = kg_test_plugin:Gadgets\n"
+    )
     monkeypatch.syspath_prepend(str(site))
 
 
@@ -122,7 +128,9 @@ def test_a_paper_the_extractor_fails_on_stops_the_run_with_one_line_and_keeps_th
 
 def test_with_skip_bad_the_failed_paper_is_skipped_listed_and_the_run_goes_on(plugin, tmp_path, papers):
     out = tmp_path / "build"
-    result = kg("build", papers, "--out", out, "--no-embeddings", "--extractor", "shouting", "--skip-bad", "--workers", 2)
+    result = kg(
+        "build", papers, "--out", out, "--no-embeddings", "--extractor", "shouting", "--skip-bad", "--workers", 2
+    )
     assert result.exit_code == 0, result.output
     assert f"skipped: {papers}:2: paper a2: extractor error: RuntimeError" in result.output
     assert f"the extractor failed on 1 papers, skipped (tracebacks in {out}/{FAILURES_LOG})" in result.output
@@ -133,15 +141,19 @@ def test_with_skip_bad_the_failed_paper_is_skipped_listed_and_the_run_goes_on(pl
     assert "RuntimeError: cannot read this one" in (out / FAILURES_LOG).read_text()
     # the next clean build of the folder leaves no stale log behind
     (tmp_path / "two.jsonl").write_text("".join(json.dumps(p) + "\n" for p in (PAPERS[0], PAPERS[2])))
-    assert kg("build", tmp_path / "two.jsonl", "--out", out, "--no-embeddings", "--extractor", "shouting").exit_code == 0
+    assert (
+        kg("build", tmp_path / "two.jsonl", "--out", out, "--no-embeddings", "--extractor", "shouting").exit_code == 0
+    )
     assert not (out / FAILURES_LOG).exists()
 
 
 def test_an_invalid_record_from_an_extractor_is_an_error_naming_the_paper(plugin, tmp_path, papers):
     result = kg("extract", papers, "--out", tmp_path / "x.jsonl", "--extractor", "gadgets")
     assert result.exit_code == 1
-    assert result.output.startswith(f"error: {papers}:1: paper a1: extractor gadgets returned an invalid record: "
-                                    "entities/0/type: 'Gadget' is not one of")
+    assert result.output.startswith(
+        f"error: {papers}:1: paper a1: extractor gadgets returned an invalid record: "
+        "entities/0/type: 'Gadget' is not one of"
+    )
     assert not (tmp_path / "x.jsonl").exists()
 
 

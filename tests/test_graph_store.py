@@ -3,6 +3,7 @@
 The records here are the hand-annotated dev gold (the guideline's own format), so these tests
 check the graph, RDF and query stages independently of how good the extractor is.
 """
+
 import json
 import time
 from collections import Counter
@@ -21,11 +22,13 @@ from kg.store import QueryError, StoreLoader, create_store, open_store
 from kg.vocab import Entry, Vocabulary
 from kg.write import write_graph
 
-VOCAB = Vocabulary([
-    Entry("LoRA", "Method", ("Low-Rank Adaptation",), {"broader": "parameter-efficient fine-tuning"}),
-    Entry("parameter-efficient fine-tuning", "Method", ("PEFT",)),
-    Entry("DoRA", "Method", (), {"broader": "LoRA"}),
-])
+VOCAB = Vocabulary(
+    [
+        Entry("LoRA", "Method", ("Low-Rank Adaptation",), {"broader": "parameter-efficient fine-tuning"}),
+        Entry("parameter-efficient fine-tuning", "Method", ("PEFT",)),
+        Entry("DoRA", "Method", (), {"broader": "LoRA"}),
+    ]
+)
 
 
 def gold_records(gold_path):
@@ -76,11 +79,15 @@ def test_same_graph_gives_byte_identical_turtle(gold_build, gold_path, tmp_path)
 
 def test_rdf_reifies_statements_with_paper_evidence_and_confidence(gold_build):
     _, folder = gold_build
-    rows = open_store(folder).select("""
+    rows = (
+        open_store(folder)
+        .select("""
         SELECT ?paper ?confidence WHERE {
           ?s rdf:subject ?salt ; rdf:predicate kgo:variantOf ; rdf:object ?lora ;
              prov:wasDerivedFrom ?p ; kgo:confidence ?confidence .
-          ?salt rdfs:label "SALT" . ?lora rdfs:label "LoRA" . ?p dcterms:identifier ?paper }""").rows
+          ?salt rdfs:label "SALT" . ?lora rdfs:label "LoRA" . ?p dcterms:identifier ?paper }""")
+        .rows
+    )
     assert rows == [["seed-103", 1.0]]
 
 
@@ -154,10 +161,14 @@ def test_every_variable_written_with_a_dollar_in_the_catalog_is_a_parameter():
 
 def test_each_result_points_to_its_metric_node(gold_build):
     graph, folder = gold_build
-    rows = open_store(folder).select("""
+    rows = (
+        open_store(folder)
+        .select("""
         SELECT ?metric (COUNT(?r) AS ?results) WHERE {
           ?r a kgo:Result ; kgo:metric ?metric ; mls:specifiedBy ?m . ?m a kgo:Metric ; rdfs:label ?metric }
-        GROUP BY ?metric""").rows
+        GROUP BY ?metric""")
+        .rows
+    )
     expected = Counter(data["metric"] for _, data in graph.nodes(data=True) if data["kind"] == "Result")
     assert dict(rows) == dict(expected) and expected["accuracy"] > 0
 
@@ -173,8 +184,9 @@ def test_one_pass_writes_the_same_graph_to_every_output(gold_path, tmp_path):
     records = gold_records(gold_path)
     resolution = resolve(records, VOCAB)
     dropped = Counter()
-    written = write_graph(iter_graph(records, resolution, VOCAB, dropped), tmp_path, papers=[r["id"] for r in records],
-                          dropped=dropped)
+    written = write_graph(
+        iter_graph(records, resolution, VOCAB, dropped), tmp_path, papers=[r["id"] for r in records], dropped=dropped
+    )
     in_memory = build_graph(records, resolution, VOCAB)
     assert written.summary == summary(in_memory)
     # graph.nt: sorted, no repeats, the triples of the in-memory graph and the co-mention counts;
@@ -189,10 +201,18 @@ def test_one_pass_writes_the_same_graph_to_every_output(gold_path, tmp_path):
     for paper, node, predicate in in_memory.edges(data="predicate"):
         if predicate == "mentions":
             mentioned.setdefault(paper, set()).add(node)
-    expected = Counter((m, x) for nodes in mentioned.values() for m in nodes for x in nodes
-                       if m.startswith("method/") and x.startswith("modality/"))
-    found = {(line.split("/comention/")[1].split("> ")[0]).replace("--", " ", 1): int(line.split('"')[1])
-             for line in counts if "#paperCount>" in line}
+    expected = Counter(
+        (m, x)
+        for nodes in mentioned.values()
+        for m in nodes
+        for x in nodes
+        if m.startswith("method/") and x.startswith("modality/")
+    )
+    found = {
+        (line.split("/comention/")[1].split("> ")[0]).replace("--", " ", 1): int(line.split('"')[1])
+        for line in counts
+        if "#paperCount>" in line
+    }
     assert found == {f"{m} {x}": n for (m, x), n in expected.items()} and found
     back = nx.node_link_graph(json.loads((tmp_path / "graph.json").read_text()), edges="edges")
     assert sorted(back.edges(keys=True)) == sorted(in_memory.edges(keys=True))

@@ -4,6 +4,7 @@ Never another exception, never a hang, never memory that grows with the garbage.
 fixed, derandomized profile (HOSTILE: 200 examples a test, no deadline) so CI sees the same inputs
 every time; each example is bounded by a generous wall-clock alarm instead of a timing assert.
 """
+
 import contextlib
 import json
 import signal
@@ -21,13 +22,20 @@ from kg.cli import cli
 from kg.readers import InputError, read_papers
 
 EXAMPLES = 200
-HOSTILE = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+HOSTILE = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 SECONDS_PER_INPUT = 10  # a hang, not slowness: each input here is read in milliseconds
 SUFFIXES = (".txt", ".jsonl", ".csv")
 
-ABSTRACT = ("We propose DoRA, a weight-decomposed low-rank adaptation that fine-tunes magnitude and direction "
-            "separately. DoRA consistently outperforms LoRA when fine-tuning LLaMA on commonsense reasoning. Code is available.")
+ABSTRACT = (
+    "We propose DoRA, a weight-decomposed low-rank adaptation that fine-tunes magnitude and direction "
+    "separately. DoRA consistently outperforms LoRA when fine-tuning LLaMA on commonsense reasoning. Code is available."
+)
 
 
 class Hang(Exception):
@@ -92,6 +100,7 @@ def with_file(suffix, content: bytes, **limits):
 
 # Random bytes, as each format ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @HOSTILE
 @given(content=st.binary(max_size=4000))
@@ -101,8 +110,29 @@ def test_random_bytes(suffix, content):
 
 # Valid files, then broken: truncated, BOMs, NULs, invalid UTF-8, mixed line endings, stray quotes ----
 
-NASTY = st.sampled_from([b"\xef\xbb\xbf", b"\x00", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\r", b"\r\n", b"\n\n",
-                         b'"', b",", b"{", b"}", b"[", b"\\", b"\\ud800", b"\x0b", b"\x1b", b"\xe2\x80\xa8", b"\t"])
+NASTY = st.sampled_from(
+    [
+        b"\xef\xbb\xbf",
+        b"\x00",
+        b"\xff",
+        b"\xc3",
+        b"\xed\xa0\x80",
+        b"\r",
+        b"\r\n",
+        b"\n\n",
+        b'"',
+        b",",
+        b"{",
+        b"}",
+        b"[",
+        b"\\",
+        b"\\ud800",
+        b"\x0b",
+        b"\x1b",
+        b"\xe2\x80\xa8",
+        b"\t",
+    ]
+)
 TEXT = st.text(st.characters(codec="utf-8"), max_size=300)  # any character, surrogates aside
 
 
@@ -126,11 +156,17 @@ def page_file(records):
 
 
 WRITERS = {".jsonl": jsonl_file, ".csv": csv_file, ".txt": page_file}
-RECORDS = st.lists(st.fixed_dictionaries({
-    "id": st.one_of(st.text(max_size=20), st.sampled_from(["a", "b", "a b", "x<y", "1"])),
-    "title": st.one_of(TEXT, st.just("DoRA")),
-    "abstract": st.one_of(TEXT, st.just(ABSTRACT), TEXT.map(lambda t: ABSTRACT + t)),
-}), min_size=1, max_size=5)
+RECORDS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.one_of(st.text(max_size=20), st.sampled_from(["a", "b", "a b", "x<y", "1"])),
+            "title": st.one_of(TEXT, st.just("DoRA")),
+            "abstract": st.one_of(TEXT, st.just(ABSTRACT), TEXT.map(lambda t: ABSTRACT + t)),
+        }
+    ),
+    min_size=1,
+    max_size=5,
+)
 
 
 @st.composite
@@ -143,8 +179,9 @@ def broken(draw, suffix):
         content = content[: draw(st.integers(0, len(content)))]  # truncated
     if draw(st.booleans()):
         ending = draw(st.sampled_from([b"\r\n", b"\r"]))
-        content = bytearray(b"".join(line + (ending if i % 2 else b"\n")
-                                     for i, line in enumerate(bytes(content).split(b"\n"))))
+        content = bytearray(
+            b"".join(line + (ending if i % 2 else b"\n") for i, line in enumerate(bytes(content).split(b"\n")))
+        )
     return bytes(content)
 
 
@@ -159,17 +196,31 @@ def test_broken_valid_files(suffix, data):
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
-        st.sampled_from(["id", "title", "abstract", "year", "authors", "url", "venue", "x"]), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["id", "title", "abstract", "year", "authors", "url", "venue", "x"]), children, max_size=6
+        )
+    ),
     max_leaves=20,
 )
 
 
 @HOSTILE
-@given(lines=st.lists(st.one_of(JSON.map(json.dumps), st.integers(1, 200_000).map(lambda n: "[" * n + "]" * n),
-                                st.integers(1, 10_000).map(lambda n: '{"title": "T", "abstract": "A.", "venue": ' + "[" * n + "]" * n + "}"),
-                                st.integers(4000, 6000).map(lambda n: '{"id": ' + "7" * n + ', "title": "T", "abstract": "A."}')),
-                      min_size=1, max_size=6))
+@given(
+    lines=st.lists(
+        st.one_of(
+            JSON.map(json.dumps),
+            st.integers(1, 200_000).map(lambda n: "[" * n + "]" * n),
+            st.integers(1, 10_000).map(
+                lambda n: '{"title": "T", "abstract": "A.", "venue": ' + "[" * n + "]" * n + "}"
+            ),
+            st.integers(4000, 6000).map(lambda n: '{"id": ' + "7" * n + ', "title": "T", "abstract": "A."}'),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 def test_any_json_lines(lines):
     with_file(".jsonl", "\n".join(lines).encode("utf-8", "surrogatepass"))
 
@@ -180,8 +231,11 @@ FIELD = st.one_of(TEXT, st.just(ABSTRACT), st.sampled_from(['"', '""', '"a', 'a"
 
 
 @HOSTILE
-@given(header=st.lists(st.sampled_from(["id", "title", "abstract", "year", "", "title "]), min_size=0, max_size=5),
-       rows=st.lists(st.lists(FIELD, max_size=6), max_size=6), quoted=st.booleans())
+@given(
+    header=st.lists(st.sampled_from(["id", "title", "abstract", "year", "", "title "]), min_size=0, max_size=5),
+    rows=st.lists(st.lists(FIELD, max_size=6), max_size=6),
+    quoted=st.booleans(),
+)
 def test_ragged_csv(header, rows, quoted):
     def line(fields):
         return ",".join(f'"{f}"' if quoted else f for f in fields)
@@ -191,9 +245,12 @@ def test_ragged_csv(header, rows, quoted):
 
 # Folders of all three --------------------------------------------------------------------------------
 
+
 @HOSTILE
-@given(files=st.lists(st.tuples(st.sampled_from(SUFFIXES), st.binary(max_size=500)),
-                      min_size=1, max_size=4), good=st.booleans())
+@given(
+    files=st.lists(st.tuples(st.sampled_from(SUFFIXES), st.binary(max_size=500)), min_size=1, max_size=4),
+    good=st.booleans(),
+)
 def test_folders_of_mixed_files(files, good):
     with tempfile.TemporaryDirectory() as folder:
         paths = []
@@ -215,15 +272,20 @@ TEN_MB = ("Low-rank adaptation of large models. " * 300_000)[:10_000_000]
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_ten_megabyte_abstract_is_cut_with_a_warning_naming_file_and_line(tmp_path, suffix):
     path = tmp_path / f"big{suffix}"
-    path.write_bytes(WRITERS[suffix]([{"id": "small", "title": "DoRA", "abstract": ABSTRACT},
-                                      {"id": "big", "title": "Huge", "abstract": TEN_MB}]))
+    path.write_bytes(
+        WRITERS[suffix](
+            [{"id": "small", "title": "DoRA", "abstract": ABSTRACT}, {"id": "big", "title": "Huge", "abstract": TEN_MB}]
+        )
+    )
     warnings = []
     with time_bound():
         small, big = read_papers([path], on_warning=warnings.append)
     line = {".jsonl": 2, ".csv": 3, ".txt": 7}[suffix]
     assert small.abstract == ABSTRACT
     assert len(big.abstract) <= 100_000 and TEN_MB.startswith(big.abstract) and not big.abstract.endswith(" ")
-    assert warnings == [f"{path}:{line}: abstract of {len(TEN_MB.strip())} characters cut to 100000 (max_abstract_chars)"]
+    assert warnings == [
+        f"{path}:{line}: abstract of {len(TEN_MB.strip())} characters cut to 100000 (max_abstract_chars)"
+    ]
     whole = list(read_papers([path], max_abstract_chars=0))[1]
     assert len(whole.abstract) == len(TEN_MB.strip())
 
@@ -243,8 +305,11 @@ def test_a_line_without_end_costs_bounded_memory(tmp_path, monkeypatch, suffix):
     monkeypatch.setattr(readers, "MAX_RECORD_CHARS", 1_000_000)
     path = tmp_path / f"endless{suffix}"
     good = WRITERS[suffix]([{"id": "g", "title": "DoRA", "abstract": ABSTRACT}])
-    path.write_bytes(good + b'"' + b"x" * 30_000_000 + b"\n" + good.split(b"\n", 1)[1] if suffix == ".csv" else
-                     good + b"x" * 30_000_000 + b"\n")
+    path.write_bytes(
+        good + b'"' + b"x" * 30_000_000 + b"\n" + good.split(b"\n", 1)[1]
+        if suffix == ".csv"
+        else good + b"x" * 30_000_000 + b"\n"
+    )
     problems = []
     tracemalloc.start()
     try:
@@ -260,7 +325,9 @@ def test_a_line_without_end_costs_bounded_memory(tmp_path, monkeypatch, suffix):
 
 def test_max_records_stops_reading_and_says_where(tmp_path):
     path = tmp_path / "many.jsonl"
-    path.write_text("".join(json.dumps({"id": f"p{i}", "title": f"T{i}", "abstract": ABSTRACT}) + "\n" for i in range(5)))
+    path.write_text(
+        "".join(json.dumps({"id": f"p{i}", "title": f"T{i}", "abstract": ABSTRACT}) + "\n" for i in range(5))
+    )
     warnings = []
     assert [p.id for p in read_papers([path], max_records=3, on_warning=warnings.append)] == ["p0", "p1", "p2"]
     assert warnings == [f"{path}:4: stopped after 3 records (max_records); this one and any after it are not read"]
@@ -276,14 +343,17 @@ def test_too_many_bad_records_is_the_wrong_format_even_with_skip_bad(tmp_path):
     assert len(skipped) == readers.MAX_PROBLEMS  # what is kept is bounded too
 
 
-@pytest.mark.parametrize("record, message", [
-    ({"id": "a b", "title": "T", "abstract": "A."}, "field 'id' must be 1 to 200 characters without spaces"),
-    ({"id": "x>", "title": "T", "abstract": "A."}, "field 'id' must be 1 to 200 characters"),
-    ({"id": True, "title": "T", "abstract": "A."}, "field 'id' must be a string or a number"),
-    ({"title": "T\u0000", "abstract": "A."}, "control character U+0000 in field 'title'"),
-    ({"title": "T", "abstract": "A.\ud83d"}, "unpaired surrogate U+D83D in field 'abstract'"),
-    ({"title": "T", "abstract": "A.", "authors": ["x\x01"]}, "control character U+0001 in field 'authors'"),
-])
+@pytest.mark.parametrize(
+    "record, message",
+    [
+        ({"id": "a b", "title": "T", "abstract": "A."}, "field 'id' must be 1 to 200 characters without spaces"),
+        ({"id": "x>", "title": "T", "abstract": "A."}, "field 'id' must be 1 to 200 characters"),
+        ({"id": True, "title": "T", "abstract": "A."}, "field 'id' must be a string or a number"),
+        ({"title": "T\u0000", "abstract": "A."}, "control character U+0000 in field 'title'"),
+        ({"title": "T", "abstract": "A.\ud83d"}, "unpaired surrogate U+D83D in field 'abstract'"),
+        ({"title": "T", "abstract": "A.", "authors": ["x\x01"]}, "control character U+0001 in field 'authors'"),
+    ],
+)
 def test_values_that_would_break_the_writers_are_errors_at_their_line(tmp_path, record, message):
     path = tmp_path / "v.jsonl"
     path.write_text(json.dumps({"id": "ok", "title": "Fine", "abstract": "A."}) + "\n" + json.dumps(record) + "\n")
@@ -294,11 +364,15 @@ def test_values_that_would_break_the_writers_are_errors_at_their_line(tmp_path, 
 
 def test_extract_command_cuts_and_stops_with_warnings(tmp_path):
     source = tmp_path / "papers.jsonl"
-    source.write_text("".join(json.dumps({"id": f"p{i}", "title": f"Paper {i}", "abstract": ABSTRACT * (i + 1)}) + "\n"
-                              for i in range(4)))
+    source.write_text(
+        "".join(
+            json.dumps({"id": f"p{i}", "title": f"Paper {i}", "abstract": ABSTRACT * (i + 1)}) + "\n" for i in range(4)
+        )
+    )
     out = tmp_path / "x.jsonl"
-    result = CliRunner().invoke(cli, ["extract", str(source), "--out", str(out), "--max-abstract-chars", "300",
-                                      "--max-records", "3"])
+    result = CliRunner().invoke(
+        cli, ["extract", str(source), "--out", str(out), "--max-abstract-chars", "300", "--max-records", "3"]
+    )
     assert result.exit_code == 0, result.output
     assert f"warning: {source}:2: abstract of {len(ABSTRACT) * 2} characters cut to 300" in result.output
     assert f"warning: {source}:4: stopped after 3 records" in result.output
@@ -312,20 +386,50 @@ def test_build_of_hostile_but_valid_text_succeeds_and_queries(tmp_path):
     import random
 
     rng = random.Random(8)
-    alphabet = [*'"\'{}<>#/*\\$`|^%?&;:,.!-_ ()[]', "\u202e", "\u200b", "\U0001f600", "é", "ß", "\u2028", "\x7f",
-                '"""', "DROP ALL", "DETACH DELETE", "//", "/*", "*/"]
+    alphabet = [
+        *"\"'{}<>#/*\\$`|^%?&;:,.!-_ ()[]",
+        "\u202e",
+        "\u200b",
+        "\U0001f600",
+        "é",
+        "ß",
+        "\u2028",
+        "\x7f",
+        '"""',
+        "DROP ALL",
+        "DETACH DELETE",
+        "//",
+        "/*",
+        "*/",
+    ]
     rows = []
     for i in range(40):
         noise = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
-        rows.append({"id": f"h{i}", "title": f"LoRA {noise}", "abstract": f"We fine-tune LLaMA with LoRA {noise}. " + ABSTRACT,
-                     "authors": [noise, "A. B."], "venue": {"name": noise}})
+        rows.append(
+            {
+                "id": f"h{i}",
+                "title": f"LoRA {noise}",
+                "abstract": f"We fine-tune LLaMA with LoRA {noise}. " + ABSTRACT,
+                "authors": [noise, "A. B."],
+                "venue": {"name": noise},
+            }
+        )
     source = tmp_path / "hostile.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=bool(r["id"] < "h2")) + "\n" for r in rows))
     out = tmp_path / "build"
     result = CliRunner().invoke(cli, ["build", str(source), "--out", str(out), "--no-embeddings"])
     assert result.exit_code == 0, result.output
-    count = CliRunner().invoke(cli, ["sparql", "SELECT (COUNT(?p) AS ?n) { ?p a schema:ScholarlyArticle }",
-                                     "--build", str(out), "--format", "json"])
+    count = CliRunner().invoke(
+        cli,
+        [
+            "sparql",
+            "SELECT (COUNT(?p) AS ?n) { ?p a schema:ScholarlyArticle }",
+            "--build",
+            str(out),
+            "--format",
+            "json",
+        ],
+    )
     assert json.loads(count.output) == [{"n": 40}]
 
 

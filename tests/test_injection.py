@@ -4,6 +4,7 @@ Every canned query runs on the example build with each of its parameters set to 
 string below, on Oxigraph (every string) and on rdflib's engine (all markers in one string, as
 that engine is slow); the answer must be empty and the graph byte-for-byte what it was.
 """
+
 import hashlib
 import json
 import shutil
@@ -24,13 +25,13 @@ HOSTILE = [
     '"""',
     '""" } DELETE WHERE { ?s ?p ?o } #',
     "} UNION { ?paper ?p ?o } #",
-    "x\" . ?s ?p ?o . FILTER(true) } #",
+    'x" . ?s ?p ?o . FILTER(true) } #',
     "LoRA # comment",
     "LoRA // comment",
     "LoRA /* comment */",
     "DROP ALL",
     "MATCH (n) DETACH DELETE n",
-    "back\\slash\\\" } #",
+    'back\\slash\\" } #',
     "line\nbreak\r\n} DROP ALL",
     "<http://example.org/a b> <http://é.example/ü>",
     "$other",
@@ -84,11 +85,24 @@ def test_hostile_values_on_rdflibs_engine(example_build):
 def test_hostile_values_through_the_command_line(example_build):
     before = fingerprint(example_build)
     for value in [*HOSTILE[:6], KITCHEN_SINK]:
-        result = CliRunner().invoke(cli, ["query", "papers-mentioning", "-p", f"name={value}", "--build",
-                                          str(example_build), "--format", "json"])
+        result = CliRunner().invoke(
+            cli,
+            ["query", "papers-mentioning", "-p", f"name={value}", "--build", str(example_build), "--format", "json"],
+        )
         assert result.exit_code == 0 and json.loads(result.output) == [], result.output
-        adhoc = CliRunner().invoke(cli, ["sparql", "SELECT ?s WHERE { ?s rdfs:label $name }", "-p", f"name={value}",
-                                         "--build", str(example_build), "--format", "json"])
+        adhoc = CliRunner().invoke(
+            cli,
+            [
+                "sparql",
+                "SELECT ?s WHERE { ?s rdfs:label $name }",
+                "-p",
+                f"name={value}",
+                "--build",
+                str(example_build),
+                "--format",
+                "json",
+            ],
+        )
         assert adhoc.exit_code == 0 and json.loads(adhoc.output) == [], adhoc.output
     assert fingerprint(example_build) == before
 
@@ -97,7 +111,7 @@ def test_hostile_values_through_the_command_line(example_build):
 @given(value=st.text(st.characters(codec="utf-8")), other=st.text(max_size=5))
 def test_any_value_binds_as_exactly_itself(value, other):
     """A round trip: whatever the text, the bound query returns that text, and only it."""
-    sparql = 'SELECT ?x ?y WHERE { BIND($v AS ?x) BIND($other AS ?y) } # $v in a comment stays'
+    sparql = "SELECT ?x ?y WHERE { BIND($v AS ?x) BIND($other AS ?y) } # $v in a comment stays"
     bound = bind_parameters(sparql, {"v": value, "other": other})
     [solution] = list(ox.Store().query(bound))
     assert solution["x"] == ox.Literal(value) and solution["y"] == ox.Literal(other)
@@ -107,9 +121,9 @@ UPDATES = [
     "DROP ALL",
     "drop   silent   all",
     "CLEAR DEFAULT",
-    "INSERT DATA { <http://x/a> rdfs:label \"x\" }",
+    'INSERT DATA { <http://x/a> rdfs:label "x" }',
     "DELETE WHERE { ?s ?p ?o }",
-    "DELETE { ?s ?p ?o } INSERT { ?s ?p \"x\" } WHERE { ?s ?p ?o }",
+    'DELETE { ?s ?p ?o } INSERT { ?s ?p "x" } WHERE { ?s ?p ?o }',
     "WITH <http://x/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "LOAD <file:///etc/passwd>",
     "CREATE GRAPH <http://x/g>",
@@ -117,7 +131,7 @@ UPDATES = [
     "MOVE DEFAULT TO <http://x/g>",
     "COPY DEFAULT TO <http://x/g>",
     "# a comment first\nPREFIX ex: <http://x/>\nINSERT DATA { ex:a ex:b ex:c }",
-    "INSERT DATA { <http://x/a> rdfs:label \"x\" } ; DROP ALL",
+    'INSERT DATA { <http://x/a> rdfs:label "x" } ; DROP ALL',
 ]
 
 
@@ -132,11 +146,14 @@ def test_sparql_refuses_updates_without_allow_update(example_build):
     assert fingerprint(example_build) == before
 
 
-@pytest.mark.parametrize("query", [
-    'SELECT ?s WHERE { ?s rdfs:label "DROP ALL" }',
-    "ASK { ?s ?p ?o } # DELETE WHERE { ?s ?p ?o }",
-    "CONSTRUCT { ?s rdfs:label ?o } WHERE { ?s rdfs:label ?o } LIMIT 1",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        'SELECT ?s WHERE { ?s rdfs:label "DROP ALL" }',
+        "ASK { ?s ?p ?o } # DELETE WHERE { ?s ?p ?o }",
+        "CONSTRUCT { ?s rdfs:label ?o } WHERE { ?s rdfs:label ?o } LIMIT 1",
+    ],
+)
 def test_queries_that_mention_update_words_are_still_queries(example_build, query):
     assert not is_update(query)
     assert CliRunner().invoke(cli, ["sparql", query, "--build", str(example_build)]).exit_code == 0
@@ -151,11 +168,25 @@ def test_allow_update_changes_the_store_only(example_build, tmp_path):
     copy = tmp_path / "build"
     shutil.copytree(example_build, copy)
     count, _, files = fingerprint(copy)
-    insert = CliRunner().invoke(cli, ["sparql", 'INSERT DATA { <http://x/a> rdfs:label $v }', "-p", 'v=a" } DROP ALL #',
-                                      "--build", str(copy), "--allow-update"])
+    insert = CliRunner().invoke(
+        cli,
+        [
+            "sparql",
+            "INSERT DATA { <http://x/a> rdfs:label $v }",
+            "-p",
+            'v=a" } DROP ALL #',
+            "--build",
+            str(copy),
+            "--allow-update",
+        ],
+    )
     assert insert.exit_code == 0 and insert.output == f"updated {copy}/store: +1 triples\n", insert.output
     assert fingerprint(copy)[0] == count + 1 and fingerprint(copy)[2] == files
     label = open_store(copy).select("SELECT ?l WHERE { <http://x/a> rdfs:label ?l }").rows
     assert label == [['a" } DROP ALL #']]
-    assert CliRunner().invoke(cli, ["sparql", "SELECT * { ?s ?p ?o } LIMIT 1", "--build", str(copy),
-                                    "--allow-update"]).exit_code == 0  # a query with the flag is still a query
+    assert (
+        CliRunner()
+        .invoke(cli, ["sparql", "SELECT * { ?s ?p ?o } LIMIT 1", "--build", str(copy), "--allow-update"])
+        .exit_code
+        == 0
+    )  # a query with the flag is still a query

@@ -6,6 +6,7 @@ the local Maven repository after) and started once for the session on a free loo
 Without ``java`` (or without ``mvn`` while the launcher is not built yet) these tests skip,
 saying why.
 """
+
 from __future__ import annotations
 
 import copy
@@ -51,9 +52,20 @@ class Neo4jServer:
         with open(self.home / "server.log", "ab") as log:  # the server writes to its own copy of the descriptor
             self.process = subprocess.Popen(
                 # C1 only and the serial collector: a JVM that starts sooner on a machine of two cores.
-                ["java", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(JAR),
-                 str(self.home / "data"), str(self.port)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env={**os.environ, "NEO4J_PASSWORD": PASSWORD},
+                [
+                    "java",
+                    "-Xmx768m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-jar",
+                    str(JAR),
+                    str(self.home / "data"),
+                    str(self.port),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env={**os.environ, "NEO4J_PASSWORD": PASSWORD},
             )
         line = b""
         while time.monotonic() - started < timeout:
@@ -94,13 +106,17 @@ def _free_port() -> int:
 def _build_launcher() -> None:
     """Build tests/neo4j with Maven unless the jar is newer than its sources."""
     sources = [SERVER / "pom.xml", *SERVER.glob("src/**/*.java")]
-    if JAR.exists() and (SERVER / "target" / "lib").is_dir() and \
-            JAR.stat().st_mtime > max(path.stat().st_mtime for path in sources):
+    if (
+        JAR.exists()
+        and (SERVER / "target" / "lib").is_dir()
+        and JAR.stat().st_mtime > max(path.stat().st_mtime for path in sources)
+    ):
         return
     if shutil.which("mvn") is None:
         pytest.skip("mvn not found: Maven 3 builds the Neo4j test server (apt-get install maven)")
-    done = subprocess.run(["mvn", "-q", "-B", "-f", str(SERVER / "pom.xml"), "package"],
-                          capture_output=True, text=True, timeout=1200)
+    done = subprocess.run(
+        ["mvn", "-q", "-B", "-f", str(SERVER / "pom.xml"), "package"], capture_output=True, text=True, timeout=1200
+    )
     if done.returncode != 0:
         pytest.fail(f"building the Neo4j test server failed:\n{(done.stdout + done.stderr)[-3000:]}")
 
@@ -134,8 +150,10 @@ def graph_json(build_dir: Path) -> dict:
 
 
 def expected_counts(graph: dict) -> tuple[Counter, Counter]:
-    return (Counter(node["kind"] for node in graph["nodes"]),
-            Counter(edge["predicate"].upper() for edge in graph["edges"]))
+    return (
+        Counter(node["kind"] for node in graph["nodes"]),
+        Counter(edge["predicate"].upper() for edge in graph["edges"]),
+    )
 
 
 def counts(driver) -> tuple[Counter, Counter]:
@@ -147,10 +165,14 @@ def counts(driver) -> tuple[Counter, Counter]:
 def snapshot(driver) -> tuple[dict, set]:
     """Every node's properties by id, and every relationship as (start, type, end, paper, evidence, confidence)."""
     nodes = driver.execute_query("MATCH (n) RETURN n.id AS id, labels(n) AS labels, properties(n) AS props").records
-    rels = driver.execute_query("MATCH (s)-[r]->(e) RETURN s.id AS s, type(r) AS t, e.id AS e, "
-                                "r.paper AS paper, r.evidence AS evidence, r.confidence AS confidence").records
-    return ({r["id"]: (r["labels"], {k: v for k, v in r["props"].items() if k != "loadId"}) for r in nodes},
-            {tuple(r.values()) for r in rels})
+    rels = driver.execute_query(
+        "MATCH (s)-[r]->(e) RETURN s.id AS s, type(r) AS t, e.id AS e, "
+        "r.paper AS paper, r.evidence AS evidence, r.confidence AS confidence"
+    ).records
+    return (
+        {r["id"]: (r["labels"], {k: v for k, v in r["props"].items() if k != "loadId"}) for r in nodes},
+        {tuple(r.values()) for r in rels},
+    )
 
 
 def load_example(server, build_dir, **options):
@@ -159,14 +181,25 @@ def load_example(server, build_dir, **options):
 
 # -- loading ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.server
 def test_load_gives_the_counts_of_graph_json_and_loading_twice_changes_nothing(neo4j_server, example_build, db):
     graph = graph_json(example_build)
-    result = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, "--no-embeddings",
-                env={"NEO4J_PASSWORD": PASSWORD})
+    result = kg(
+        "load",
+        "neo4j",
+        "--uri",
+        neo4j_server.uri,
+        "--build",
+        example_build,
+        "--no-embeddings",
+        env={"NEO4J_PASSWORD": PASSWORD},
+    )
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"loaded 120 papers into {neo4j_server.uri} (database neo4j): "
-                                    f"{len(graph['nodes'])} nodes, {len(graph['edges'])} relationships")
+    assert result.output.startswith(
+        f"loaded 120 papers into {neo4j_server.uri} (database neo4j): "
+        f"{len(graph['nodes'])} nodes, {len(graph['edges'])} relationships"
+    )
     assert PASSWORD not in result.output
     assert counts(db) == expected_counts(graph)
     first = snapshot(db)
@@ -185,12 +218,15 @@ def test_nodes_and_relationships_carry_the_graph_attributes(neo4j_server, exampl
     record = db.execute_query(
         "MATCH (s:Method {id: 'method/salt'})-[r:VARIANT_OF {paper: $paper}]->(e:Method {id: $target}) "
         "RETURN r.evidence AS evidence, r.confidence AS confidence, e.matchKeys AS keys, s.papers AS papers",
-        paper=edge["paper"], target=edge["target"]).records
+        paper=edge["paper"],
+        target=edge["target"],
+    ).records
     assert len(record) == 1
     assert record[0]["evidence"] == edge["evidence"] and record[0]["confidence"] == pytest.approx(edge["confidence"])
     assert "lora" in record[0]["keys"] and edge["paper"] in record[0]["papers"]
-    paper = db.execute_query("MATCH (p:Paper {id: $id}) RETURN p.title AS title, p.paper_id AS pid",
-                             id=f"paper/{edge['paper']}").records[0]
+    paper = db.execute_query(
+        "MATCH (p:Paper {id: $id}) RETURN p.title AS title, p.paper_id AS pid", id=f"paper/{edge['paper']}"
+    ).records[0]
     assert paper["pid"] == edge["paper"] and paper["title"]
     constraints = {r["name"] for r in db.execute_query("SHOW CONSTRAINTS YIELD name").records}
     assert {"kg_paper_id", "kg_method_id", "kg_result_id"} <= constraints
@@ -211,8 +247,20 @@ def test_search_runs_in_the_neo4j_vector_indexes_as_on_the_build(neo4j_server, e
     remote = json.loads(remote.output)
     assert [hit["node"] for hit in remote] == [hit["node"] for hit in local]
     assert [hit["score"] for hit in remote] == pytest.approx([hit["score"] for hit in local], abs=1e-3)
-    methods = json.loads(kg("search", "preference optimisation", "--neo4j", "--uri", neo4j_server.uri,
-                            "--kind", "Method", "--format", "json", env=env).output)
+    methods = json.loads(
+        kg(
+            "search",
+            "preference optimisation",
+            "--neo4j",
+            "--uri",
+            neo4j_server.uri,
+            "--kind",
+            "Method",
+            "--format",
+            "json",
+            env=env,
+        ).output
+    )
     assert methods and {hit["kind"] for hit in methods} == {"Method"}
 
 
@@ -322,12 +370,14 @@ EXTRA_ARGUMENTS = [
 
 def normalised(table) -> list[tuple]:
     """Rows in a fixed order, numbers as floats, the parts of a " | "-joined list sorted."""
+
     def cell(value):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
         if isinstance(value, str) and " | " in value:
             return " | ".join(sorted(value.split(" | ")))
         return value
+
     return sorted((tuple(cell(v) for v in row) for row in table.rows), key=repr)
 
 
@@ -368,8 +418,17 @@ def test_injected_parameters_are_only_values(loaded, db, injection):
     for name, query in load_catalog(language="cypher").items():
         arguments = query.arguments(dict.fromkeys(query.params, injection))
         assert run_cypher(query.text, arguments, loaded.uri, USER, PASSWORD).rows == [], name
-    result = kg("cypher", "papers-mentioning", "-p", f"name={injection}", "--uri", loaded.uri, "--format", "json",
-                env={"NEO4J_PASSWORD": PASSWORD})
+    result = kg(
+        "cypher",
+        "papers-mentioning",
+        "-p",
+        f"name={injection}",
+        "--uri",
+        loaded.uri,
+        "--format",
+        "json",
+        env={"NEO4J_PASSWORD": PASSWORD},
+    )
     assert result.exit_code == 0 and json.loads(result.output) == []
     assert counts(db) == before and sum(before[1].values()) > 0
 
@@ -393,8 +452,11 @@ def test_kg_cypher_runs_a_canned_question_a_file_or_text(loaded, tmp_path):
 def test_kg_cypher_refuses_a_write_unless_allowed(loaded, db):
     env = {"NEO4J_PASSWORD": PASSWORD}
     before = counts(db)
-    for write in ("MATCH (n) DETACH DELETE n", "CREATE (:Scratch {x: 1})",
-                  "MATCH (p:Paper) WITH p LIMIT 1 CALL { WITH p DETACH DELETE p } RETURN 1 AS done"):
+    for write in (
+        "MATCH (n) DETACH DELETE n",
+        "CREATE (:Scratch {x: 1})",
+        "MATCH (p:Paper) WITH p LIMIT 1 CALL { WITH p DETACH DELETE p } RETURN 1 AS done",
+    ):
         result = kg("cypher", write, "--uri", loaded.uri, env=env)
         assert result.exit_code == 1 and result.output.startswith("error: this query would write"), write
     assert counts(db) == before
@@ -404,6 +466,7 @@ def test_kg_cypher_refuses_a_write_unless_allowed(loaded, db):
 
 
 # -- failures --------------------------------------------------------------------------------------
+
 
 def _one_line_error(result, *expected):
     assert result.exit_code == 1
@@ -417,8 +480,9 @@ def _one_line_error(result, *expected):
 @pytest.mark.server
 def test_wrong_password_unreachable_server_and_unknown_database_fail_in_one_line(neo4j_server, example_build, db):
     good = {"NEO4J_PASSWORD": PASSWORD}
-    wrong = kg("load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build,
-               env={"NEO4J_PASSWORD": PASSWORD + "x"})
+    wrong = kg(
+        "load", "neo4j", "--uri", neo4j_server.uri, "--build", example_build, env={"NEO4J_PASSWORD": PASSWORD + "x"}
+    )
     _one_line_error(wrong, "refused user 'neo4j'")
     port = _free_port()
     for command in (["load", "neo4j", "--build", example_build], ["cypher", "RETURN 1"]):
@@ -433,8 +497,13 @@ def test_wrong_password_unreachable_server_and_unknown_database_fail_in_one_line
 
 @pytest.mark.server
 def test_the_password_is_asked_for_without_echo_when_not_in_the_environment(loaded):
-    result = CliRunner().invoke(cli, ["cypher", "RETURN 1 AS one", "--uri", loaded.uri], input=PASSWORD + "\n",
-                                env={"NEO4J_PASSWORD": ""}, catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["cypher", "RETURN 1 AS one", "--uri", loaded.uri],
+        input=PASSWORD + "\n",
+        env={"NEO4J_PASSWORD": ""},
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     assert "Neo4j password:" in result.output and PASSWORD not in result.output
     assert result.output.split()[-1] == "1"

@@ -1,4 +1,5 @@
 """Reading papers from pages, JSONL, CSV and folders, and the errors bad input gets."""
+
 import json
 
 import pytest
@@ -42,14 +43,27 @@ def test_page_title_without_abstract_is_reported_not_invented(tmp_path):
 
 def test_jsonl_keeps_ids_and_metadata(tmp_path):
     rows = [
-        {"id": "arxiv:2402.09353", "title": "DoRA", "abstract": ABSTRACT, "year": 2024,
-         "authors": ["S.-Y. Liu", "C.-Y. Wang"], "venue": "ICML", "url": "https://example.org/dora", "extra": 1},
+        {
+            "id": "arxiv:2402.09353",
+            "title": "DoRA",
+            "abstract": ABSTRACT,
+            "year": 2024,
+            "authors": ["S.-Y. Liu", "C.-Y. Wang"],
+            "venue": "ICML",
+            "url": "https://example.org/dora",
+            "extra": 1,
+        },
         {"title": "No id here", "abstract": ABSTRACT, "authors": "A. One; B. Two"},
     ]
     path = write(tmp_path, "papers.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n")
     first, second = read_papers([path])
     assert first.id == "arxiv:2402.09353"
-    assert first.meta == {"year": 2024, "url": "https://example.org/dora", "authors": ["S.-Y. Liu", "C.-Y. Wang"], "venue": "ICML"}
+    assert first.meta == {
+        "year": 2024,
+        "url": "https://example.org/dora",
+        "authors": ["S.-Y. Liu", "C.-Y. Wang"],
+        "venue": "ICML",
+    }
     assert second.id == paper_id_from_title("No id here")
     assert second.meta["authors"] == ["A. One", "B. Two"]
 
@@ -60,22 +74,35 @@ def test_csv_and_folder(tmp_path):
     write(tmp_path, "a.jsonl", json.dumps({"id": "j1", "title": "VeRA", "abstract": ABSTRACT}) + "\n")
     write(tmp_path, ".hidden.jsonl", "not json\n")
     papers = list(read_papers([tmp_path]))
-    assert [(p.id, p.title, p.meta.get("year")) for p in papers] == [("j1", "VeRA", None), ("c1", "DoRA, again", "2024")]
+    assert [(p.id, p.title, p.meta.get("year")) for p in papers] == [
+        ("j1", "VeRA", None),
+        ("c1", "DoRA, again", "2024"),
+    ]
 
 
 @pytest.mark.parametrize(
     "name, content, message",
     [
-        ("bad.jsonl", '{"id": "a", "title": "T", "abstract": "A"}\n{"id": "b", "title": \n', "bad.jsonl:2: invalid JSON"),
-        ("list.jsonl", '[1, 2]\n', "list.jsonl:1: expected a JSON object, got list"),
+        (
+            "bad.jsonl",
+            '{"id": "a", "title": "T", "abstract": "A"}\n{"id": "b", "title": \n',
+            "bad.jsonl:2: invalid JSON",
+        ),
+        ("list.jsonl", "[1, 2]\n", "list.jsonl:1: expected a JSON object, got list"),
         ("noabs.jsonl", '{"id": "a", "title": "T"}\n', "noabs.jsonl:1: record has no abstract"),
         ("ragged.csv", "id,title,abstract\na,T,A\nb,T\n", "ragged.csv:3: row has 2 fields, header has 3"),
         ("nocol.csv", "id,name\na,T\n", "nocol.csv:1: CSV header lacks column(s) abstract, title"),
-        ("utf.jsonl", b'{"id": "a", "title": "T", "abstract": "A"}\n{"id": "b", "title": "\xff", "abstract": "A"}\n',
-         "utf.jsonl:2: invalid UTF-8 in field 'title'"),
+        (
+            "utf.jsonl",
+            b'{"id": "a", "title": "T", "abstract": "A"}\n{"id": "b", "title": "\xff", "abstract": "A"}\n',
+            "utf.jsonl:2: invalid UTF-8 in field 'title'",
+        ),
         ("empty.jsonl", "\n\n", "empty.jsonl:1: no papers found (empty input)"),
-        ("dup.jsonl", '{"id": "a", "title": "T", "abstract": "A"}\n{"id": "a", "title": "U", "abstract": "B"}\n',
-         "dup.jsonl:2: duplicate paper id 'a'"),
+        (
+            "dup.jsonl",
+            '{"id": "a", "title": "T", "abstract": "A"}\n{"id": "a", "title": "U", "abstract": "B"}\n',
+            "dup.jsonl:2: duplicate paper id 'a'",
+        ),
     ],
 )
 def test_bad_input_names_file_and_line(tmp_path, name, content, message):
@@ -86,14 +113,19 @@ def test_bad_input_names_file_and_line(tmp_path, name, content, message):
 
 
 def test_skip_bad_reports_each_skipped_record(tmp_path):
-    path = write(tmp_path, "mixed.jsonl", '{"id": "a", "title": "T", "abstract": "A"}\nnot json\n{"id": "c", "title": "U"}\n')
+    path = write(
+        tmp_path, "mixed.jsonl", '{"id": "a", "title": "T", "abstract": "A"}\nnot json\n{"id": "c", "title": "U"}\n'
+    )
     problems = []
     assert [p.id for p in read_papers([path], skip_bad=True, on_problem=problems.append)] == ["a"]
-    assert [(e.line, e.message.split(":")[0]) for e in problems] == [(2, "invalid JSON"), (3, "record has no abstract (title")]
+    assert [(e.line, e.message.split(":")[0]) for e in problems] == [
+        (2, "invalid JSON"),
+        (3, "record has no abstract (title"),
+    ]
 
 
 def test_bom_and_crlf_are_fine(tmp_path):
-    path = write(tmp_path, "win.csv", "\ufeffid,title,abstract\r\nw1,T,\"A b.\"\r\n".encode("utf-8"))
+    path = write(tmp_path, "win.csv", '\ufeffid,title,abstract\r\nw1,T,"A b."\r\n'.encode("utf-8"))
     assert [p.id for p in read_papers([path])] == ["w1"]
 
 

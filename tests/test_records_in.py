@@ -1,5 +1,6 @@
 """Records in: ``kg build --records`` builds the graph from records as they are given (an LLM
 pipeline's, another tool's, a curator's), with no extraction, and keeps their own extractor name."""
+
 import json
 
 import pytest
@@ -33,11 +34,14 @@ def test_a_records_build_holds_exactly_the_statements_of_the_records(tmp_path, g
     for record in gold(gold_path):
         edges = built.get(record["id"], [])
 
-        def matches(edge, relation):
+        def matches(edge, relation, record=record):
             ends = []
             for end, name in ((edge["source"], relation["subject"]), (edge["target"], relation["object"])):
-                ends.append(end == f"paper/{record['id']}" if name == PAPER else
-                            end in nodes and normalize_name(name) in names(nodes[end]))
+                ends.append(
+                    end == f"paper/{record['id']}"
+                    if name == PAPER
+                    else end in nodes and normalize_name(name) in names(nodes[end])
+                )
             return edge["predicate"] == relation["predicate"] and all(ends)
 
         # every statement of the record is in the graph, and the graph says nothing the record does not
@@ -47,8 +51,9 @@ def test_a_records_build_holds_exactly_the_statements_of_the_records(tmp_path, g
             assert any(matches(edge, relation) for relation in record["relations"]), (record["id"], edge)
         assert all(edge["extractor"] == "records" and "extractor_version" not in edge for edge in edges)
         results = [n for n in nodes.values() if n["kind"] == "Result" and n["paper"] == record["id"]]
-        assert sorted((r["metric"], r["value"]) for r in results) == \
-            sorted({(r["metric"], float(r["value"])) for r in record["results"]})
+        assert sorted((r["metric"], r["value"]) for r in results) == sorted(
+            {(r["metric"], float(r["value"])) for r in record["results"]}
+        )
 
 
 def test_records_keep_their_own_extractor_and_rebuild_incrementally(tmp_path, gold_path):
@@ -62,8 +67,11 @@ def test_records_keep_their_own_extractor_and_rebuild_incrementally(tmp_path, go
     assert "given as records: 3" in result.output
     nt = (out / "graph.nt").read_text()
     assert '"my-llm-pipeline"' in nt and '"records"' in nt
-    assert CliRunner().invoke(cli, ["build", "--records", str(path), "--out", str(out), "--no-embeddings"]
-                              ).output.startswith("up to date")
+    assert (
+        CliRunner()
+        .invoke(cli, ["build", "--records", str(path), "--out", str(out), "--no-embeddings"])
+        .output.startswith("up to date")
+    )
     # a changed record changes the graph
     before = json.loads((out / "manifest.json").read_text())["summary"]["relations"]["in_domain"]
     removed = sum(r["predicate"] == "in_domain" for r in records[1]["relations"])
@@ -78,7 +86,9 @@ def test_a_record_the_schema_refuses_is_an_error_naming_file_line_and_paper(tmp_
     records[1]["relations"].append({"subject": "@paper", "predicate": "likes", "object": "LoRA"})
     path = tmp_path / "bad.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    with pytest.raises(InputError, match=rf"^{path}:2: paper {records[1]['id']}: not a valid record: relations/\d+/predicate"):
+    with pytest.raises(
+        InputError, match=rf"^{path}:2: paper {records[1]['id']}: not a valid record: relations/\d+/predicate"
+    ):
         build(records=[path], out=tmp_path / "build", embeddings=False)
     report = build(records=[path], out=tmp_path / "build", embeddings=False, skip_bad=True)
     assert report.summary["papers"] == 1 and report.problems[0].startswith(f"{path}:2: paper {records[1]['id']}")

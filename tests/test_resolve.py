@@ -1,4 +1,5 @@
 """Resolving names across papers: rules, vocabulary, forced merges/splits, embeddings."""
+
 import pytest
 
 from kg.embed import Embedder
@@ -13,7 +14,11 @@ def paper(pid, *entities):
 
 def test_spelling_variants_and_aliases_become_one_node():
     records = [
-        paper("p1", {"name": "LLaMA-2", "type": "Model"}, {"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}),
+        paper(
+            "p1",
+            {"name": "LLaMA-2", "type": "Model"},
+            {"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]},
+        ),
         paper("p2", {"name": "Llama 2", "type": "Model"}, {"name": "low-rank adaptation", "type": "Method"}),
         paper("p3", {"name": "llama2", "type": "Model"}),
     ]
@@ -23,17 +28,24 @@ def test_spelling_variants_and_aliases_become_one_node():
     assert (llama.label, llama.aliases) == ("LLaMA-2", ["Llama 2", "llama2"])
     lora = resolution.node_id("Method", "Low Rank Adaptation")
     assert lora == "method/lora"
-    assert resolution.nodes[lora].merges == [{"name": "Low-Rank Adaptation", "into": "LoRA", "rule": "alias in paper p1"}]
+    assert resolution.nodes[lora].merges == [
+        {"name": "Low-Rank Adaptation", "into": "LoRA", "rule": "alias in paper p1"}
+    ]
 
 
 def test_same_name_of_two_types_stays_two_nodes():
-    resolution = resolve([paper("p1", {"name": "SAM", "type": "Model"}), paper("p2", {"name": "SAM", "type": "Method"})])
+    resolution = resolve(
+        [paper("p1", {"name": "SAM", "type": "Model"}), paper("p2", {"name": "SAM", "type": "Method"})]
+    )
     assert resolution.node_id("Model", "SAM") != resolution.node_id("Method", "SAM")
 
 
 def test_vocabulary_merges_known_names_under_the_canonical_label():
     vocab = Vocabulary([Entry("Segment Anything Model", "Model", ("SAM", "Segment-Anything"))])
-    resolution = resolve([paper("p1", {"name": "SAM", "type": "Model"}), paper("p2", {"name": "segment anything", "type": "Model"})], vocab)
+    resolution = resolve(
+        [paper("p1", {"name": "SAM", "type": "Model"}), paper("p2", {"name": "segment anything", "type": "Model"})],
+        vocab,
+    )
     node = resolution.nodes[resolution.node_id("Model", "SAM")]
     assert node.label == "Segment Anything Model"
     assert node.id == resolution.node_id("Model", "segment-anything") == "model/segment-anything-model"
@@ -53,11 +65,14 @@ def test_forced_merges_and_splits_from_a_file(tmp_path):
     assert resolve(records).node_id("Model", "MedSAM") == resolve(records).node_id("Model", "SAM")
 
 
-@pytest.mark.parametrize("content, message", [
-    ("merge: [[a]]\n", "must be a list of lists of two or more names"),
-    ("merge: [a, b\n", "invalid YAML"),
-    ("join: []\n", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("merge: [[a]]\n", "must be a list of lists of two or more names"),
+        ("merge: [a, b\n", "invalid YAML"),
+        ("join: []\n", "expected a mapping"),
+    ],
+)
 def test_bad_overrides_file_names_file_and_line(tmp_path, content, message):
     rules = tmp_path / "merges.yaml"
     rules.write_text(content)
@@ -69,10 +84,18 @@ def test_bad_overrides_file_names_file_and_line(tmp_path, content, message):
 @pytest.mark.slow
 def test_embeddings_merge_paraphrases_but_not_versions_or_neighbours(tmp_path):
     records = [
-        paper("p1", {"name": "medical image segmentation", "type": "Task"}, {"name": "LLaMA-2", "type": "Model"},
-              {"name": "MedQA", "type": "Dataset"}),
-        paper("p2", {"name": "segmentation of medical images", "type": "Task"}, {"name": "LLaMA-3", "type": "Model"},
-              {"name": "MedMCQA", "type": "Dataset"}),
+        paper(
+            "p1",
+            {"name": "medical image segmentation", "type": "Task"},
+            {"name": "LLaMA-2", "type": "Model"},
+            {"name": "MedQA", "type": "Dataset"},
+        ),
+        paper(
+            "p2",
+            {"name": "segmentation of medical images", "type": "Task"},
+            {"name": "LLaMA-3", "type": "Model"},
+            {"name": "MedMCQA", "type": "Dataset"},
+        ),
     ]
     embedder = Embedder(tmp_path / "cache.npz")
     resolution = resolve(records, embedder=embedder, threshold=0.9)
@@ -86,8 +109,11 @@ def test_embeddings_merge_paraphrases_but_not_versions_or_neighbours(tmp_path):
 
 
 def test_resolution_is_deterministic_whatever_the_order():
-    records = [paper("p1", {"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}),
-               paper("p2", {"name": "Low-Rank Adaptation", "type": "Method"}), paper("p3", {"name": "LORA", "type": "Method"})]
+    records = [
+        paper("p1", {"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}),
+        paper("p2", {"name": "Low-Rank Adaptation", "type": "Method"}),
+        paper("p3", {"name": "LORA", "type": "Method"}),
+    ]
     forward, backward = resolve(records), resolve(records[::-1])
     assert forward.report() == backward.report()
 
@@ -97,11 +123,22 @@ def test_merge_threshold_is_measured_against_gold_aliases(tmp_path):
     from kg.evaluate import score_merges
 
     gold = [
-        {"id": "g1", "entities": [{"name": "medical image segmentation", "type": "Task",
-                                   "aliases": ["segmentation of medical images"]},
-                                  {"name": "MedQA", "type": "Dataset"}, {"name": "LLaMA-2", "type": "Model"}]},
-        {"id": "g2", "entities": [{"name": "MedMCQA", "type": "Dataset"}, {"name": "LLaMA-3", "type": "Model"},
-                                  {"name": "visual question answering", "type": "Task", "aliases": ["VQA"]}]},
+        {
+            "id": "g1",
+            "entities": [
+                {"name": "medical image segmentation", "type": "Task", "aliases": ["segmentation of medical images"]},
+                {"name": "MedQA", "type": "Dataset"},
+                {"name": "LLaMA-2", "type": "Model"},
+            ],
+        },
+        {
+            "id": "g2",
+            "entities": [
+                {"name": "MedMCQA", "type": "Dataset"},
+                {"name": "LLaMA-3", "type": "Model"},
+                {"name": "visual question answering", "type": "Task", "aliases": ["VQA"]},
+            ],
+        },
     ]
     strict, loose = score_merges(gold, Embedder(tmp_path / "cache.npz"), [0.9, 0.5])
     assert (strict.precision, strict.recall, strict.merges) == (1.0, 0.5, 1)  # the paraphrase, not the acronym

@@ -1,4 +1,5 @@
 """The rule table of the mention finder, and the entity types every schema must agree on."""
+
 import importlib
 import json
 import re
@@ -49,15 +50,16 @@ def test_every_source_seen_in_extraction_is_in_the_table(monkeypatch):
 
 def _local(uri) -> str:
     assert str(uri).startswith(str(KGO)), uri
-    return str(uri)[len(str(KGO)):]
+    return str(uri)[len(str(KGO)) :]
 
 
 def test_entity_types_agree_with_schema_ontology_and_shapes():
     schema = json.loads((SCHEMAS / "record.schema.json").read_text(encoding="utf-8"))
     enum = schema["properties"]["entities"]["items"]["properties"]["type"]["enum"]
     ontology = Graph().parse(SCHEMAS / "ontology.ttl")
-    declared = {_local(c) for c in ontology.subjects(RDFS.subClassOf, KGO.Entity)
-                if (c, RDF.type, OWL.Class) in ontology}
+    declared = {
+        _local(c) for c in ontology.subjects(RDFS.subClassOf, KGO.Entity) if (c, RDF.type, OWL.Class) in ontology
+    }
     shapes = Graph().parse(SCHEMAS / "shapes.ttl")
     entity_targets = {_local(c) for c in shapes.objects(KGS.EntityShape, SH.targetClass)}
     # no other shape targets a class the ontology does not declare outside the entity types
@@ -72,8 +74,9 @@ def test_entity_types_agree_with_schema_ontology_and_shapes():
 
 
 def _find_zorblax(text: str, vocab: Vocabulary, sentence: int = 0) -> list:
-    return [Mention("Zorblax", "Method", m.group(), m.start(), m.end(), sentence)
-            for m in re.finditer(r"\bzorblax\b", text)]
+    return [
+        Mention("Zorblax", "Method", m.group(), m.start(), m.end(), sentence) for m in re.finditer(r"\bzorblax\b", text)
+    ]
 
 
 @pytest.fixture

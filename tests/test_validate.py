@@ -1,4 +1,5 @@
 """Validating a graph as a person would: a hand-written graph, broken one way at a time, and the real build."""
+
 from decimal import Decimal
 
 import networkx as nx
@@ -111,8 +112,8 @@ def test_fine_tuned_from_a_dataset_names_both_ends(graph):
 def test_a_relation_from_the_wrong_subject_is_caught(graph):
     graph.add((RES["dataset/isic"], KGO.inDomain, RES["method/lora"]))
     assert errors(validate(graph)) == {
-        (RES["dataset/isic"], None, RES["dataset/isic"]),                 # the subject must be a Paper
-        (RES["dataset/isic"], "kgo:inDomain", RES["method/lora"]),        # the object must be a Domain
+        (RES["dataset/isic"], None, RES["dataset/isic"]),  # the subject must be a Paper
+        (RES["dataset/isic"], "kgo:inDomain", RES["method/lora"]),  # the object must be a Domain
     }
 
 
@@ -191,29 +192,70 @@ def test_each_relation_allows_exactly_the_guideline_types(predicate):
                 graph.add_node(node, kind=kind, label=f"{kind} {end}", aliases=[])
     for s in kinds:
         for o in kinds:
-            graph.add_edge(f"{s.lower()}/s", f"{o.lower()}/o", key=f"{predicate}@s", predicate=predicate,
-                           paper="s", evidence="", confidence=0.5)  # paper "s": the node paper/s
+            graph.add_edge(
+                f"{s.lower()}/s",
+                f"{o.lower()}/o",
+                key=f"{predicate}@s",
+                predicate=predicate,
+                paper="s",
+                evidence="",
+                confidence=0.5,
+            )  # paper "s": the node paper/s
     report = validate(to_rdf(graph))
     expected = {(RES[f"{s.lower()}/s"], None, RES[f"{s.lower()}/s"]) for s in kinds if s not in allowed_subjects}
-    expected |= {(RES[f"{s.lower()}/s"], f"kgo:{PROPERTIES[predicate].split('#')[1]}", RES[f"{o.lower()}/o"])
-                 for s in kinds for o in kinds if o not in allowed_objects}
+    expected |= {
+        (RES[f"{s.lower()}/s"], f"kgo:{PROPERTIES[predicate].split('#')[1]}", RES[f"{o.lower()}/o"])
+        for s in kinds
+        for o in kinds
+        if o not in allowed_objects
+    }
     assert errors(report) == expected
 
 
 def test_what_the_writer_writes_conforms():
     graph = nx.MultiDiGraph()
-    graph.add_node("paper/p1", kind="Paper", label="SALT", paper_id="p1", title="SALT", abstract="...",
-                   year=2024, authors=["A. Author", "B. Author"])
+    graph.add_node(
+        "paper/p1",
+        kind="Paper",
+        label="SALT",
+        paper_id="p1",
+        title="SALT",
+        abstract="...",
+        year=2024,
+        authors=["A. Author", "B. Author"],
+    )
     graph.add_node("method/salt", kind="Method", label="SALT", aliases=[])
     graph.add_node("method/lora", kind="Method", label="LoRA", aliases=["Low-Rank Adaptation"])
-    graph.add_node("result/r1", kind="Result", label="dice 85.2%", metric="dice", value=85.2, unit="%",
-                   dataset_name="", evidence="dice 85.2%")
-    for source, target, predicate in [("paper/p1", "method/salt", "proposes"), ("method/salt", "method/lora", "variant_of"),
-                                      ("paper/p1", "method/lora", "mentions"), ("method/salt", "result/r1", "has_result"),
-                                      ("paper/p1", "result/r1", "reports"), ("method/lora", "method/salt", "outperforms")]:
-        graph.add_edge(source, target, key=f"{predicate}@p1", predicate=predicate, paper="p1",
-                       evidence="SALT extends LoRA.", confidence=1.0, extractor="rules", extractor_version="1.0.0",
-                       curated=predicate == "variant_of")
+    graph.add_node(
+        "result/r1",
+        kind="Result",
+        label="dice 85.2%",
+        metric="dice",
+        value=85.2,
+        unit="%",
+        dataset_name="",
+        evidence="dice 85.2%",
+    )
+    for source, target, predicate in [
+        ("paper/p1", "method/salt", "proposes"),
+        ("method/salt", "method/lora", "variant_of"),
+        ("paper/p1", "method/lora", "mentions"),
+        ("method/salt", "result/r1", "has_result"),
+        ("paper/p1", "result/r1", "reports"),
+        ("method/lora", "method/salt", "outperforms"),
+    ]:
+        graph.add_edge(
+            source,
+            target,
+            key=f"{predicate}@p1",
+            predicate=predicate,
+            paper="p1",
+            evidence="SALT extends LoRA.",
+            confidence=1.0,
+            extractor="rules",
+            extractor_version="1.0.0",
+            curated=predicate == "variant_of",
+        )
     report = validate(to_rdf(graph, base="https://example.org/kg/"))
     assert report.conforms and report.count == 0, report.format()
 
@@ -239,6 +281,7 @@ def test_the_example_build_still_fails_when_broken(example_build):
 # The ontology
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     return Graph().parse(resource_dir("schemas") / "ontology.ttl")
@@ -251,7 +294,9 @@ def test_every_kgo_term_the_build_uses_is_declared_and_documented(example_build,
     assert used, "the build wrote no kgo: terms"
     for term in sorted(used):
         assert (term, RDF.type, None) in ontology, f"{term} is not declared"
-        assert ontology.value(term, RDFS.label) and ontology.value(term, RDFS.comment), f"{term} lacks a label or comment"
+        assert ontology.value(term, RDFS.label) and ontology.value(term, RDFS.comment), (
+            f"{term} lacks a label or comment"
+        )
 
 
 def _classes(ontology: Graph, node) -> set[str]:
@@ -270,7 +315,12 @@ def test_relation_domains_and_ranges_match_the_guideline(ontology, predicate):
 
 
 def test_the_ontology_aligns_with_shared_vocabularies(ontology):
-    for cls, parent in [(KGO.Paper, SCHEMA.ScholarlyArticle), (KGO.Model, MLS.Model), (KGO.Dataset, MLS.Dataset),
-                        (KGO.Method, MLS.Algorithm), (KGO.Result, MLS.ModelEvaluation)]:
+    for cls, parent in [
+        (KGO.Paper, SCHEMA.ScholarlyArticle),
+        (KGO.Model, MLS.Model),
+        (KGO.Dataset, MLS.Dataset),
+        (KGO.Method, MLS.Algorithm),
+        (KGO.Result, MLS.ModelEvaluation),
+    ]:
         assert (cls, RDFS.subClassOf, parent) in ontology, (cls, parent)
     assert (KGO.value, RDFS.subPropertyOf, MLS.hasValue) in ontology

@@ -1,4 +1,5 @@
 """The vocabulary loader: file shapes, lookups, hierarchy and the content hash."""
+
 from pathlib import Path
 
 from kg.vocab import _read_yaml, load_vocabulary, normalize_name, vocabulary_hash
@@ -9,11 +10,14 @@ def write(folder, name, text):
 
 
 def make_vocab(folder):
-    write(folder, "methods.yaml", "methods:\n  - name: LoRA\n    aliases: [Low-Rank Adaptation]\n"
-          "    broader: parameter-efficient fine-tuning\n  - name: parameter-efficient fine-tuning\n"
-          "    aliases: [PEFT]\n")
-    write(folder, "models.yaml", "- name: Llama 2\n  family: LLaMA\n- name: LLaMA\n"
-          "- name: FooMed\n  base: [LLaMA]\n")
+    write(
+        folder,
+        "methods.yaml",
+        "methods:\n  - name: LoRA\n    aliases: [Low-Rank Adaptation]\n"
+        "    broader: parameter-efficient fine-tuning\n  - name: parameter-efficient fine-tuning\n"
+        "    aliases: [PEFT]\n",
+    )
+    write(folder, "models.yaml", "- name: Llama 2\n  family: LLaMA\n- name: LLaMA\n- name: FooMed\n  base: [LLaMA]\n")
     write(folder, "metrics.yaml", "metrics:\n  - name: auc\n    aliases: [AUROC]\n")
     write(folder, "stoplist.yaml", "generic:\n  - large language models\n")
     return load_vocabulary(folder)
@@ -26,7 +30,7 @@ def test_normalize_ignores_case_spaces_hyphens_dots():
 def test_lookup_by_name_and_alias(tmp_path):
     vocab = make_vocab(tmp_path)
     assert vocab.lookup("low rank adaptation") == ("LoRA", "Method")
-    assert vocab.lookup("llama-2") == ("Llama 2", "Model")   # bare-list file accepted
+    assert vocab.lookup("llama-2") == ("Llama 2", "Model")  # bare-list file accepted
     assert vocab.lookup("unknown thing") is None
 
 
@@ -40,8 +44,11 @@ def test_hierarchy_base_metrics_stoplist(tmp_path):
 
 
 def test_cased_forms_and_corpora(tmp_path):
-    write(tmp_path, "datasets.yaml", "datasets:\n  - name: MIMIC\n  - name: SAM\n  - name: LongBench\n"
-          "  - {name: PubMed, kind: corpus}\n")
+    write(
+        tmp_path,
+        "datasets.yaml",
+        "datasets:\n  - name: MIMIC\n  - name: SAM\n  - name: LongBench\n  - {name: PubMed, kind: corpus}\n",
+    )
     vocab = load_vocabulary(tmp_path)
     assert vocab.is_corpus("pubmed") and not vocab.is_corpus("MIMIC") and not vocab.is_corpus("unknown")
     # short or all-caps names must keep their case in text; other names need not
@@ -65,5 +72,7 @@ def test_shipped_vocabulary_names_each_entry_once():
     # an entry written twice loses the second one's aliases and hierarchy to the first
     folder = Path(__file__).parent.parent / "schemas" / "vocab"
     for path in sorted(folder.glob("*.yaml")):
-        names = [normalize_name(str(raw["name"])) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name")]
+        names = [
+            normalize_name(str(raw["name"])) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name")
+        ]
         assert len(names) == len(set(names)), (path.name, sorted({n for n in names if names.count(n) > 1}))

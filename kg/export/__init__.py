@@ -19,6 +19,7 @@ whole list of names).
 >>> sorted(neighbourhood(g, {"method/lora"}))
 ['method/lora', 'method/salt']
 """
+
 from __future__ import annotations
 
 import json
@@ -44,10 +45,22 @@ STYLE = {
     "Result": ("dot", "plaintext", "#e377c2"),
 }
 # Edges that say something about an entity; a query's drawing follows these one hop out.
-CONTEXT_PREDICATES = frozenset({
-    "proposes", "fine_tuned_from", "uses_method", "variant_of", "evaluated_on", "applied_to",
-    "has_modality", "in_domain", "outperforms", "broader", "has_result", "on_dataset",
-})
+CONTEXT_PREDICATES = frozenset(
+    {
+        "proposes",
+        "fine_tuned_from",
+        "uses_method",
+        "variant_of",
+        "evaluated_on",
+        "applied_to",
+        "has_modality",
+        "in_domain",
+        "outperforms",
+        "broader",
+        "has_result",
+        "on_dataset",
+    }
+)
 
 
 def load_graph(build: str | Path) -> nx.MultiDiGraph:
@@ -79,8 +92,8 @@ def match_nodes(graph: nx.MultiDiGraph, rows: Iterable[Iterable], base: str = DE
         for value in row:
             if not isinstance(value, str):
                 continue
-            if value.startswith(base) and value[len(base):] in graph:
-                found.add(value[len(base):])
+            if value.startswith(base) and value[len(base) :] in graph:
+                found.add(value[len(base) :])
                 continue
             for part in value.split(" | "):  # GROUP_CONCAT columns of the canned queries
                 found |= names.get(normalize_name(part), set())
@@ -140,10 +153,14 @@ def merged_edges(graph: nx.MultiDiGraph, full: nx.MultiDiGraph | None = None) ->
     merged: dict[tuple[str, str, str], list[dict]] = {}
     for u, v, data in graph.edges(data=True):
         paper = data.get("paper") or ""
-        merged.setdefault((u, v, data["predicate"]), []).append({
-            "paper": paper, "title": paper_title(full, paper),
-            "evidence": data.get("evidence") or "", "confidence": data.get("confidence", 1.0),
-        })
+        merged.setdefault((u, v, data["predicate"]), []).append(
+            {
+                "paper": paper,
+                "title": paper_title(full, paper),
+                "evidence": data.get("evidence") or "",
+                "confidence": data.get("confidence", 1.0),
+            }
+        )
     return merged
 
 

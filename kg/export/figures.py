@@ -19,6 +19,7 @@ are drawn as one edge, labelled with the number of papers; ``mentions`` and ``re
 >>> sorted(view_nodes(g, "lora", {})[0])
 ['method/dora', 'method/lora', 'method/salt']
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -81,23 +82,40 @@ def to_dot(selection: Selection, *, max_nodes: int = 400):
 
     graph = selection.graph
     if graph.number_of_nodes() > max_nodes:
-        raise KgError(f"{graph.number_of_nodes()} nodes are too many to draw readably (at most {max_nodes}); "
-                         "pick a --view or a --query, or use `kg export html`")
+        raise KgError(
+            f"{graph.number_of_nodes()} nodes are too many to draw readably (at most {max_nodes}); "
+            "pick a --view or a --query, or use `kg export html`"
+        )
     if not graph.number_of_nodes():
         raise KgError("nothing to draw: the selection is empty")
     tree = all(data.get("predicate") in TREE_PREDICATES for _, _, data in graph.edges(data=True))
-    dot = graphviz.Digraph(graph_attr={
-        "rankdir": "BT" if tree else "LR", "label": selection.title, "labelloc": "t", "fontsize": "16",
-        "fontname": "DejaVu Sans", "nodesep": "0.25", "ranksep": "0.5", "bgcolor": "white",
-    }, node_attr={"fontname": "DejaVu Sans", "fontsize": "11", "style": "filled", "margin": "0.12,0.06"},
-        edge_attr={"fontname": "DejaVu Sans", "fontsize": "9", "color": "#555555", "fontcolor": "#333333"})
+    dot = graphviz.Digraph(
+        graph_attr={
+            "rankdir": "BT" if tree else "LR",
+            "label": selection.title,
+            "labelloc": "t",
+            "fontsize": "16",
+            "fontname": "DejaVu Sans",
+            "nodesep": "0.25",
+            "ranksep": "0.5",
+            "bgcolor": "white",
+        },
+        node_attr={"fontname": "DejaVu Sans", "fontsize": "11", "style": "filled", "margin": "0.12,0.06"},
+        edge_attr={"fontname": "DejaVu Sans", "fontsize": "9", "color": "#555555", "fontcolor": "#333333"},
+    )
     for node, data in sorted(graph.nodes(data=True)):
         kind = data.get("kind", "")
         _, shape, colour = STYLE.get(kind, ("", "ellipse", "#777777"))
         label = "\n".join(textwrap.wrap(shorten(data.get("label") or node, 70), 28)) + f"\n({kind.lower()})"
         seed = node in selection.seeds
-        dot.node(node, label, shape=shape, color=colour, fillcolor=colour + ("80" if seed else "30"),
-                 penwidth="2.5" if seed else "1")
+        dot.node(
+            node,
+            label,
+            shape=shape,
+            color=colour,
+            fillcolor=colour + ("80" if seed else "30"),
+            penwidth="2.5" if seed else "1",
+        )
     # One arrow per pair of nodes, naming every predicate between them: parallel arrows tangle.
     labels: dict[tuple[str, str], dict[str, int]] = {}
     for (u, v, predicate), statements in sorted(merged_edges(graph).items()):
@@ -107,8 +125,11 @@ def to_dot(selection: Selection, *, max_nodes: int = 400):
     for (u, v), predicates in sorted(labels.items()):
         if "variant_of" in predicates:
             predicates.pop("broader", None)  # the vocabulary's link says again what the paper said
-        dot.edge(u, v, label="\n".join(p.replace("_", " ") + (f" ({n} papers)" if n > 1 else "")
-                                        for p, n in predicates.items()))
+        dot.edge(
+            u,
+            v,
+            label="\n".join(p.replace("_", " ") + (f" ({n} papers)" if n > 1 else "") for p, n in predicates.items()),
+        )
     return dot
 
 
@@ -139,6 +160,7 @@ def statistics(graph: nx.MultiDiGraph, top: int = 10) -> dict[str, list[tuple[st
     >>> statistics(g)["base models"]
     [('A', 1)]
     """
+
     def label(node: str) -> str:
         return graph.nodes[node].get("label", node)
 
@@ -197,7 +219,9 @@ def plot_statistics(stats: dict, out: str | Path, title: str = "") -> None:
     for axis, (key, heading, unit) in zip(axes.flat, PLOTS, strict=True):
         items = list(reversed(stats[key]))  # largest on top
         names, values = [shorten(n, 32) for n, _ in items], [v for _, v in items]
-        axis.barh(names, values, color="#1f77b4" if key != "nodes" else [STYLE.get(n, ("", "", "#777777"))[2] for n in names])
+        axis.barh(
+            names, values, color="#1f77b4" if key != "nodes" else [STYLE.get(n, ("", "", "#777777"))[2] for n in names]
+        )
         axis.set_title(heading, fontsize=12, loc="left")
         axis.set_xlabel(unit)
         axis.bar_label(axis.containers[0], padding=2, fontsize=9)
@@ -205,7 +229,9 @@ def plot_statistics(stats: dict, out: str | Path, title: str = "") -> None:
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 0.25 ticks
         axis.tick_params(axis="y", labelsize=9)
         if not items:
-            axis.text(0.5, 0.5, "none in this build", ha="center", va="center", transform=axis.transAxes, color="#777777")
+            axis.text(
+                0.5, 0.5, "none in this build", ha="center", va="center", transform=axis.transAxes, color="#777777"
+            )
     if title:
         figure.suptitle(title, fontsize=14)
     with atomic_write(out, "wb") as stream:

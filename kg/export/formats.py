@@ -18,6 +18,7 @@ array item is written as ``,``.
 >>> neo4j_type([0.5, 1.0]), neo4j_type([["a"], []]), neo4j_type(["x", 3])
 ('float', 'string[]', 'string')
 """
+
 from __future__ import annotations
 
 import csv
@@ -58,9 +59,13 @@ def export(graph: nx.MultiDiGraph, fmt: str, out: str | Path) -> str:
 
 def flat(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy whose attributes are all scalars: lists and dicts as JSON text, ``None`` left out."""
+
     def scalars(data: dict) -> dict:
-        return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, tuple, dict)) else v
-                for k, v in data.items() if v is not None}
+        return {
+            k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, tuple, dict)) else v
+            for k, v in data.items()
+            if v is not None
+        }
 
     copy: nx.MultiDiGraph = nx.MultiDiGraph(**scalars(graph.graph))
     copy.add_nodes_from((n, scalars(d)) for n, d in graph.nodes(data=True))
@@ -73,8 +78,10 @@ def cytoscape(graph: nx.MultiDiGraph) -> dict:
     """Cytoscape.js elements JSON: ``{"elements": {"nodes": [{"data": ...}], "edges": [{"data": ...}]}}``.
     Each node's ``name`` is its label; an edge's ``id`` is ``source->target#key``."""
     nodes = [{"data": {**data, "id": node, "name": data.get("label", node)}} for node, data in graph.nodes(data=True)]
-    edges = [{"data": {**data, "id": f"{u}->{v}#{key}", "source": u, "target": v, "key": key}}
-             for u, v, key, data in graph.edges(keys=True, data=True)]
+    edges = [
+        {"data": {**data, "id": f"{u}->{v}#{key}", "source": u, "target": v, "key": key}}
+        for u, v, key, data in graph.edges(keys=True, data=True)
+    ]
     return {"data": {"name": "kg"}, "directed": True, "multigraph": True, "elements": {"nodes": nodes, "edges": edges}}
 
 
@@ -165,5 +172,4 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> str:
 def neo4j_import_command(folder: str | Path, files: list[str]) -> str:
     """The ``neo4j-admin`` command line that loads the folder into a new database ``neo4j``."""
     args = [f"--{'nodes' if name.startswith('nodes_') else 'relationships'}={Path(folder) / name}" for name in files]
-    return ("neo4j-admin database import full --array-delimiter=';' --multiline-fields=true "
-            + " ".join(args) + " neo4j")
+    return "neo4j-admin database import full --array-delimiter=';' --multiline-fields=true " + " ".join(args) + " neo4j"

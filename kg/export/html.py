@@ -17,6 +17,7 @@ grows with the number of papers; clicking it lists each paper's evidence. ``ment
 >>> "<script src=" in page, "LoRA" in page
 (False, True)
 """
+
 from __future__ import annotations
 
 import json
@@ -36,10 +37,20 @@ from . import STYLE, Selection, merged_edges, paper_title
 
 VIS = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
 PREDICATE_COLOURS = {
-    "proposes": "#6a3d9a", "fine_tuned_from": "#1f78b4", "uses_method": "#ff7f00", "variant_of": "#e31a1c",
-    "evaluated_on": "#33a02c", "applied_to": "#b15928", "has_modality": "#cab2d6", "in_domain": "#fb9a99",
-    "outperforms": "#000000", "broader": "#a6cee3", "mentions": "#d9d9d9", "has_result": "#fdbf6f",
-    "reports": "#d9d9d9", "on_dataset": "#b2df8a",
+    "proposes": "#6a3d9a",
+    "fine_tuned_from": "#1f78b4",
+    "uses_method": "#ff7f00",
+    "variant_of": "#e31a1c",
+    "evaluated_on": "#33a02c",
+    "applied_to": "#b15928",
+    "has_modality": "#cab2d6",
+    "in_domain": "#fb9a99",
+    "outperforms": "#000000",
+    "broader": "#a6cee3",
+    "mentions": "#d9d9d9",
+    "has_result": "#fdbf6f",
+    "reports": "#d9d9d9",
+    "on_dataset": "#b2df8a",
 }
 # Shown at first; the rest can be switched on (a paper mentions every name in it: thousands of edges).
 HIDDEN_PREDICATES = ("mentions", "reports")
@@ -54,8 +65,13 @@ def write_html(selection: Selection, out: str | Path) -> dict:
     return {"nodes": selection.graph.number_of_nodes(), "edges": len(merged_edges(selection.graph))}
 
 
-def render_html(graph: nx.MultiDiGraph, *, seeds: AbstractSet[str] = frozenset(), title: str = "Knowledge graph",
-                full: nx.MultiDiGraph | None = None) -> str:
+def render_html(
+    graph: nx.MultiDiGraph,
+    *,
+    seeds: AbstractSet[str] = frozenset(),
+    title: str = "Knowledge graph",
+    full: nx.MultiDiGraph | None = None,
+) -> str:
     """The page's HTML text."""
     full = graph if full is None else full
     data = page_data(graph, seeds, full)
@@ -90,32 +106,68 @@ def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiG
             papers[paper] = paper_title(full, paper)
         x, y = positions[node]
         name = data.get("label") or node
-        nodes.append({
-            "id": node, "name": name, "label": shorten(name, 40 if kind == "Paper" else 60),  # the details panel shows it whole
-            "kind": kind, "shape": shape, "color": colour,
-            "value": degree[node] + 1, "x": x, "y": y, "seed": node in seeds,
-            "aliases": list(data.get("aliases") or []), "papers": own, "abstract": data.get("abstract") or "",
-            "facts": [[k, _text(v)] for k, v in sorted(data.items()) if k not in _LISTED and v not in (None, "", [])],
-            **({"borderWidth": 4, "color": {"background": colour, "border": "#000000"}} if node in seeds else {}),
-        })
+        nodes.append(
+            {
+                "id": node,
+                "name": name,
+                "label": shorten(name, 40 if kind == "Paper" else 60),  # the details panel shows it whole
+                "kind": kind,
+                "shape": shape,
+                "color": colour,
+                "value": degree[node] + 1,
+                "x": x,
+                "y": y,
+                "seed": node in seeds,
+                "aliases": list(data.get("aliases") or []),
+                "papers": own,
+                "abstract": data.get("abstract") or "",
+                "facts": [
+                    [k, _text(v)] for k, v in sorted(data.items()) if k not in _LISTED and v not in (None, "", [])
+                ],
+                **({"borderWidth": 4, "color": {"background": colour, "border": "#000000"}} if node in seeds else {}),
+            }
+        )
     links: list[dict[str, Any]] = []
     pairs: dict[frozenset, int] = {}  # edges already drawn between two nodes, either way
     for i, ((u, v, predicate), statements) in enumerate(sorted(edges.items())):
         nth = pairs[frozenset((u, v))] = pairs.get(frozenset((u, v)), -1) + 1
-        links.append({
-            "id": f"e{i}", "from": u, "to": v, "predicate": predicate, "statements": statements,
-            "width": 1 + math.log2(len(statements)), "color": PREDICATE_COLOURS.get(predicate, "#999999"),
-            # A second or third relation between the same two nodes bends away, so each can be clicked.
-            **({"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.25 * nth}} if nth else {}),
-        })
+        links.append(
+            {
+                "id": f"e{i}",
+                "from": u,
+                "to": v,
+                "predicate": predicate,
+                "statements": statements,
+                "width": 1 + math.log2(len(statements)),
+                "color": PREDICATE_COLOURS.get(predicate, "#999999"),
+                # A second or third relation between the same two nodes bends away, so each can be clicked.
+                **({"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.25 * nth}} if nth else {}),
+            }
+        )
     kinds = sorted({n["kind"] for n in nodes})
     predicates = sorted({e["predicate"] for e in links})
     return {
-        "nodes": nodes, "edges": links, "papers": papers,
-        "kinds": [{"kind": k, "shape": STYLE.get(k, ("dot",))[0], "color": STYLE.get(k, ("", "", "#777777"))[2],
-                   "count": sum(n["kind"] == k for n in nodes)} for k in kinds],
-        "predicates": [{"predicate": p, "color": PREDICATE_COLOURS.get(p, "#999999"), "hidden": p in HIDDEN_PREDICATES,
-                        "count": sum(e["predicate"] == p for e in links)} for p in predicates],
+        "nodes": nodes,
+        "edges": links,
+        "papers": papers,
+        "kinds": [
+            {
+                "kind": k,
+                "shape": STYLE.get(k, ("dot",))[0],
+                "color": STYLE.get(k, ("", "", "#777777"))[2],
+                "count": sum(n["kind"] == k for n in nodes),
+            }
+            for k in kinds
+        ],
+        "predicates": [
+            {
+                "predicate": p,
+                "color": PREDICATE_COLOURS.get(p, "#999999"),
+                "hidden": p in HIDDEN_PREDICATES,
+                "count": sum(e["predicate"] == p for e in links),
+            }
+            for p in predicates
+        ],
     }
 
 
@@ -128,8 +180,9 @@ def layout(graph: nx.MultiDiGraph, edges) -> dict[str, tuple[float, float]]:
     if not nodes:
         return {}
     index = {node: f"n{i}" for i, node in enumerate(nodes)}  # plain names: nothing to quote or parse
-    dot = graphviz.Graph(engine="sfdp", graph_attr={"overlap": "true", "splines": "false", "start": "7"},
-                         node_attr={"shape": "point"})
+    dot = graphviz.Graph(
+        engine="sfdp", graph_attr={"overlap": "true", "splines": "false", "start": "7"}, node_attr={"shape": "point"}
+    )
     for node in nodes:
         dot.node(index[node])
     for u, v in sorted({tuple(sorted((u, v))) for u, v, _ in edges if u != v}):  # sorted: equal input, equal layout
@@ -138,13 +191,18 @@ def layout(graph: nx.MultiDiGraph, edges) -> dict[str, tuple[float, float]]:
         plain = dot.pipe(format="plain").decode()
     except graphviz.ExecutableNotFound:
         raise KgError("Graphviz's sfdp program is not installed (apt-get install graphviz)") from None
-    found = {int(f[1][1:]): (float(f[2]), -float(f[3]))  # Graphviz's y grows upwards, the page's downwards
-             for f in (line.split() for line in plain.splitlines()) if f[0] == "node"}
+    found = {
+        int(f[1][1:]): (float(f[2]), -float(f[3]))  # Graphviz's y grows upwards, the page's downwards
+        for f in (line.split() for line in plain.splitlines())
+        if f[0] == "node"
+    }
     xs, ys = [x for x, _ in found.values()], [y for _, y in found.values()]
     size = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
     scale = 90 * math.sqrt(len(nodes)) / size
-    return {node: (round((found[i][0] - min(xs)) * scale, 1), round((found[i][1] - min(ys)) * scale, 1))
-            for i, node in enumerate(nodes)}
+    return {
+        node: (round((found[i][0] - min(xs)) * scale, 1), round((found[i][1] - min(ys)) * scale, 1))
+        for i, node in enumerate(nodes)
+    }
 
 
 def _text(value) -> str:

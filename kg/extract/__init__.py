@@ -15,6 +15,7 @@ benchmark). The record is the guideline's JSONL format
 >>> sorted((r["subject"], r["predicate"], r["object"]) for r in rec["relations"])[:2]
 [('@paper', 'in_domain', 'medical'), ('@paper', 'proposes', 'FooLoRA')]
 """
+
 from __future__ import annotations
 
 import bisect
@@ -75,16 +76,20 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
 def _repeat_coined(found: list, sentences: list) -> list:
     """Coined names the paper introduced or typed somewhere ("Foresight", "R-Path") are the same
     names where a later sentence repeats them without the cue that found them."""
-    coined = {}
+    coined: dict = {}
     for kept, _ in found:
         for source, m in kept:
-            if source not in ("vocabulary", "task", "technique") and m.type in NAMED_TYPES \
-                    and m.surface != m.surface.casefold() and len(coined) < _MAX_REPEATED:
+            if (
+                source not in ("vocabulary", "task", "technique")
+                and m.type in NAMED_TYPES
+                and m.surface != m.surface.casefold()
+                and len(coined) < _MAX_REPEATED
+            ):
                 coined.setdefault(m.surface, m)
     if not coined:
         return found
     out = []
-    for index, ((kept, aliases), sentence) in enumerate(zip(found, sentences)):
+    for index, ((kept, aliases), sentence) in enumerate(zip(found, sentences, strict=False)):
         spans = [(m.start, m.end) for _, m in kept if _layer(m) == "names"]
         extra = []
         for surface, mention in coined.items():
@@ -102,8 +107,9 @@ def _occurrences(text: str, word: str):
     at = text.find(word)
     while at >= 0:
         end = at + len(word)
-        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and \
-                (end == len(text) or not (text[end].isalnum() or text[end] in "-_")):
+        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] in "-_")) and (
+            end == len(text) or not (text[end].isalnum() or text[end] in "-_")
+        ):
             yield at
         at = text.find(word, end)
 
@@ -115,12 +121,13 @@ def _layer(mention) -> str:
 def _drop_overlaps(tagged: list) -> list:
     """Keep the longest of overlapping mentions of one layer (ties: the better source), in text order."""
     ranked = sorted(tagged, key=lambda t: (-(t[1].end - t[1].start), _SOURCE_RANK[t[0]], t[1].start))
-    kept, taken = [], {}  # taken: layer -> sorted, disjoint (start, end) spans
+    kept: list = []
+    taken: dict = {}  # taken: layer -> sorted, disjoint (start, end) spans
     for source, mention in ranked:
         spans = taken.setdefault(_layer(mention), [])
         at = bisect.bisect_left(spans, (mention.start, mention.end))
         # kept spans are disjoint, so only the neighbours can overlap
-        if at > 0 and spans[at - 1][1] > mention.start or at < len(spans) and spans[at][0] < mention.end:
+        if (at > 0 and spans[at - 1][1] > mention.start) or (at < len(spans) and spans[at][0] < mention.end):
             continue
         spans.insert(at, (mention.start, mention.end))
         kept.append((source, mention))
@@ -134,8 +141,8 @@ class _Entities:
     """The paper's entity table: one canonical name and type per normalised name, with aliases."""
 
     def __init__(self):
-        self.table: dict[str, list] = {}   # key -> [name, type, rank, aliases]
-        self.index: dict[str, str] = {}    # any normalised form -> key
+        self.table: dict[str, list] = {}  # key -> [name, type, rank, aliases]
+        self.index: dict[str, str] = {}  # any normalised form -> key
 
     def add(self, name: str, etype: str, rank: int, forms=()) -> str:
         """Record a mention; returns the canonical name it resolves to."""
@@ -199,7 +206,7 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
         entities.add(mention.name, mention.type, _SOURCE_RANK["proposal"], forms)
 
     found, metric_spans = [], []
-    by_sentence = {}
+    by_sentence: dict = {}
     for mention in proposed:
         by_sentence.setdefault(mention.sentence, []).append(mention)
     for index, sentence in enumerate(masked):
@@ -220,27 +227,33 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
     proposed = [m for m in proposed if m.name in entities]  # a dropped name proposes nothing
     # a paper about language models that names no other data works on text
     text = vocab.lookup("text")
-    if text and text[1] == "Modality" and not any(e[1] == "Modality" for e in entities.table.values()) \
-            and _LANGUAGE_MODELS.search(f"{paper.title} {paper.abstract}"):
+    if (
+        text
+        and text[1] == "Modality"
+        and not any(e[1] == "Modality" for e in entities.table.values())
+        and _LANGUAGE_MODELS.search(f"{paper.title} {paper.abstract}")
+    ):
         entities.add(text[0], text[1], _SOURCE_RANK["vocabulary"])
     # every mention under its paper-level canonical name and type
     resolved = [
-        [m._replace(name=n, type=t) for m in ms for n, t in [entities.canonical(m.name)]]
-        for ms in per_sentence
+        [m._replace(name=n, type=t) for m in ms for n, t in [entities.canonical(m.name)]] for ms in per_sentence
     ]
     proposed_keys = {normalize_name(entities.canonical(m.name)[0]) for m in proposed}
     proposed_keys |= _proposed_family(entities, proposed_keys)
     record = paper.to_record()
     record["entities"] = entities.records()
     record["relations"] = _relations(sentences, resolved, proposed, proposed_keys, entities, vocab)
-    record["results"] = _results(sentences, resolved, metric_spans, proposed_keys, _focus(proposed, entities), entities, vocab)
+    record["results"] = _results(
+        sentences, resolved, metric_spans, proposed_keys, _focus(proposed, entities), entities, vocab
+    )
     record["relations"] = R.dedupe(record["relations"] + _scored_on(record["results"], entities))
     return record
 
 
 # The guideline's Domain labels (with the ones it scores as medical).
 _BROAD_DOMAINS = frozenset(
-    "medical biomedical clinical general code math legal multilingual radiology oncology healthcare".split())
+    "medical biomedical clinical general code math legal multilingual radiology oncology healthcare".split()
+)
 _CONCESSIVE = re.compile(r"(?:While|Whereas|Although|Unlike)\b")
 _CONTRASTED = re.compile(r"\b(?:unlike|rather than|instead of|beyond)\s+(?:[\w-]+\s+){0,2}$", re.I)
 _AVAILABILITY = re.compile(r"\b(?:available|released?|open-?sourced?|github|publicly)\b", re.I)
@@ -259,14 +272,18 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
         if any(m.type == "Domain" for m in per_sentence[index]):
             contrast = sentence.text.find(",") if _CONCESSIVE.match(sentence.text) else -1
             per_sentence[index] = [
-                m for m in per_sentence[index] if not (m.type == "Domain" and (
-                    m.start < contrast or _CONTRASTED.search(sentence.text, max(0, m.start - 40), m.start)))
+                m
+                for m in per_sentence[index]
+                if not (
+                    m.type == "Domain"
+                    and (m.start < contrast or _CONTRASTED.search(sentence.text, max(0, m.start - 40), m.start))
+                )
             ]
     counts = Counter((entities.key_of(m.name), m.type) for mentions in per_sentence for m in mentions)
     domains = {name for name, etype in counts if etype == "Domain"}
     # a paper in one of the guideline's broad fields is not also in a sub-field ("pathology")
     broad = bool(domains & _BROAD_DOMAINS)
-    for key, (name, etype, _, _) in list(entities.table.items()):
+    for key, (_name, etype, _, _) in list(entities.table.items()):
         unused = etype in _LAYERED and (key, etype) not in counts
         narrow = etype == "Domain" and broad and key not in _BROAD_DOMAINS
         if unused or narrow or (etype == "Domain" and key == "general" and len(domains) > 1):
@@ -286,7 +303,9 @@ def _voiced(sentences: list) -> list[bool]:
 
 
 # "could pave the way for procedure planning": what the work may lead to, not what it does.
-_PROSPECTIVE = re.compile(r"\bpaves? the way\b|\bfuture (?:work|research|developments?|applications?|directions?)\b", re.I)
+_PROSPECTIVE = re.compile(
+    r"\bpaves? the way\b|\bfuture (?:work|research|developments?|applications?|directions?)\b", re.I
+)
 
 
 def _prospective(text: str) -> bool:
@@ -296,23 +315,24 @@ def _prospective(text: str) -> bool:
 
 def _drop_background_only(entities: _Entities, per_sentence: list, sentences: list) -> None:
     """Drop tasks and datasets named only in background sentences (before the authors speak) or in
-    prospects ("paves the way for X"): they belong to others' work. (Methods and modalities there still describe the field.)
+    prospects ("paves the way for X"): they belong to others' work. (Methods and modalities there still
+    describe the field.)
     Where the authors name no task at all, the abstract's opening sentence, which states the
     problem, gives it."""
     foreground, opening = set(), set()
     voiced = _voiced(sentences)
-    for index, (sentence, mentions, own) in enumerate(zip(sentences, per_sentence, voiced)):
+    for index, (sentence, mentions, own) in enumerate(zip(sentences, per_sentence, voiced, strict=False)):
         keys = {(entities.key_of(m.name), m.type) for m in mentions}
         if own and not _prospective(sentence.text):
             foreground |= keys
         elif index == (1 if sentences[0].is_title else 0):
             opening = keys
-    if not any(own and not sentence.is_title for sentence, own in zip(sentences, voiced)):
+    if not any(own and not sentence.is_title for sentence, own in zip(sentences, voiced, strict=False)):
         return
     if not any(etype == "Task" for _, etype in foreground):
         foreground |= opening
     kept = {key for key, _ in foreground}
-    for key, (name, etype, _, _) in list(entities.table.items()):
+    for key, (_name, etype, _, _) in list(entities.table.items()):
         if etype in ("Task", "Dataset") and key not in kept:
             entities.drop(key, per_sentence)
 
@@ -363,7 +383,7 @@ def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) ->
         name, etype = entities.table[key][:2]
         if etype in NAMED_TYPES:
             found.append(R.relation(PAPER, "proposes", name, "", 0.8))
-    for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
+    for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences), strict=False):
         subject = focus if sentence.is_title else R.sentence_subject(mentions, proposed_keys, focus)
         found += R.sentence_relations(sentence.text, mentions, subject, proposed_keys, models, not own)
         found += R.base_models(sentence.text, mentions, subject, proposed_keys, models)
@@ -375,17 +395,25 @@ def _relations(sentences, resolved, proposed, proposed_keys, entities, vocab) ->
     found += _title_task_relations(resolved, sentences, focus, proposed_keys)
     table = {key: (e[0], e[1]) for key, e in entities.table.items()}
     found += R.hierarchy_variants(table, vocab, {key: e[3] for key, e in entities.table.items()})
-    found = _drop_training_sets(_drop_baselines(found, proposed_keys), entities, proposed_keys, resolved, sentences, vocab)
+    found = _drop_training_sets(
+        _drop_baselines(found, proposed_keys), entities, proposed_keys, resolved, sentences, vocab
+    )
     return R.dedupe(_with_evidence(_drop_generic_image(found, entities), sentences, resolved))
 
 
 def _drop_baselines(found: list, proposed_keys: set) -> list:
     """A paper that proposes a variant of a method (LoRA+ of LoRA) uses its own, not the one it
     improves on: no paper-level uses_method for what a proposal is a variant of."""
-    improved = {normalize_name(r["object"]) for r in found
-                if r["predicate"] == "variant_of" and normalize_name(r["subject"]) in proposed_keys}
-    return [r for r in found if not (r["subject"] == PAPER and r["predicate"] == "uses_method"
-                                     and normalize_name(r["object"]) in improved)]
+    improved = {
+        normalize_name(r["object"])
+        for r in found
+        if r["predicate"] == "variant_of" and normalize_name(r["subject"]) in proposed_keys
+    }
+    return [
+        r
+        for r in found
+        if not (r["subject"] == PAPER and r["predicate"] == "uses_method" and normalize_name(r["object"]) in improved)
+    ]
 
 
 def _scored_on(results: list, entities: _Entities) -> list:
@@ -401,54 +429,74 @@ def _scored_on(results: list, entities: _Entities) -> list:
 
 def _with_evidence(found: list, sentences: list, resolved: list) -> list:
     """Paper-level relations (proposals, hierarchy) cite the first sentence naming their object."""
-    first = {}
-    for sentence, mentions in zip(sentences, resolved):
+    first: dict = {}
+    for sentence, mentions in zip(sentences, resolved, strict=False):
         for m in mentions:
             first.setdefault(m.name, sentence.text)
     fallback = sentences[0].text if sentences else ""
-    return [r if r["evidence"] else {**r, "evidence": first.get(r["object"]) or first.get(r["subject"]) or fallback}
-            for r in found]
+    return [
+        r if r["evidence"] else {**r, "evidence": first.get(r["object"]) or first.get(r["subject"]) or fallback}
+        for r in found
+    ]
 
 
-def _benchmark_relations(entities: _Entities, proposed_keys: set, resolved: list, sentences: list,
-                         focus: str = PAPER) -> list:
+def _benchmark_relations(
+    entities: _Entities, proposed_keys: set, resolved: list, sentences: list, focus: str = PAPER
+) -> list:
     """A paper that releases a benchmark is evaluated on it, and so are the models it reports on;
     in a paper that proposes nothing else, the benchmark holds the modalities it names."""
     benchmarks = _released_datasets(entities, proposed_keys)
     tested = _tested(benchmarks, resolved, sentences)
     found = [R.relation(PAPER, "evaluated_on", name, "", 0.5) for name in tested]
     if len(benchmarks) == 1:
-        for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences)):
+        for sentence, mentions, own in zip(sentences, resolved, _voiced(sentences), strict=False):
             if own and not sentence.is_title and tested:
-                found += [R.relation(m.name, "evaluated_on", benchmarks[0], sentence.text, 0.4)
-                          for m in mentions if m.type == "Model" and normalize_name(m.name) not in proposed_keys]
+                found += [
+                    R.relation(m.name, "evaluated_on", benchmarks[0], sentence.text, 0.4)
+                    for m in mentions
+                    if m.type == "Model" and normalize_name(m.name) not in proposed_keys
+                ]
             if own and focus == PAPER:
-                found += [R.relation(benchmarks[0], "has_modality", m.name, sentence.text, 0.4)
-                          for m in mentions if m.type == "Modality"]
+                found += [
+                    R.relation(benchmarks[0], "has_modality", m.name, sentence.text, 0.4)
+                    for m in mentions
+                    if m.type == "Modality"
+                ]
     return found
 
 
 def _released_datasets(entities: _Entities, proposed_keys: set) -> list:
-    return [entities.table[k][0] for k in sorted(proposed_keys)
-            if k in entities.table and entities.table[k][1] == "Dataset"]
+    return [
+        entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"
+    ]
 
 
 def _tested(benchmarks: list, resolved: list, sentences: list) -> list:
     """The released datasets that are test beds: a released training corpus ("PMC-15M, a dataset
     of 15M figure-caption pairs", "an instruction-tuning dataset") is not."""
-    return [name for name in benchmarks if _EVALUATION_NAME.search(name) or any(
-        _EVALUATION_WORD.search(sentence.text) and any(m.name == name for m in mentions)
-        for sentence, mentions in zip(sentences, resolved))]
+    return [
+        name
+        for name in benchmarks
+        if _EVALUATION_NAME.search(name)
+        or any(
+            _EVALUATION_WORD.search(sentence.text) and any(m.name == name for m in mentions)
+            for sentence, mentions in zip(sentences, resolved, strict=False)
+        )
+    ]
 
 
-def _drop_training_sets(found: list, entities: _Entities, proposed_keys: set, resolved: list, sentences: list,
-                        vocab: Vocabulary) -> list:
+def _drop_training_sets(
+    found: list, entities: _Entities, proposed_keys: set, resolved: list, sentences: list, vocab: Vocabulary
+) -> list:
     """Nothing is evaluated on a released dataset that is no test bed, nor on a known source corpus
     ("selected PubMed articles")."""
     benchmarks = _released_datasets(entities, proposed_keys)
     corpora = set(benchmarks) - set(_tested(benchmarks, resolved, sentences))
-    return [r for r in found if not (r["predicate"] == "evaluated_on" and (
-        r["object"] in corpora or vocab.is_corpus(r["object"])))]
+    return [
+        r
+        for r in found
+        if not (r["predicate"] == "evaluated_on" and (r["object"] in corpora or vocab.is_corpus(r["object"])))
+    ]
 
 
 _EVALUATION_NAME = re.compile(r"(?:bench|qa|eval|test|challenge)$", re.I)
@@ -464,15 +512,18 @@ def _title_task_relations(resolved: list, sentences: list, focus: str, proposed_
     if not tasks:
         return []
     actors = {focus} if focus != PAPER else set()
-    for mentions, own in zip(resolved[1:], _voiced(sentences)[1:]):
+    for mentions, own in zip(resolved[1:], _voiced(sentences)[1:], strict=False):
         if own:
-            actors |= {m.name for m in mentions if m.type == "Model"
-                       and (focus == PAPER or normalize_name(m.name) in proposed_keys)}
+            actors |= {
+                m.name
+                for m in mentions
+                if m.type == "Model" and (focus == PAPER or normalize_name(m.name) in proposed_keys)
+            }
     return [R.relation(actor, "applied_to", task, sentences[0].text, 0.4) for actor in sorted(actors) for task in tasks]
 
 
 def _drop_generic_image(found: list, entities: _Entities) -> list:
-    """"image" says nothing more where the paper names its imaging modality (CT, chest X-ray ...)."""
+    """ "image" says nothing more where the paper names its imaging modality (CT, chest X-ray ...)."""
     specific = any(e[1] == "Modality" and e[0] in IMAGE_MODALITIES and e[0] != "image" for e in entities.table.values())
     if not specific:
         return found
@@ -485,7 +536,9 @@ def _drop_generic_image(found: list, entities: _Entities) -> list:
 _AUTHORS = re.compile(r"(?=[wothWOTH])\b(?:we|our|this (?:paper|work|study|article)|here)\b", re.I)
 _DIGIT = re.compile(r"\d")
 _THIS_BENCHMARK = re.compile(r"\b(?:this|the same) (?:benchmark|dataset)\b", re.I)
-_OUR_OWN = re.compile(r"\b(?:our|the proposed|the resulting)\s+(?:\w+\s+)?(?:model|method|approach|framework|system)\b", re.I)
+_OUR_OWN = re.compile(
+    r"\b(?:our|the proposed|the resulting)\s+(?:\w+\s+)?(?:model|method|approach|framework|system)\b", re.I
+)
 
 
 def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, vocab) -> list[dict]:
@@ -500,14 +553,16 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
         # "Breast Tumor Classification Using EfficientNet": the title's one model reports the scores
         focus, focus_type = title_models.pop(), "Model"
     # a proposed model, or a named method ("Foresight", not "automated preference alignment"), scores
-    own_scores = focus_type == "Model" or focus_type == "Method" and focus != focus.casefold()
-    benchmarks = [entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"]
+    own_scores = focus_type == "Model" or (focus_type == "Method" and focus != focus.casefold())
+    benchmarks = [
+        entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"
+    ]
     datasets = {m.name for mentions in resolved for m in mentions if m.type == "Dataset"}
     # the paper's own benchmark, else the one dataset it works on
     benchmark = benchmarks[0] if len(benchmarks) == 1 else datasets.pop() if len(datasets) == 1 else None
     found = []
     last_dataset = None
-    for sentence, mentions, metrics in zip(sentences, resolved, metric_spans):
+    for sentence, mentions, metrics in zip(sentences, resolved, metric_spans, strict=False):
         if sentence.is_title:
             continue
         if not _DIGIT.search(sentence.text):  # no number, no score

@@ -1,5 +1,6 @@
 """Acronym definitions: "Low-Rank Adaptation (LoRA)" in a sentence, "DVPT: Dynamic Visual Prompt
 Tuning" in a title."""
+
 from __future__ import annotations
 
 import re
@@ -23,13 +24,13 @@ def acronym_pairs(text: str) -> list[tuple[str, str, int, int]]:
         acronym = match.group(1)
         if not any(c.isupper() for c in acronym):
             continue
-        words = list(WORD.finditer(text[max(0, match.start() - 160):match.start()]))
+        words = list(WORD.finditer(text[max(0, match.start() - 160) : match.start()]))
         size = _expansion([w.group() for w in words], acronym)
         if not size:
             continue
         offset = max(0, match.start() - 160)
         start = offset + words[-size].start()
-        expansion = text[start:offset + words[-1].end()]
+        expansion = text[start : offset + words[-1].end()]
         pairs.append((acronym, expansion, start, match.end()))
     return pairs
 
@@ -86,7 +87,7 @@ def acronym_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> tuple[l
         if _CLASS_PLURAL.search(expansion):
             continue
         words = expansion.split()
-        following = WORD.findall(text[end:end + 30])[:1]
+        following = WORD.findall(text[end : end + 30])[:1]
         etype = type_from_head(following) or type_from_head(words[::-1][:2])
         if not etype and hit and hit[1] in NAMED_TYPES:
             etype = hit[1]
@@ -123,6 +124,11 @@ def title_expansion(title: str) -> tuple[str, str] | None:
     while size < len(words) and words[size][:1].isupper():
         size += 1
     letters = [c.casefold() for c in head if c.isupper()]
-    if size and letters and words[0][0].casefold() == letters[0] and _spells(" ".join(words[:size]).casefold(), letters):
+    if (
+        size
+        and letters
+        and words[0][0].casefold() == letters[0]
+        and _spells(" ".join(words[:size]).casefold(), letters)
+    ):
         return head, " ".join(words[:size])
     return None

@@ -1,11 +1,20 @@
 """Coined names the vocabulary lacks ("Med-Gemini-2D", "FooNet", "the BarQA benchmark"), typed by a
 known part, a typing suffix or the head noun after them."""
+
 from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import (WORD, Mention, is_generic, is_name_like, is_size_or_number, strip_size,
-                                 type_from_head, type_of_name)
+from kg.extract.mentions import (
+    WORD,
+    Mention,
+    is_generic,
+    is_name_like,
+    is_size_or_number,
+    strip_size,
+    type_from_head,
+    type_of_name,
+)
 from kg.records import NAMED_TYPES
 from kg.vocab import Vocabulary
 
@@ -26,7 +35,8 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     >>> [(m.name, m.type) for m in derived_mentions("Med-Gemini-2D beats the FooQA benchmark.", v)]
     [('Med-Gemini-2D', 'Model'), ('FooQA', 'Dataset')]
     """
-    found, untyped = [], []
+    found: list[Mention] = []
+    untyped: list[Mention] = []
     for match in _CANDIDATE.finditer(text):
         surface = match.group().rstrip("-")
         rest = surface[1:]
@@ -38,19 +48,25 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
         if not (is_name_like(surface) or _has_known_part(surface, vocab)):
             # a Title-Case compound ("R-Path") is a name only when listed with coined names
             if _TITLE_COMPOUND.fullmatch(surface) and not vocab.lookup(surface):
-                untyped.append(Mention(surface, None, surface, match.start(), match.end(), sentence))
+                untyped.append(Mention(surface, "", surface, match.start(), match.end(), sentence))
             continue
         name = strip_size(surface)
         known = vocab.lookup(name)
         # a known name is the vocabulary layer's to match, unless a size inside it hides it
         # there: "Llama-3-70B-Instruct" is Llama-3-Instruct, typed by the vocabulary
-        if vocab.lookup(surface) or known and not _INNER_SIZE.search(surface):
+        if vocab.lookup(surface) or (known and not _INNER_SIZE.search(surface)):
             continue
-        following = WORD.findall(text[match.end():match.end() + 40])[:2]
-        etype = (known[1] if known else None) or type_from_head(following[:1]) or type_of_name(name, vocab) \
+        following = WORD.findall(text[match.end() : match.end() + 40])[:2]
+        etype = (
+            (known[1] if known else None)
+            or type_from_head(following[:1])
+            or type_of_name(name, vocab)
             or _parenthesised_type(text, match.start())
+        )
         if not is_size_or_number(name):
-            (found if etype else untyped).append(Mention(name, etype, surface, match.start(), match.end(), sentence))
+            (found if etype else untyped).append(
+                Mention(name, etype or "", surface, match.start(), match.end(), sentence)
+            )
     return _type_by_coordination(text, found, untyped)
 
 
@@ -68,8 +84,8 @@ def _type_by_coordination(text: str, typed: list, untyped: list) -> list:
     for mention in untyped:
         for other in typed:
             left, right = (mention, other) if mention.end <= other.start else (other, mention)
-            gap = text[left.end:right.start]
-            if _LIST_GAP.fullmatch(gap) or left is other and _LIST_GAPS.fullmatch(gap):
+            gap = text[left.end : right.start]
+            if _LIST_GAP.fullmatch(gap) or (left is other and _LIST_GAPS.fullmatch(gap)):
                 found.append(mention._replace(type=other.type))
                 break
     return sorted(found, key=lambda m: m.start)
@@ -79,7 +95,7 @@ def _parenthesised_type(text: str, start: int) -> str | None:
     """The type of a name given in parentheses after its head: "a general LLM (FooGLM-10B)"."""
     if not text[:start].rstrip().endswith("("):
         return None
-    return type_from_head(WORD.findall(text[max(0, start - 40):start])[-2:][::-1])
+    return type_from_head(WORD.findall(text[max(0, start - 40) : start])[-2:][::-1])
 
 
 # Hyphens or underscores inside a compound.
@@ -89,5 +105,8 @@ _HYPHEN_SEP = re.compile(r"[\-_]+")
 def _has_known_part(surface: str, vocab: Vocabulary) -> bool:
     """True when a capitalised hyphen compound contains a known name ("Med-Gemini")."""
     parts = [p for p in _HYPHEN_SEP.split(surface) if p]
-    return len(parts) > 1 and all(p[:1].isupper() or p[:1].isdigit() for p in parts) and any(
-        (hit := vocab.lookup(p)) and hit[1] in NAMED_TYPES for p in parts)
+    return (
+        len(parts) > 1
+        and all(p[:1].isupper() or p[:1].isdigit() for p in parts)
+        and any((hit := vocab.lookup(p)) and hit[1] in NAMED_TYPES for p in parts)
+    )

@@ -1,5 +1,6 @@
 """Dataset names by their cues: names listed after "benchmarks (" or "datasets such as", and
 capitalised names before or after a dataset head noun ("the Kvasir SEG dataset", "a benchmark, FooQA,")."""
+
 from __future__ import annotations
 
 import re
@@ -26,11 +27,11 @@ def listed_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Men
     >>> [m.name for m in listed_datasets("on four benchmarks (FooQA, Bar Set and BazBench).", Vocabulary())]
     ['FooQA', 'Bar Set', 'BazBench']
     """
-    found = []
+    found: list = []
     for cue in _LIST_CUE.finditer(text):
-        tail = text[cue.end():cue.end() + 300]
+        tail = text[cue.end() : cue.end() + 300]
         stop = _LIST_END.search(tail)
-        chunk = tail[:stop.start()] if stop else tail
+        chunk = tail[: stop.start()] if stop else tail
         offset = cue.end()
         for piece in _LIST_SEP.split(chunk):
             item = _LIST_ITEM.fullmatch(piece.strip())
@@ -49,7 +50,8 @@ def listed_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Men
 
 # "the Foo Bar dataset": up to three capitalised words before a dataset head noun.
 _NAMED_BEFORE_HEAD = re.compile(
-    r"\b(?:the|on|of|from|and|using)\s+((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)\s+(dataset|benchmark|corpus|database|challenge)\b")
+    r"\b(?:the|on|of|from|and|using)\s+((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)\s+(dataset|benchmark|corpus|database|challenge)\b"
+)
 # Any dataset head noun: a quick test before the costlier patterns.
 HEAD_WORD = re.compile(r"dataset|benchmark|corp|database|challenge")
 _HEAD_COMMA = re.compile(r"(?:dataset|benchmark|corpus),")
@@ -63,7 +65,7 @@ def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     >>> [m.name for m in named_after_head("tested on the Kvasir SEG dataset.", Vocabulary())]
     ['Kvasir SEG']
     """
-    found = []
+    found: list = []
     if not HEAD_WORD.search(text):  # a quick test first: most sentences name no head
         return found
     # "a benchmark dataset, MedReview, consisting of ...": a coined name in apposition to the head

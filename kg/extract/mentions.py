@@ -6,6 +6,7 @@ Names the vocabulary has never seen come from the rules listed in
 :mod:`kg.extract.rules`; the helpers here tell them a coined name
 ("Med-Gemini-2D") from a plain word, and type it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,22 +24,25 @@ _PART_SEP = re.compile(r"[\s\-_]+")
 HEAD_TYPES = {
     **dict.fromkeys(
         "dataset datasets benchmark benchmarks corpus corpora database collection challenge "
-        "suite testbed leaderboard".split(), "Dataset"),
+        "suite testbed leaderboard".split(),
+        "Dataset",
+    ),
     **dict.fromkeys(
         "model models llm llms mllm mllms vlm vlms lvlm lvlms lmm lmms network networks net "
         "platform system assistant chatbot agent encoder transformer foundation architecture".split(),
-        "Model"),
+        "Model",
+    ),
     **dict.fromkeys(
         "method methods framework approach technique strategy algorithm paradigm pipeline scheme "
         "adapter adapters module mechanism tuning finetuning fine-tuning prompting learning training "
         "pretraining pre-training regularization objective optimization adaptation recipe "
-        "distillation alignment".split(), "Method"),
+        "distillation alignment".split(),
+        "Method",
+    ),
 }
 
 # Ubiquitous acronyms that are never an entity, even where the stoplist misses them.
-GENERIC_ACRONYMS = frozenset(
-    "ai ml dl nlp llm vlm mllm lvlm lmm lm plm sota gpu cpu api url nn dnn ann os ehr".split()
-)
+GENERIC_ACRONYMS = frozenset("ai ml dl nlp llm vlm mllm lvlm lmm lm plm sota gpu cpu api url nn dnn ann os ehr".split())
 
 
 class Mention(NamedTuple):
@@ -144,7 +148,7 @@ def layered_matches(text: str, layers, tokens=None) -> list[list]:
     starts, ends, norms = tokenize(text) if tokens is None else tokens
     table, prefixes, size = layers.table, layers.prefixes, layers.size
     count = len(norms)
-    longest = [{} for _ in range(size)]  # per layer: start token -> (end token, value)
+    longest: list[dict] = [{} for _ in range(size)]  # per layer: start token -> (end token, value)
     for i in range(count):
         key = norms[i]
         # "a LoRA" is not "ALoRA": a function word only ever matches alone
@@ -153,7 +157,7 @@ def layered_matches(text: str, layers, tokens=None) -> list[list]:
             if j > i:
                 key += norms[j]
                 # one name continues only through nothing, a space, a hyphen ... (not a comma)
-                if key not in prefixes or text[ends[j - 1]:starts[j]] not in _JOIN:
+                if key not in prefixes or text[ends[j - 1] : starts[j]] not in _JOIN:
                     break
             elif key not in prefixes:
                 break
@@ -272,17 +276,16 @@ def type_of_name(name: str, vocab: Vocabulary) -> str | None:
     parts = [p for p in _PART_SEP.split(strip_size(name)) if p]
     for size in range(len(parts) - 1, 0, -1):
         for begin in range(len(parts) - size + 1):
-            hit = vocab.lookup(" ".join(parts[begin:begin + size]))
+            hit = vocab.lookup(" ".join(parts[begin : begin + size]))
             if hit and hit[1] in NAMED_TYPES:
                 return hit[1]
     last = parts[-1] if parts else ""
     # "QPiSSA", "BioMedCLIP": a known name glued after a prefix
     for hump in _HUMP.finditer(last):
-        hit = vocab.lookup(last[hump.start():])
+        hit = vocab.lookup(last[hump.start() :])
         if hit and hit[1] in NAMED_TYPES:
             return hit[1]
     for pattern, etype in _SUFFIX_TYPES:
         if pattern.search(last):
             return etype
     return None
-

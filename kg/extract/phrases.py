@@ -1,5 +1,6 @@
 """Coined task and technique phrases, found by their head noun: "readmission prediction",
 "cluster-based fine-tuning"."""
+
 from __future__ import annotations
 
 import re
@@ -29,18 +30,33 @@ _NOT_TASK_WORDS = frozenset(
 # Adjective endings: "clinical", "comprehensive", "personalized" modify, they do not name a task.
 _ADJECTIVE = re.compile(r"(?:al|ive|ed|ing|ic|ous|ful|able|ible|ary|est|er)$")
 # Modalities that make a task an image task: "CT classification" is image classification.
-IMAGE_MODALITIES = frozenset(["image", "chest X-ray", "X-ray", "CT", "MRI", "ultrasound", "histopathology",
-                               "dermatology image", "ophthalmology image", "mammography", "microscopy",
-                               "endoscopy", "PET", "3D volume"])
+IMAGE_MODALITIES = frozenset(
+    [
+        "image",
+        "chest X-ray",
+        "X-ray",
+        "CT",
+        "MRI",
+        "ultrasound",
+        "histopathology",
+        "dermatology image",
+        "ophthalmology image",
+        "mammography",
+        "microscopy",
+        "endoscopy",
+        "PET",
+        "3D volume",
+    ]
+)
 
 
 def _task_modifier(word: str, vocab: Vocabulary) -> bool:
     """True for a word that can name what a task is about ("shadow", "readmission", "EHR")."""
     folded = word.casefold()
-    if folded in _NOT_TASK_WORDS or _ADJECTIVE.search(folded) and not word.isupper():
+    if folded in _NOT_TASK_WORDS or (_ADJECTIVE.search(folded) and not word.isupper()):
         return False
     # "real-world", "state-of-the-art", "Beyond": compounds and capitalised words are not task objects
-    if "-" in word or word[:1].isupper() and not word.isupper():
+    if "-" in word or (word[:1].isupper() and not word.isupper()):
         return False
     hit = vocab.lookup(word)
     return not hit or hit[1] == "Modality"
@@ -116,7 +132,7 @@ def method_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Ment
         match = _METHOD_MODIFIER.search(text, max(0, head_match.start() - 40), head_match.start())
         if not match or match.group(1) in NOT_METHOD_WORDS or match.group(1).startswith(("out-", "over-", "under-")):
             continue
-        name = text[match.start(1):head_match.end()]
+        name = text[match.start(1) : head_match.end()]
         if vocab.lookup(name) or vocab.is_generic(name) or vocab.lookup(match.group(1)):
             continue
         found.append(Mention(name, "Method", name, match.start(1), head_match.end(), sentence))

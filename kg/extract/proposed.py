@@ -1,12 +1,23 @@
 """The names a paper itself introduces: "we propose X and Y", "a novel X approach", "a method
 named X", the title's "X: subtitle", and the datasets the authors say they made."""
+
 from __future__ import annotations
 
 import re
 
 from kg.extract.datasets import HEAD_WORD, named_after_head
-from kg.extract.mentions import (GENERIC_ACRONYMS, HEAD_TYPES, WORD, Mention, is_generic, is_name_like,
-                                 is_size_or_number, strip_size, type_from_head, type_of_name)
+from kg.extract.mentions import (
+    GENERIC_ACRONYMS,
+    HEAD_TYPES,
+    WORD,
+    Mention,
+    is_generic,
+    is_name_like,
+    is_size_or_number,
+    strip_size,
+    type_from_head,
+    type_of_name,
+)
 from kg.extract.phrases import NOT_METHOD_WORDS
 from kg.records import FIELD_TYPES, NAMED_TYPES
 from kg.vocab import Vocabulary
@@ -14,9 +25,12 @@ from kg.vocab import Vocabulary
 # Words that may open a proposed phrase without being part of its name.
 _FILLERS = frozenset(
     "a an the novel new our simple first large-scale unified general open open-source effective efficient "
-    "several two three multiple".split())
+    "several two three multiple".split()
+)
 # A model named after these is what the proposal starts from: neither the proposal nor who scored.
-BASE_BEFORE = re.compile(r"\b(?:built (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with)|on top of)\s+(?:the\s+)?$", re.I)
+BASE_BEFORE = re.compile(
+    r"\b(?:built (?:up)?on|based on|fine-?tuned from|initiali[sz]ed (?:from|with)|on top of)\s+(?:the\s+)?$", re.I
+)
 # A dataset named after these is one the authors use, not one they made.
 _USED_FROM = re.compile(r"\b(?:on|from|using|in|with|to)\s+(?:the\s+)?$", re.I)
 
@@ -32,7 +46,9 @@ _PROPOSE = re.compile(
 # The authors' second verb: "we devise X and build Y".
 _AND_PROPOSE = re.compile(
     r"\band\s+(?:then\s+|also\s+)?(?:propose|present|introduce|develop|release|curate|construct|create|design|build|"
-    r"establish|publish|devise)\b", re.I)
+    r"establish|publish|devise)\b",
+    re.I,
+)
 # Where a proposal clause ends.
 _CLAUSE_SPLIT = re.compile(r";|\.\s|, (?:which|where|while|and then)\b")
 # "a novel", "our new": a new technique follows ("(?=[aoAO])" lets re test only where a word starts).
@@ -60,14 +76,14 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
         cues = list(_PROPOSE.finditer(text))
         # "we devise X and build Y": the authors' second verb proposes too
         if cues:
-            cues += [c for c in _AND_PROPOSE.finditer(text, cues[0].end())]
+            cues += list(_AND_PROPOSE.finditer(text, cues[0].end()))
         for cue in cues:
-            clause = _CLAUSE_SPLIT.split(text[cue.end():cue.end() + 220])[0]
+            clause = _CLAUSE_SPLIT.split(text[cue.end() : cue.end() + 220])[0]
             found += _clause_proposals(text, cue.end(), clause, vocab, index)
         found += created_datasets(text, vocab, index)
         # "a novel ensemble refinement approach": a new technique, wherever the sentence names it
         for cue in _NOVEL.finditer(text):
-            phrase = _technique_phrase(text[cue.end():cue.end() + 120])
+            phrase = _technique_phrase(text[cue.end() : cue.end() + 120])
             if phrase and not vocab.lookup(phrase):
                 start = text.find(phrase, cue.end())
                 found.append(Mention(phrase, "Method", phrase, start, start + len(phrase), index))
@@ -75,7 +91,9 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
 
 
 # Coordination between two proposed names: "X, Y and Z", "X (110M) and Y".
-_COORDINATED_NAME = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)([A-Z][\w+]*(?:-[A-Z0-9][\w+]*)+)(?![\w-])")
+_COORDINATED_NAME = re.compile(
+    r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)([A-Z][\w+]*(?:-[A-Z0-9][\w+]*)+)(?![\w-])"
+)
 _COORDINATED = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*)(?:the\s+)?$")
 # "new", "novel" or "our" right before a name.
 _NEW_BEFORE = re.compile(r"\b(?:new|novel|our)\s+$")
@@ -95,21 +113,34 @@ def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, in
         if previous_end is None and far and not _NEW_BEFORE.search(clause[:start]):
             break
         # "we build a model and test it on the FooSet dataset": a name the authors work on, not one they make
-        if previous_end is None and not known and _words_between(clause[:start]) > 2 and _USED_FROM.search(clause[:start]):
+        if (
+            previous_end is None
+            and not known
+            and _words_between(clause[:start]) > 2
+            and _USED_FROM.search(clause[:start])
+        ):
             break
         # "our model, built on Gemma, ...": the base of the proposal, not the proposal
         if previous_end is None and BASE_BEFORE.search(clause[:start]):
             break
-        etype = known[1] if known else _proposal_type(name, text[:absolute], text[absolute + len(name):], vocab)
+        etype = known[1] if known else _proposal_type(name, text[:absolute], text[absolute + len(name) :], vocab)
         canonical = known[0] if known else strip_size(name)
         found.append(Mention(canonical, etype, name, absolute, absolute + len(name), index))
         previous_end = end
     # "Polyhistor and Polyhistor-Lite", "R-RAD, R-SLAKE and R-Path": a hyphenated Title-Case name
     # coordinated with a proposal is one too, though plain words alone ("Path") are no name
-    while found and (more := _COORDINATED_NAME.match(clause, previous_end)) and not vocab.lookup(more.group(1)):
+    while (
+        found
+        and previous_end is not None
+        and (more := _COORDINATED_NAME.match(clause, previous_end))
+        and not vocab.lookup(more.group(1))
+    ):
         previous_end = more.end()
-        found.append(found[-1]._replace(name=more.group(1), surface=more.group(1), start=offset + more.start(1),
-                                        end=offset + more.end(1)))
+        found.append(
+            found[-1]._replace(
+                name=more.group(1), surface=more.group(1), start=offset + more.start(1), end=offset + more.end(1)
+            )
+        )
     if not found:
         phrase = _technique_phrase(clause)
         if phrase:
@@ -134,8 +165,11 @@ def _candidate_names(clause: str, vocab: Vocabulary):
             if surface[:1].isupper() and _opens_clause(clause, match.start(), surface):
                 name, start, end = _opening_run(clause, match.start())
                 named = vocab.lookup(name)
-                if len(name.split()) > 1 and not is_generic(name, vocab) and (
-                        named[1] in NAMED_TYPES if named else not _all_known(name, vocab)):
+                if (
+                    len(name.split()) > 1
+                    and not is_generic(name, vocab)
+                    and (named[1] in NAMED_TYPES if named else not _all_known(name, vocab))
+                ):
                     yield name, start, end
             continue
         # a known name counts, a known generic technique ("fine-tuning") does not
@@ -151,7 +185,7 @@ def _candidate_names(clause: str, vocab: Vocabulary):
         run = _CAPITALISED_RUN.match(clause, match.end())
         words = run.group().split()[:3] if run else []
         # keep "JAMA Clinical Challenge" together, but not "FooNet ChatGPT"
-        while words and (vocab.lookup(words[-1]) or not words[-1][:1].isupper() and not words[-1].isdigit()):
+        while words and (vocab.lookup(words[-1]) or (not words[-1][:1].isupper() and not words[-1].isdigit())):
             words.pop()
         name = " ".join([surface, *words]) if words and not any(is_name_like(w) for w in words) else surface
         yield name, match.start(), match.start() + len(name)
@@ -172,8 +206,9 @@ def _opening_run(clause: str, start: int) -> tuple[str, int, int]:
     """The Title-Case run opening a clause ("Conjugate Prompting"), or the acronym that
     follows it ("Half Fine-Tuning (HFT)" -> "HFT")."""
     run = _TITLE_RUN.match(clause, start)
+    assert run is not None  # callers start at a capital, which the pattern always matches
     # the acronym may close a longer mixed-case phrase: "Sensitivity-aware visual Parameter-efficient (SPT)"
-    after = _LATER_ACRONYM.match(clause[run.end():])
+    after = _LATER_ACRONYM.match(clause[run.end() :])
     if after and any(c.isupper() for c in after.group(1)[1:]):
         return after.group(1), run.end() + after.start(1), run.end() + after.end(1)
     return run.group(), start, run.end()
@@ -182,7 +217,9 @@ def _opening_run(clause: str, start: int) -> tuple[str, int, int]:
 # An appositive saying the name was trained from another (only a model is).
 _TRAINED_FROM = re.compile(
     r"\s*,?\s*(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:fine-?tuned|instruction-?tuned|pre-?trained|trained|built|initiali[sz]ed)\s+"
-    r"(?:from|on top of|upon)\b|\s*,?\s*(?:an?\s+)?[\w.-]+-based\s+(?:model|llm|assistant|chatbot)", re.I)
+    r"(?:from|on top of|upon)\b|\s*,?\s*(?:an?\s+)?[\w.-]+-based\s+(?:model|llm|assistant|chatbot)",
+    re.I,
+)
 
 
 def _proposal_type(name: str, before: str, after: str, vocab: Vocabulary) -> str:
@@ -201,7 +238,9 @@ _APPOSITIVE_OPEN = re.compile(r"\s*(?:,\s*|\s+is\s+|\s*\(\w[^)]*\)\s*,?\s*)?(?:a
 # "a family of", "a suite of": transparent to the head noun.
 _COLLECTIVE = re.compile(r"^(?:[\w-]+\s+){0,2}?(?:family|suite|series|set|collection|pair)\s+of\s+")
 # Where an appositive's noun phrase ends.
-_NP_END = re.compile(r"\b(?:that|which|who|for|to|with|of|designed|built|trained|based|using|capable|aimed|aiming|in|on|by|via|exploring|leveraging|tailored)\b|[,;:.]")
+_NP_END = re.compile(
+    r"\b(?:that|which|who|for|to|with|of|designed|built|trained|based|using|capable|aimed|aiming|in|on|by|via|exploring|leveraging|tailored)\b|[,;:.]"
+)
 # A spelled-out name right after the proposed one: ", Long Form Name,".
 _EXPANSION_FIRST = re.compile(r"^\s*,\s*[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*)+\s*,")
 
@@ -215,7 +254,7 @@ def _appositive_head(after: str) -> str | None:
     # "X, Long Form Name, a technique ...": the spelled-out name is no head; read past it
     after = _EXPANSION_FIRST.sub(",", after, count=1)
     match = _APPOSITIVE_OPEN.match(after)
-    rest = after[match.end():] if match else after
+    rest = after[match.end() :] if match else after
     # "a family of 7B models": the head is what the family is made of
     rest = _COLLECTIVE.sub("", rest)
     phrase = _NP_END.split(rest, maxsplit=1)[0]
@@ -227,23 +266,40 @@ def _appositive_head(after: str) -> str | None:
 _METHOD_TAILS = frozenset(
     "tuning fine-tuning finetuning prompting learning training pre-training pretraining loss sampling "
     "refinement distillation augmentation regularization optimization alignment decoding merging pruning "
-    "selection generation adaptation masking grafting".split())
+    "selection generation adaptation masking grafting".split()
+)
 # Generic head nouns: they end a technique phrase without naming it.
 _GENERIC_HEADS = frozenset(
     "method methods approach technique strategy framework methodology scheme procedure pipeline mechanism "
-    "paradigm recipe module".split())
+    "paradigm recipe module".split()
+)
 
 
 def _technique_phrase(clause: str) -> str | None:
     """A coined lower-case technique opening a proposal clause ("a novel double fine-tuning approach"
     -> "double fine-tuning"), or a Title-Case one ("Conjugate Prompting")."""
-    words = []
+    words: list = []
     for word in WORD.findall(clause[:120])[:8]:
         # fillers and generic words ("LLM", "general") open the phrase without naming the technique
-        if not words and (word.casefold() in _FILLERS or word.casefold() in NOT_METHOD_WORDS
-                          or word.casefold() in GENERIC_ACRONYMS or word.casefold().endswith(("able", "ible"))):
+        if not words and (
+            word.casefold() in _FILLERS
+            or word.casefold() in NOT_METHOD_WORDS
+            or word.casefold() in GENERIC_ACRONYMS
+            or word.casefold().endswith(("able", "ible"))
+        ):
             continue
-        if word.casefold() in _GENERIC_HEADS or word.casefold() in ("for", "to", "that", "which", "of", "with", "in", "on", "by", "based"):
+        if word.casefold() in _GENERIC_HEADS or word.casefold() in (
+            "for",
+            "to",
+            "that",
+            "which",
+            "of",
+            "with",
+            "in",
+            "on",
+            "by",
+            "based",
+        ):
             break
         words.append(word)
     while words and words[-1].casefold() not in _METHOD_TAILS:
@@ -259,11 +315,16 @@ def _words_between(text: str) -> int:
 
 
 # The authors making something: "we gather", "our ... suite", "resulting in the creation of".
-_MADE = re.compile(r"\b(?:we|our)\b[^.;]*?\b(?:propos|present|introduc|develop|releas|curat|construct|creat|design|"
-                   r"build|built|establish|gather|collect|compil|assembl|suite)\w*", re.I)
+_MADE = re.compile(
+    r"\b(?:we|our)\b[^.;]*?\b(?:propos|present|introduc|develop|releas|curat|construct|creat|design|"
+    r"build|built|establish|gather|collect|compil|assembl|suite)\w*",
+    re.I,
+)
 # "our instruction-following FooData dataset", "an evaluation benchmark (FooB)".
-_OUR_NAMED = re.compile(r"\bour\s+(?:[\w-]+\s+){0,3}?([A-Z][\w\-]*[A-Za-z0-9])\s+(?:dataset|benchmark|corpus)\b"
-                        r"|\b(?:dataset|benchmark|corpus)\s+\(([A-Z][\w\-]*)\)")
+_OUR_NAMED = re.compile(
+    r"\bour\s+(?:[\w-]+\s+){0,3}?([A-Z][\w\-]*[A-Za-z0-9])\s+(?:dataset|benchmark|corpus)\b"
+    r"|\b(?:dataset|benchmark|corpus)\s+\(([A-Z][\w\-]*)\)"
+)
 
 
 def created_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
@@ -277,8 +338,11 @@ def created_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
         return []
     named = named_after_head(text, vocab, sentence)
     made = _MADE.search(text) if named else None
-    found = [m for m in named if m.start > made.start()
-             and not _USED_FROM.search(text[max(0, m.start - 12):m.start])] if made else []
+    found = (
+        [m for m in named if m.start > made.start() and not _USED_FROM.search(text[max(0, m.start - 12) : m.start])]
+        if made
+        else []
+    )
     for match in _OUR_NAMED.finditer(text):
         group = 1 if match.group(1) else 2
         name = match.group(group)
@@ -291,7 +355,9 @@ def created_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
 # before a subtitle that opens like one ("X, Towards ...", "X, A ...").
 _TITLE_SPLIT = re.compile(r"\s+(?:--|-|\u2013|\u2014)\s+|,\s+(?=(?:Towards?|An?|The)\s)")
 # Subtitles of papers that study a technique rather than introduce it.
-_STUDY_SUBTITLE = re.compile(r"\b(?:survey|review|overview|tutorial|primer|study|analysis|comparison|benchmark\w*)\b", re.I)
+_STUDY_SUBTITLE = re.compile(
+    r"\b(?:survey|review|overview|tutorial|primer|study|analysis|comparison|benchmark\w*)\b", re.I
+)
 
 
 def _title_proposal(title: str, vocab: Vocabulary, index: int) -> list[Mention]:
@@ -299,13 +365,17 @@ def _title_proposal(title: str, vocab: Vocabulary, index: int) -> list[Mention]:
     short Title-Case phrase."""
     head, colon, subtitle = _TITLE_SPLIT.sub(":", title, count=1).partition(":")
     head = head.strip()
-    opens_like_name = head[:1].isupper() or not head[:1].isascii() or head[:1].isdigit() and any(c.isupper() for c in head)
+    opens_like_name = (
+        head[:1].isupper() or not head[:1].isascii() or (head[:1].isdigit() and any(c.isupper() for c in head))
+    )
     if not colon or not head or len(head.split()) > 4 or not opens_like_name or "?" in head:
         return []
     known = vocab.lookup(head) or vocab.lookup(strip_size(head))
     # a known technique written as a coined name heads the paper that introduced it ("Prefix-Tuning: ...")
-    coined = known and "-" in head and all(p[:1].isupper() for p in head.split("-")) and not _STUDY_SUBTITLE.search(subtitle)
-    if known and (known[1] not in NAMED_TYPES or known[0] == known[0].lower() and not coined):
+    coined = (
+        known and "-" in head and all(p[:1].isupper() for p in head.split("-")) and not _STUDY_SUBTITLE.search(subtitle)
+    )
+    if known and (known[1] not in NAMED_TYPES or (known[0] == known[0].lower() and not coined)):
         return []
     title_case = _coined_title_phrase(head, vocab)
     if is_generic(head, vocab) or not (is_name_like(head) or len(head.split()) == 1 or title_case):
@@ -330,8 +400,9 @@ def _coined_title_phrase(head: str, vocab: Vocabulary) -> bool:
 def _all_known(head: str, vocab: Vocabulary) -> bool:
     """True for multi-word heads made only of known task/domain/modality words ("Medical Image Segmentation")."""
     words = head.split()
-    return len(words) > 1 and bool(vocab.lookup(head)) or all(
-        (hit := vocab.lookup(w)) and hit[1] in FIELD_TYPES for w in words) and len(words) > 1
+    return (len(words) > 1 and bool(vocab.lookup(head))) or (
+        all((hit := vocab.lookup(w)) and hit[1] in FIELD_TYPES for w in words) and len(words) > 1
+    )
 
 
 # Prepositions that end a subtitle's head phrase.

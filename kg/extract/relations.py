@@ -7,8 +7,10 @@ else ``@paper``; models the sentence names as doers share them. Sentences
 before the authors speak are background: the paper itself takes no methods
 or tasks from them.
 """
+
 from __future__ import annotations
 
+import itertools
 import re
 
 from kg.records import PAPER
@@ -32,9 +34,13 @@ _OUTPERFORM = re.compile(
 )
 # "Compared to Y, X achieves superior ...": the loser comes first.
 _COMPARED_FIRST = re.compile(r"\b(?:compared (?:to|with)|comparing (?:to|with)|relative to|against)\b", re.I)
-_POSITIVE = re.compile(r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage)\b", re.I)
-_CLAUSE_END = re.compile(r";|, (?:while|whereas|but|although|and (?:it|we|our))\b| (?:while|but) |"
-                         r" and (?:match|achiev|perform|remain|show|obtain|reach)\w*")
+_POSITIVE = re.compile(
+    r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage)\b", re.I
+)
+_CLAUSE_END = re.compile(
+    r";|, (?:while|whereas|but|although|and (?:it|we|our))\b| (?:while|but) |"
+    r" and (?:match|achiev|perform|remain|show|obtain|reach)\w*"
+)
 # "by fine-tuning", "via LoRA": the means of winning, not a competitor.
 _MEANS_BEFORE = re.compile(r"\b(?:by|via|through|using|with|after)\s+$", re.I)
 # "better than fine-tuning on RoBERTa": the model after "on" is the test bed, not a competitor.
@@ -66,16 +72,26 @@ _BASE_ROLE_AFTER = re.compile(r"^,?\s+as (?:its|the|our) (?:base|foundation|back
 _LEADING_BASE = re.compile(r"^(?:Based|Built|Building|Starting|Initiali[sz]ed)\b")
 # "a LLaMA-based LLM": the model before "-based" is the base.
 _BASED_AFTER = re.compile(r"^-?based\b", re.I)
-_VARIANT_CUE = re.compile(r"\b(?:variants? of|extends?|extension of|generali[sz]es?|improves? upon)\s+(?:the\s+)?$", re.I)
-_TRAINED_ON = re.compile(r"\b(?:trained|pre-?trained|pre-?training|fine-?tuned|fine-?tuning|tuned|curated|collected|derived|extracted)\s+(?:\w+\s+){0,2}(?:on|from|with)\s+(?:the\s+)?$", re.I)
+_VARIANT_CUE = re.compile(
+    r"\b(?:variants? of|extends?|extension of|generali[sz]es?|improves? upon)\s+(?:the\s+)?$", re.I
+)
+_TRAINED_ON = re.compile(
+    r"\b(?:trained|pre-?trained|pre-?training|fine-?tuned|fine-?tuning|tuned|curated|collected|derived|extracted)\s+(?:\w+\s+){0,2}(?:on|from|with)\s+(?:the\s+)?$",
+    re.I,
+)
 
 SUBJECT_TYPES = ("Model", "Method")
 
 
 def relation(subject: str, predicate: str, obj: str, evidence: str, confidence: float) -> dict:
     """One relation record in the guideline's format."""
-    return {"subject": subject, "predicate": predicate, "object": obj,
-            "evidence": evidence, "confidence": round(confidence, 2)}
+    return {
+        "subject": subject,
+        "predicate": predicate,
+        "object": obj,
+        "evidence": evidence,
+        "confidence": round(confidence, 2),
+    }
 
 
 def sentence_subject(mentions: list, proposed: set, default: str) -> str:
@@ -88,11 +104,15 @@ def sentence_subject(mentions: list, proposed: set, default: str) -> str:
 
 _PREDICATE_OF = {"Task": "applied_to", "Modality": "has_modality", "Dataset": "evaluated_on", "Method": "uses_method"}
 # A technique named only as the alternative is not used: "rather than fine-tuning", "unlike LoRA".
-_NOT_USED = re.compile(r"\b(?:rather than|instead of|unlike|compared (?:to|with)|than|over|without|outperform\w*|surpass\w*|beyond)\s+(?:\w+\s+){0,2}$", re.I)
+_NOT_USED = re.compile(
+    r"\b(?:rather than|instead of|unlike|compared (?:to|with)|than|over|without|outperform\w*|surpass\w*|beyond)\s+(?:\w+\s+){0,2}$",
+    re.I,
+)
 
 
-def sentence_relations(text: str, mentions: list, subject: str, proposed: set, models=frozenset(),
-                       background: bool = False) -> list[dict]:
+def sentence_relations(
+    text: str, mentions: list, subject: str, proposed: set, models=frozenset(), background: bool = False
+) -> list[dict]:
     """Relations of one sentence: applied_to, has_modality, evaluated_on, uses_method and outperforms.
 
     The sentence's subject gets its tasks, modalities, datasets and methods, and
@@ -110,8 +130,8 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
     testers_only = any(normalize_name(m.name) in proposed for m in mentions)
     for mention in mentions:
         predicate = _PREDICATE_OF.get(mention.type)
-        before = text[max(0, mention.start - 60):mention.start]
-        if predicate is None or predicate == "evaluated_on" and _TRAINED_ON.search(before):
+        before = text[max(0, mention.start - 60) : mention.start]
+        if predicate is None or (predicate == "evaluated_on" and _TRAINED_ON.search(before)):
             continue
         if predicate == "uses_method":
             if _NOT_USED.search(before) or any(start <= mention.start < end for start, end in rivals):
@@ -135,8 +155,13 @@ def sentence_relations(text: str, mentions: list, subject: str, proposed: set, m
     if comparing:
         found += outperforms(text, mentions, subject)
     # the proposed technique, named in an own sentence, is used by the models it is applied to
-    if (subject != PAPER and subject not in models and normalize_name(subject) in proposed and not background
-            and (any(m.name == subject for m in mentions) or _OWN_WORK.search(text))):
+    if (
+        subject != PAPER
+        and subject not in models
+        and normalize_name(subject) in proposed
+        and not background
+        and (any(m.name == subject for m in mentions) or _OWN_WORK.search(text))
+    ):
         compared = _rival_spans(text) if comparing else ()
         found += [relation(name, "uses_method", subject, text, 0.5) for name in test_beds(text, mentions, compared)]
     return found
@@ -155,10 +180,13 @@ def test_beds(text: str, mentions: list, rivals=()) -> list[str]:
     for mention in mentions:
         if mention.type != "Model":
             continue
-        before = text[max(0, mention.start - 40):mention.start]
+        before = text[max(0, mention.start - 40) : mention.start]
         compared = any(start <= mention.start < end for start, end in rivals)
-        if (_TEST_BED_BEFORE.search(before) or _MODELS_LIKE_BEFORE.search(before) and not compared
-                or previous is not None and _MODEL_LIST_GAP.fullmatch(text, previous, mention.start)):
+        if (
+            _TEST_BED_BEFORE.search(before)
+            or (_MODELS_LIKE_BEFORE.search(before) and not compared)
+            or (previous is not None and _MODEL_LIST_GAP.fullmatch(text, previous, mention.start))
+        ):
             found.append(mention.name)
             previous = mention.end
         else:
@@ -181,7 +209,10 @@ def _rival_spans(text: str) -> list[tuple[int, int]]:
 
 # Patterns searched over whole sentences open with "(?=[...])": the first letters of their words. Python's
 # re then tests only the positions where a word could start (10-30% faster on sentence-long text, measured).
-_COMPARED = re.compile(r"(?=[tovcaslieburTOVCASLIEBUR])\b(?:than|over|vs\.?|versus|compared (?:to|with)|compar(?:ison|ative)\w* (?:\w+ )?(?:with|to|against)|against|such as|like|including|outperform\w*|surpass\w*|exceed\w*|beat\w*|rather than|instead of|unlike)\b", re.I)
+_COMPARED = re.compile(
+    r"(?=[tovcaslieburTOVCASLIEBUR])\b(?:than|over|vs\.?|versus|compared (?:to|with)|compar(?:ison|ative)\w* (?:\w+ )?(?:with|to|against)|against|such as|like|including|outperform\w*|surpass\w*|exceed\w*|beat\w*|rather than|instead of|unlike)\b",
+    re.I,
+)
 
 
 def sentence_actors(text: str, mentions: list, subject: str) -> list[str]:
@@ -191,42 +222,70 @@ def sentence_actors(text: str, mentions: list, subject: str) -> list[str]:
         return []
     cut = _COMPARED.search(text)
     limit = cut.start() if cut else len(text)
-    return [m.name for m in mentions if m.type == "Model" and m.start < limit and m.name != subject
-            and not _BASE_CUE.search(text[max(0, m.start - 60):m.start])]
+    return [
+        m.name
+        for m in mentions
+        if m.type == "Model"
+        and m.start < limit
+        and m.name != subject
+        and not _BASE_CUE.search(text[max(0, m.start - 60) : m.start])
+    ]
 
 
 def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
-    """"X outperforms/surpasses Y (and Z)", "an improvement over Y", "compared to Y, X is superior".
+    """ "X outperforms/surpasses Y (and Z)", "an improvement over Y", "compared to Y, X is superior".
 
     The winner is the model/method right before the cue (the sentence's own
     subject when the sentence says "our/this method"), else the subject.
     """
     # "fine-tuned X" names X, "a GPT-4 score" a metric and "zero-shot" the setting: none is a competitor
     # "we fine-tune X" is a verb, not a contender
-    candidates = [m for m in mentions if m.type in SUBJECT_TYPES
-                  and not m.surface.casefold().endswith(("tuned", "trained", "tune", "train"))
-                  and not _SCORE_AFTER.match(text[m.end:m.end + 8])
-                  and not _SHOT_SETTING.match(m.name)]
-    if len(candidates) < 2 and subject == PAPER or not _ANY_COMPARISON.search(text):
+    candidates = [
+        m
+        for m in mentions
+        if m.type in SUBJECT_TYPES
+        and not m.surface.casefold().endswith(("tuned", "trained", "tune", "train"))
+        and not _SCORE_AFTER.match(text[m.end : m.end + 8])
+        and not _SHOT_SETTING.match(m.name)
+    ]
+    if (len(candidates) < 2 and subject == PAPER) or not _ANY_COMPARISON.search(text):
         return []
     found = []
     own = _OWN_WORK.search(text)
     beaten = set()  # "a gain over A and an improvement over B": A wins nothing
     for cue in _OUTPERFORM.finditer(text):
-        if cue.group().casefold().startswith("improv") and _PASSIVE_BEFORE.search(text[max(0, cue.start() - 8):cue.start()]):
+        if cue.group().casefold().startswith("improv") and _PASSIVE_BEFORE.search(
+            text[max(0, cue.start() - 8) : cue.start()]
+        ):
             continue
         end = _CLAUSE_END.search(text, cue.end())
         stop = end.start() if end else len(text)
-        winners = [m for m in candidates if m.end <= cue.start() and m.start not in beaten
-                   and not _COMPARED_FIRST.search(text[max(0, m.start - 25):m.start])]
+        winners = [
+            m
+            for m in candidates
+            if m.end <= cue.start()
+            and m.start not in beaten
+            and not _COMPARED_FIRST.search(text[max(0, m.start - 25) : m.start])
+        ]
         # "our model, X, outperforms": the name after "our" is the winner
         named = winners and (not own or winners[-1].start > own.start())
-        winner = winners[-1].name if named else subject if own and own.start() < cue.start() or not winners else winners[-1].name
+        winner = (
+            winners[-1].name
+            if named
+            else subject
+            if (own and own.start() < cue.start()) or not winners
+            else winners[-1].name
+        )
         if winner == PAPER:
             continue
-        losers = [m for m in candidates if cue.end() <= m.start < stop and m.name != winner
-                  and not _MEANS_BEFORE.search(text[max(0, m.start - 12):m.start])
-                  and not (m.type == "Model" and _TEST_BED_BEFORE.search(text[max(0, m.start - 12):m.start]))]
+        losers = [
+            m
+            for m in candidates
+            if cue.end() <= m.start < stop
+            and m.name != winner
+            and not _MEANS_BEFORE.search(text[max(0, m.start - 12) : m.start])
+            and not (m.type == "Model" and _TEST_BED_BEFORE.search(text[max(0, m.start - 12) : m.start]))
+        ]
         beaten |= {m.start for m in losers}
         found += [relation(winner, "outperforms", m.name, text, 0.6) for m in _contenders(text, losers)]
     for cue in _COMPARED_FIRST.finditer(text):
@@ -237,22 +296,34 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
         after = [m for m in candidates if m.start > comma]
         winner = after[0].name if after and not own else subject
         if winner != PAPER:
-            found += [relation(winner, "outperforms", m.name, text, 0.55) for m in _contenders(text, losers) if m.name != winner]
+            found += [
+                relation(winner, "outperforms", m.name, text, 0.55)
+                for m in _contenders(text, losers)
+                if m.name != winner
+            ]
     return found
 
 
 def _contenders(text: str, losers: list) -> list:
     """The losers less a class named before its members ("PEFT (LoRA and SVD)") and a technique
     named before the model it was applied to ("fine-tuning GPT-4o")."""
-    return [m for m, after in zip(losers, losers[1:] + [None])
-            if after is None or not _MEMBERS_AFTER.match(text, m.end, after.start)]
+    return [
+        m
+        for m, after in zip(losers, [*losers[1:], None], strict=False)
+        if after is None or not _MEMBERS_AFTER.match(text, m.end, after.start)
+    ]
 
 
 # Zero-, one- and few-shot use of a model: how it was run, never what it competes with.
 _SHOT_SETTING = re.compile(r"(?:zero|one|few|k)[\s\-]?shot\b", re.I)
 # A cheap gate: every comparison cue opens with one of these word starts.
-_ANY_COMPARISON = re.compile(r"(?=[osbeigacrOSBEIGACR])\b(?:out-?perform|surpass|beat|exceed|better|superior|improv|gain|advantage|compar|relative to|against)", re.I)
-_OWN_WORK = re.compile(r"\b(?:our|this|the proposed)\s+(?:\w+\s+)?(?:model|method|approach|framework|technique|system)\b", re.I)
+_ANY_COMPARISON = re.compile(
+    r"(?=[osbeigacrOSBEIGACR])\b(?:out-?perform|surpass|beat|exceed|better|superior|improv|gain|advantage|compar|relative to|against)",
+    re.I,
+)
+_OWN_WORK = re.compile(
+    r"\b(?:our|this|the proposed)\s+(?:\w+\s+)?(?:model|method|approach|framework|technique|system)\b", re.I
+)
 
 
 def base_models(text: str, mentions: list, subject: str, proposed: set, models=frozenset()) -> list[dict]:
@@ -264,8 +335,14 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
     the bases follow the cue, with those coordinated to them.
     """
     derived = [m.name for m in mentions if m.type == "Model" and normalize_name(m.name) in proposed]
-    if not derived and subject != PAPER and (any(m.name == subject and m.type == "Model" for m in mentions)
-                                             or subject in models and _LEADING_BASE.match(text)):
+    if (
+        not derived
+        and subject != PAPER
+        and (
+            any(m.name == subject and m.type == "Model" for m in mentions)
+            or (subject in models and _LEADING_BASE.match(text))
+        )
+    ):
         derived = [subject]
     # "its base model, X": whatever the proposal was typed as, it has a base model
     framed = [m.name for m in mentions if m.type == "Method" and normalize_name(m.name) in proposed]
@@ -276,12 +353,13 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
         if mention.type != "Model" or mention.name in derived:
             previous = None
             continue
-        before = text[max(0, mention.start - 60):mention.start]
-        coordinated = previous is not None and _LIST_GAP.fullmatch(text[previous:mention.start])
-        after = text[mention.end:mention.end + 30]
+        before = text[max(0, mention.start - 60) : mention.start]
+        coordinated = previous is not None and _LIST_GAP.fullmatch(text[previous : mention.start])
+        after = text[mention.end : mention.end + 30]
         sources = derived or framed if _BASE_MODEL_CUE.search(before) else derived
-        if sources and (_BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(after)
-                        or _BASE_ROLE_AFTER.match(after)):
+        if sources and (
+            _BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(after) or _BASE_ROLE_AFTER.match(after)
+        ):
             found += [relation(d, "fine_tuned_from", mention.name, text, 0.6) for d in sources[:1]]
             previous = mention.end
         else:
@@ -292,39 +370,49 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
 # "X, a novel LoRA technique", "X (...) is a PEFT method", title "X: ... as PEFT Methods".
 _APPOSITIVE_KIND = re.compile(
     r"^\s*(?:\([^()]*\)\s*)?(?:,\s*|\s+is\s+|\s+as\s+|:\s*(?:[\w-]+\s+){0,6}as\s+)(?:an?\s+|the\s+)?"
-    r"(?:(?:new|novel|simple|efficient|effective|lightweight|general|unified|plug-and-play)\s+)*$", re.I)
+    r"(?:(?:new|novel|simple|efficient|effective|lightweight|general|unified|plug-and-play)\s+)*$",
+    re.I,
+)
 
 
 # "PaLM (...) and its instruction-tuned variant, Flan-PaLM"
-_ITS_VARIANT = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*)?(?:and\s+)?its\s+(?:[\w-]+\s+){0,2}(?:variant|version|extension)s?,?\s+",
-                          re.I)
+_ITS_VARIANT = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?(?:,\s*)?(?:and\s+)?its\s+(?:[\w-]+\s+){0,2}(?:variant|version|extension)s?,?\s+", re.I
+)
 # "a domain-specific version of T5 (IT5)"
 _VERSION_OF = re.compile(r"\b(?:variant|version|extension)s? of\s+(?:the\s+)?$", re.I)
 _OPEN_PAREN = re.compile(r"\s*\(\s*")
 
 
-def textual_variants(text: str, mentions: list, subject: str, proposed: set = frozenset()) -> list[dict]:
+def textual_variants(text: str, mentions: list, subject: str, proposed: set | frozenset = frozenset()) -> list[dict]:
     """variant_of from text: "a variant of LoRA", "extends LoRA", "LoRA variants such as X",
     "X and its distilled variant, Y", "a version of X (Y)",
     and a proposal described as a kind of known technique ("X, a novel PEFT method")."""
     found = []
-    for first, second in zip(mentions, mentions[1:]):
-        if first.type == second.type and first.type in SUBJECT_TYPES and (
+    for first, second in itertools.pairwise(mentions):
+        if (
+            first.type == second.type
+            and first.type in SUBJECT_TYPES
+            and (
                 _ITS_VARIANT.fullmatch(text, first.end, second.start)
-                or _VERSION_OF.search(text[max(0, first.start - 30):first.start])
-                and _OPEN_PAREN.fullmatch(text, first.end, second.start)):
+                or (
+                    _VERSION_OF.search(text[max(0, first.start - 30) : first.start])
+                    and _OPEN_PAREN.fullmatch(text, first.end, second.start)
+                )
+            )
+        ):
             found.append(relation(second.name, "variant_of", first.name, text, 0.6))
     for index, mention in enumerate(mentions):
         if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
-            for other in mentions[index + 1:index + 2]:
-                if other.type == "Method" and _APPOSITIVE_KIND.match(text[mention.end:other.start]):
+            for other in mentions[index + 1 : index + 2]:
+                if other.type == "Method" and _APPOSITIVE_KIND.match(text[mention.end : other.start]):
                     found.append(relation(mention.name, "variant_of", other.name, text, 0.6))
     for mention in mentions:
         if mention.type not in SUBJECT_TYPES or mention.name == subject:
             continue
-        if subject != PAPER and _VARIANT_CUE.search(text[max(0, mention.start - 40):mention.start]):
+        if subject != PAPER and _VARIANT_CUE.search(text[max(0, mention.start - 40) : mention.start]):
             found.append(relation(subject, "variant_of", mention.name, text, 0.6))
-        if _VARIANTS_AFTER.match(text[mention.end:mention.end + 12]):
+        if _VARIANTS_AFTER.match(text[mention.end : mention.end + 12]):
             for other in mentions:
                 if other.type == mention.type and other.start > mention.end and other.name != mention.name:
                     found.append(relation(other.name, "variant_of", mention.name, text, 0.5))
@@ -347,8 +435,13 @@ def hierarchy_variants(entities: dict, vocab: Vocabulary, expansions: dict | Non
             continue
         parent = vocab.broader(name)
         # a model's listed family is known, not stated: only methods take their parent from the vocabulary
-        if parent and etype == "Method" and name != name.lower() and normalize_name(parent) in entities \
-                and normalize_name(parent) != key:
+        if (
+            parent
+            and etype == "Method"
+            and name != name.lower()
+            and normalize_name(parent) in entities
+            and normalize_name(parent) != key
+        ):
             found.append(relation(name, "variant_of", entities[normalize_name(parent)][0], "", 0.5))
         for other_key, (other, other_type) in entities.items():
             if other_type == etype and other_key != key and key.startswith(other_key) and _derived(name, other):
@@ -381,8 +474,10 @@ def _derived(name: str, stem: str) -> bool:
     "SAT-Pro" of "SAT" (a capitalised or numbered suffix)."""
     if not name.casefold().startswith(stem.casefold() + "-"):
         return False
-    suffix = name[len(stem) + 1:]
-    return ("-" in stem or suffix[:1].isupper() or suffix[:1].isdigit()) and suffix.casefold() not in _TECHNIQUE_SUFFIXES
+    suffix = name[len(stem) + 1 :]
+    return (
+        "-" in stem or suffix[:1].isupper() or suffix[:1].isdigit()
+    ) and suffix.casefold() not in _TECHNIQUE_SUFFIXES
 
 
 # Name suffixes that say what kind of technique a name is, not which family member it is.
@@ -391,7 +486,7 @@ _TECHNIQUE_SUFFIXES = frozenset("adapter adapters lora prompt prompts tuning for
 
 def dedupe(relations: list[dict]) -> list[dict]:
     """One relation per (subject, predicate, object), keeping the most confident; sorted."""
-    best = {}
+    best: dict = {}
     for rel in relations:
         if normalize_name(rel["subject"]) == normalize_name(rel["object"]):
             continue

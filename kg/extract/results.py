@@ -5,6 +5,7 @@
 on A and B". Relative gains ("improves by 2.4%", "a 3% accuracy improvement")
 and starting points ("from 91.3% to 94.5%") are not results.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,13 +29,17 @@ _WORDS_BEFORE_PAREN = re.compile(r"(?<![\w\-])((?:[a-z](?:(?![A-Z])[\w\-])*\s+)?
 # What may stand between a model and its score: "-34B (", ": ", "'s ", " at ", " performance (".
 _NAME_NUMBER_GAP = re.compile(r"(?:['\u2019]s)?[\s(:,\-]*(?:\d+[BbMm]?\s*)?(?:(?:at|performance)\s*)?[\s(:,]*")
 # A model's verb of achievement up to its score: " attains an accuracy of ", " (ours) achieves ".
-_DOES = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:\w+ly\s+|also\s+)?(?:achiev\w*|attain\w*|reach\w*|obtain\w*|scor(?:es|ed|ing)|record\w*|yield\w*|deliver\w*)\b[^.;,]*$")
+_DOES = re.compile(
+    r"\s*(?:\([^()]{0,30}\)\s*)?(?:\w+ly\s+|also\s+)?(?:achiev\w*|attain\w*|reach\w*|obtain\w*|scor(?:es|ed|ing)|record\w*|yield\w*|deliver\w*)\b[^.;,]*$"
+)
 # "for", "with" or "by" between a number and the model it belongs to.
 _FOR_GAP = re.compile(r"\s*(?:for|with|by)\s+(?:the\s+)?")
 # "score" right after a name: the name is part of a metric.
 _SCORE_AFTER = re.compile(r"\s*score")
 # A comparison cue shortly before a model: the model is the baseline.
-_COMPARED_BEFORE = re.compile(r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}\(?$")
+_COMPARED_BEFORE = re.compile(
+    r"\b(?:than|over|vs\.?|compared|outperform\w*|surpass\w*|exceed\w*|like)\s+(?:\S+\s+){0,3}\(?$"
+)
 # A comparison verb earlier in the same stretch: "surpasses models including A and B" (A, B are rivals).
 _RIVAL_BEFORE = re.compile(r"\b(?:surpass\w*|outperform\w*|exceed\w*|beat\w*|better than|over)\b[^.;:,]*$", re.I)
 # "with (fine-tuned)" right before a model that scored a number.
@@ -84,24 +89,33 @@ _NAMED_OF = re.compile(r"\b(?:an?|achiev\w*|with)\s+((?:an?\s+)?(?:[A-Za-z][\w\-
 _NOT_METRIC = frozenset(
     "total number set size margin gain improvement increase boost reduction drop budget cost range "
     "subset parameters training amount average sum rate maximum minimum factor group batch "
-    "a an and or the this that of in image images text data proportion".split())
+    "a an and or the this that of in image images text data proportion".split()
+)
 # Between two numbers of one list: "0.80, 0.81 and 0.91", "83.5% on A, 86.3% on B".
 _SEPARATOR = re.compile(
-    r"^\s*(?:(?:on|in|for)\s+(?:the\s+)?[\w\-.]+(?:\s+[\w\-.]+)?\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$")
+    r"^\s*(?:(?:on|in|for)\s+(?:the\s+)?[\w\-.]+(?:\s+[\w\-.]+)?\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$"
+)
 # "A% vs. B%", "A% vs. Foo-8B: B%", "A% on MedQA (compared to B%".
 _VERSUS = re.compile(
     r"^\s*(?:[a-z][\w\-]*\s+|on\s+[^();:]{1,60}\(\s*)?(?:vs\.?|versus|compared (?:to|with)|against)"
-    r"(?:\s+[\w\-.]+(?:\s+[\w\-.]+)?\s*:)?\s*$", re.I)
+    r"(?:\s+[\w\-.]+(?:\s+[\w\-.]+)?\s*:)?\s*$",
+    re.I,
+)
 # A cue before a model it is compared against: "surpassing Foo", "over Foo", "than Foo", "like Foo".
 _COMPARISON_CUE = re.compile(
-    r"\b(?:over|than|vs\.?|versus|surpass\w*|outperform\w*|exceed\w*|beat\w*|like|compared (?:to|with))\b[^.;]{0,25}$", re.I)
+    r"\b(?:over|than|vs\.?|versus|surpass\w*|outperform\w*|exceed\w*|beat\w*|like|compared (?:to|with))\b[^.;]{0,25}$",
+    re.I,
+)
 _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _STARTING_POINT = re.compile(r"\bfrom\s*$", re.I)
 # "from 97.35% to 98.23%": the second number is the score reached.
 _FROM_TO = re.compile(r"\bfrom\s+\d+(?:\.\d+)?\s*%?(?:\s+[\w\-]+){0,4}?\s+to\s*$", re.I)
 # "correctly identified 71% (of the cases)": an accuracy.
-_CORRECTLY = re.compile(r"\bcorrectly\s+(?:identif|classif|answer|diagnos|predict|detect|recogni|solv)\w*\s+"
-                        r"(?:up to\s+|about\s+|approximately\s+)?$", re.I)
+_CORRECTLY = re.compile(
+    r"\bcorrectly\s+(?:identif|classif|answer|diagnos|predict|detect|recogni|solv)\w*\s+"
+    r"(?:up to\s+|about\s+|approximately\s+)?$",
+    re.I,
+)
 
 
 def _value(text: str) -> float | int:
@@ -115,8 +129,8 @@ def _value(text: str) -> float | int:
 
 def _is_relative(text: str, start: int, end: int) -> bool:
     """True when the number at [start, end) is a difference, bound or count rather than a score."""
-    before = text[max(0, start - 30):start]
-    after = text[end:end + 40]
+    before = text[max(0, start - 30) : start]
+    after = text[end : end + 40]
     return bool(_RELATIVE_BEFORE.search(before) or _RELATIVE_AFTER.match(after))
 
 
@@ -145,12 +159,12 @@ def _metric_for(text: str, start: int, end: int, metrics: list) -> str | None:
     for m_start, _, name in metrics:
         if 0 <= m_start - end <= 3:
             return name
-    for m_start, m_end, name in reversed(metrics):
+    for _, m_end, name in reversed(metrics):
         if m_end <= start and start - m_end <= 40 and _METRIC_GAP.fullmatch(text[m_end:start]):
             return name
-    named = _NAMED_OF.search(text[max(0, start - 50):start])
+    named = _NAMED_OF.search(text[max(0, start - 50) : start])
     # an unnamed metric only for what reads as a score: a percentage or a fraction
-    percent = "%" in text[end - 1:end + 1]
+    percent = "%" in text[end - 1 : end + 1]
     words = [w for w in named.group(1).casefold().split() if w not in ("a", "an", "the")] if named else []
     if not words or not (percent or text[start:end].startswith("0.") or words[-1] == "score"):
         return None
@@ -164,7 +178,7 @@ def _pair_metric(text: str, start: int, metrics: list) -> str | None:
     """The metric of "(79.0% vs. 66.7%)": a known metric just before the parenthesis, else the word there."""
     offset = max(0, start - 60)
     head = text[offset:start].rstrip()
-    if not head.endswith("(") or not _VERSUS_AHEAD.match(text[start:start + 40]):
+    if not head.endswith("(") or not _VERSUS_AHEAD.match(text[start : start + 40]):
         return None
     for _, m_end, name in reversed(metrics):
         if 0 <= offset + len(head) - 1 - m_end <= 2:
@@ -178,7 +192,7 @@ def _pair_metric(text: str, start: int, metrics: list) -> str | None:
     if phrase:  # only non-metric words before it ("a proportion of an image (10% vs. 25%)")
         return None
     # "Model-X (79.0% vs. 66.7%)": the sentence's metric, else accuracy for percentages
-    return _sentence_metric(metrics) or ("accuracy" if "%" in text[start:start + 12] else None)
+    return _sentence_metric(metrics) or ("accuracy" if "%" in text[start : start + 12] else None)
 
 
 def _numbers(text: str) -> list[tuple[int, int, str, str | None]]:
@@ -188,7 +202,7 @@ def _numbers(text: str) -> list[tuple[int, int, str, str | None]]:
     >>> [(v, text[s:e]) for text in ["0.93 pm 0.01 mm and 0.95"] for s, e, v, _ in _numbers(text)]
     [('0.93', '0.93 pm 0.01 mm'), ('0.95', '0.95')]
     """
-    found = []
+    found: list = []
     for m in _NUMBER.finditer(text):
         if found and _DEVIATION.fullmatch(text, found[-1][1], m.start()):
             unit = _DEVIATION_UNIT.match(text, m.end())
@@ -200,7 +214,7 @@ def _numbers(text: str) -> list[tuple[int, int, str, str | None]]:
 
 def _scorer(mention) -> bool:
     """A model, or a named method ("LoRA", not "fine-tuning"): what a score can belong to."""
-    return mention.type == "Model" or mention.type == "Method" and mention.name != mention.name.casefold()
+    return mention.type == "Model" or (mention.type == "Method" and mention.name != mention.name.casefold())
 
 
 def _named_before(mentions: list, position: int, text: str) -> str | None:
@@ -208,7 +222,7 @@ def _named_before(mentions: list, position: int, text: str) -> str | None:
     66.4%", "LoRA's 67.7%", "QLoRA at 81.7%")."""
     for mention in reversed(mentions):
         if _scorer(mention) and mention.end <= position:
-            gap = text[mention.end:position]
+            gap = text[mention.end : position]
             return mention.name if len(gap) <= 16 and _NAME_NUMBER_GAP.fullmatch(gap) else None
     return None
 
@@ -216,9 +230,12 @@ def _named_before(mentions: list, position: int, text: str) -> str | None:
 def _named_after(mentions: list, end: int, text: str) -> str | None:
     """The model or method a number is given for: "38.5% for LoRA"."""
     for mention in mentions:
-        if mention.type in ("Model", "Method") and 0 <= mention.start - end <= 14:
-            if _FOR_GAP.fullmatch(text[end:mention.start]):
-                return mention.name
+        if (
+            mention.type in ("Model", "Method")
+            and 0 <= mention.start - end <= 14
+            and _FOR_GAP.fullmatch(text[end : mention.start])
+        ):
+            return mention.name
     return None
 
 
@@ -231,33 +248,50 @@ def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
         return close
     clause_start = max(text.rfind(";", 0, start), text.rfind(" while ", 0, start), 0)
     # "QPiSSA attains an accuracy of 86%": the one that achieves it, wherever the sentence began
-    doer = [m for m in mentions if _scorer(m) and clause_start <= m.start and m.end <= start
-            and start - m.end <= 60 and _DOES.match(text, m.end, start)
-            and not BASE_BEFORE.search(text[max(0, m.start - 30):m.start])]
+    doer = [
+        m
+        for m in mentions
+        if _scorer(m)
+        and clause_start <= m.start
+        and m.end <= start
+        and start - m.end <= 60
+        and _DOES.match(text, m.end, start)
+        and not BASE_BEFORE.search(text[max(0, m.start - 30) : m.start])
+    ]
     if doer:
         return doer[-1].name
-    before = [m for m in mentions if (m.type == "Model" or m.name == default) and clause_start <= m.start and m.end <= start
-              and not _SCORE_AFTER.match(text[m.end:m.end + 8])
-              and not BASE_BEFORE.search(text[max(0, m.start - 30):m.start])
-              and not _RIVAL_BEFORE.search(text[clause_start:m.start])
-              and not _COMPARED_BEFORE.search(
-                                text[max(0, m.start - 40):m.start])]
+    before = [
+        m
+        for m in mentions
+        if (m.type == "Model" or m.name == default)
+        and clause_start <= m.start
+        and m.end <= start
+        and not _SCORE_AFTER.match(text[m.end : m.end + 8])
+        and not BASE_BEFORE.search(text[max(0, m.start - 30) : m.start])
+        and not _RIVAL_BEFORE.search(text[clause_start : m.start])
+        and not _COMPARED_BEFORE.search(text[max(0, m.start - 40) : m.start])
+    ]
     if before:
         return before[-1].name
-    after = [m for m in mentions if m.type == "Model" and 0 <= m.start - start <= 60
-             and _WITH_BEFORE.search(text[max(0, m.start - 30):m.start])]
+    after = [
+        m
+        for m in mentions
+        if m.type == "Model"
+        and 0 <= m.start - start <= 60
+        and _WITH_BEFORE.search(text[max(0, m.start - 30) : m.start])
+    ]
     return after[0].name if after else default
 
 
 def _datasets_after(text: str, end: int, mentions: list) -> list:
     """Datasets named "on/in X (and Y)" shortly after a position, in order."""
-    found = []
+    found: list = []
     for mention in mentions:
         if mention.type == "Dataset" and 0 <= mention.start - end <= 60:
-            gap = text[end:mention.start]
-            if found and _LIST_GAP.fullmatch(text[found[-1][1]:mention.start]):
-                found.append((mention.name, mention.end))
-            elif not found and _ON_BEFORE.search(gap) and not _CLAUSE_BREAK.search(gap):
+            gap = text[end : mention.start]
+            if (found and _LIST_GAP.fullmatch(text[found[-1][1] : mention.start])) or (
+                not found and _ON_BEFORE.search(gap) and not _CLAUSE_BREAK.search(gap)
+            ):
                 found.append((mention.name, mention.end))
     return [name for name, _ in found]
 
@@ -276,8 +310,9 @@ def _datasets_before(text: str, start: int, mentions: list) -> list:
     return [m.name for m in mentions if m.type == "Dataset" and m.end <= start]
 
 
-def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str, dataset: str | None = None,
-                     metrics: list | None = None) -> list[dict]:
+def sentence_results(
+    text: str, mentions: list, vocab: Vocabulary, subject: str, dataset: str | None = None, metrics: list | None = None
+) -> list[dict]:
     """Results reported in one sentence; ``dataset`` is the default (the paper's own benchmark),
     ``metrics`` the sentence's metric spans when already found.
 
@@ -290,13 +325,13 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
     numbers = _numbers(text)
     # "On GSM8K, X reaches 41.2%": a dataset opening the sentence holds for all of it
     lead = next((m for m in mentions if m.type == "Dataset"), None)
-    if lead and _LEADING_ON.fullmatch(text[:lead.start]):
+    if lead and _LEADING_ON.fullmatch(text[: lead.start]):
         dataset = lead.name
-    found = []
-    previous = None
+    found: list = []
+    previous: tuple | None = None
     relative_end = -1  # the end of the last difference: "by 47.4% and 25.4%" are both differences
     for start, end, value, unit in numbers:
-        if _VERSUS.match(text[previous[1]:start] if previous else "") and found and found[-1]["_end"] == previous[1]:
+        if previous and _VERSUS.match(text[previous[1] : start]) and found and found[-1]["_end"] == previous[1]:
             found.append(_versus_result(text, found[-1], start, end, value, unit, mentions))
             # "A: 66.4% vs. B: 65% on JAMA": the dataset after the pair holds for both
             shared = _named_right_after(text, end, mentions)
@@ -304,32 +339,41 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
                 found[-2]["dataset"] = found[-1]["dataset"] = shared[0]
             previous = (start, end)
             continue
-        if _STARTING_POINT.search(text[max(0, start - 8):start]):
+        if _STARTING_POINT.search(text[max(0, start - 8) : start]):
             previous = None
             continue
         # joined: the number continues a list whose last number was a result ("0.80, 0.81 and 0.91")
-        joined = bool(previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1]:start]))
-        metric = _number_metric(text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined,
-                                vocab)
+        joined = bool(
+            previous and found and found[-1]["_end"] == previous[1] and _SEPARATOR.match(text[previous[1] : start])
+        )
+        metric = _number_metric(
+            text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined, vocab
+        )
         relative = relative_end >= 0 and _SEPARATOR.match(text[relative_end:start])
-        if relative or _is_relative(text, start, end) and not _named_before(mentions, start, text) \
-                and not _CORRECTLY.search(text[max(0, start - 40):start]):
+        if relative or (
+            _is_relative(text, start, end)
+            and not _named_before(mentions, start, text)
+            and not _CORRECTLY.search(text[max(0, start - 40) : start])
+        ):
             relative_end = end
         if metric is None or relative_end == end:
             previous = None
             continue
         datasets = _named_right_after(text, end, mentions) or _datasets_after(text, end, mentions)
-        found.append({
-            "_joined": joined,
-            "subject": _first_of_pair(text, start, mentions, subject) or _subject_for(text, start, mentions, subject),
-            "dataset": datasets[0] if datasets else dataset,
-            "metric": metric,
-            "value": _value(value),
-            "unit": unit,
-            "evidence": text,
-            "confidence": 0.7,
-            "_end": end,
-        })
+        found.append(
+            {
+                "_joined": joined,
+                "subject": _first_of_pair(text, start, mentions, subject)
+                or _subject_for(text, start, mentions, subject),
+                "dataset": datasets[0] if datasets else dataset,
+                "metric": metric,
+                "value": _value(value),
+                "unit": unit,
+                "evidence": text,
+                "confidence": 0.7,
+                "_end": end,
+            }
+        )
         previous = (start, end)
     _assign_respectively(text, found, mentions)
     for result in found:
@@ -339,14 +383,23 @@ def sentence_results(text: str, mentions: list, vocab: Vocabulary, subject: str,
     return found
 
 
-def _number_metric(text: str, start: int, end: int, unit, metrics: list, mentions: list,
-                   last: str | None, joined: bool, vocab: Vocabulary) -> str | None:
+def _number_metric(
+    text: str,
+    start: int,
+    end: int,
+    unit,
+    metrics: list,
+    mentions: list,
+    last: str | None,
+    joined: bool,
+    vocab: Vocabulary,
+) -> str | None:
     """The metric of one number, by the first rule that names it: "(A% vs. B%)" after a metric,
     a metric next to it, the list it continues, "achieves N%", "Model (N%)" (the sentence's metric
     so far), "from A to N" (the metric before "from"), "N% on Bench" and "correctly answered N%".
     A score with no metric named is in the headline metric of the benchmark right after it
     (AlpacaEval: win rate), else accuracy."""
-    if unit and _CORRECTLY.search(text[max(0, start - 40):start]):
+    if unit and _CORRECTLY.search(text[max(0, start - 40) : start]):
         return "accuracy"
     metric = _pair_metric(text, start, metrics) or _metric_for(text, start, end, metrics)
     on = _named_right_after(text, end, mentions)
@@ -356,11 +409,11 @@ def _number_metric(text: str, start: int, end: int, unit, metrics: list, mention
     if metric is not None:
         return metric
     bare = vocab.headline_metric(on[0]) if on else "accuracy"
-    if (unit or "score" in text[max(0, start - 40):start]) and _ACHIEVE.search(text[max(0, start - 60):start]):
+    if (unit or "score" in text[max(0, start - 40) : start]) and _ACHIEVE.search(text[max(0, start - 60) : start]):
         return bare
     if _named_before(mentions, start, text):
         return last or _sentence_metric(metrics) or (bare if unit else None)
-    if _FROM_TO.search(text[max(0, start - 80):start]):
+    if _FROM_TO.search(text[max(0, start - 80) : start]):
         # "improved from 91.3% (with X) to 94.5%": the metric before "from"
         return _metric_before(text, start, metrics) or (bare if unit else None)
     return bare if unit and on else None
@@ -382,11 +435,11 @@ def _first_of_pair(text: str, start: int, mentions: list, subject: str) -> str |
     """Who scored the first number of "surpassing Foo (70.1% vs. 66.0%)": not Foo, the one compared
     with it (the model before the comparison cue, else the sentence's subject)."""
     compared = _named_before(mentions, start, text)
-    if not compared or not _VERSUS_AHEAD.match(text[start:start + 40]):
+    if not compared or not _VERSUS_AHEAD.match(text[start : start + 40]):
         return None
     mention = next(m for m in reversed(mentions) if m.name == compared and m.end <= start)
     window = max(0, mention.start - 40)
-    cue = _COMPARISON_CUE.search(text[window:mention.start])
+    cue = _COMPARISON_CUE.search(text[window : mention.start])
     if not cue:
         return None
     winners = [m.name for m in mentions if m.type == "Model" and m.end <= window + cue.start()]
@@ -398,9 +451,16 @@ def _versus_result(text: str, first: dict, start: int, end: int, value: str, uni
     model the sentence compares against (after "than/over/surpasses", or a base model)."""
     subject = _named_before(mentions, start, text) or _named_after(mentions, end, text)
     if subject is None or subject == first["subject"]:
-        compared = [m for m in mentions if m.type in ("Model", "Method") and m.name != first["subject"]
-                    and (_COMPARISON_CUE.search(text[max(0, m.start - 40):m.start])
-                         or _BASE_MODEL_BEFORE.search(text[max(0, m.start - 15):m.start]))]
+        compared = [
+            m
+            for m in mentions
+            if m.type in ("Model", "Method")
+            and m.name != first["subject"]
+            and (
+                _COMPARISON_CUE.search(text[max(0, m.start - 40) : m.start])
+                or _BASE_MODEL_BEFORE.search(text[max(0, m.start - 15) : m.start])
+            )
+        ]
         # the one compared before the number, else the first compared after it
         before = [m.name for m in compared if m.end <= start]
         after = [m.name for m in compared if m.start >= end]
@@ -409,9 +469,10 @@ def _versus_result(text: str, first: dict, start: int, end: int, value: str, uni
 
 
 def _assign_respectively(text: str, found: list, mentions: list) -> None:
-    """"scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in
+    """ "scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in
     order; so too the pairs of "2.5% (90.7% vs. 88.5%) and 1.5% (73.1% vs. 71.6%) on A and B"."""
-    runs, run = [], []
+    runs: list = []
+    run: list = []
     for result in found:
         if run and result.get("_joined") and result["metric"] == run[-1]["metric"]:
             run.append(result)
@@ -435,15 +496,15 @@ def _assign_respectively(text: str, found: list, mentions: list) -> None:
         names = after if len(after) == len(run) else None
         if names is None and _RESPECTIVELY.search(text):
             before = _datasets_before(text, text.find(str(run[0]["value"])), mentions)
-            names = before[-len(run):] if len(before) >= len(run) else None
+            names = before[-len(run) :] if len(before) >= len(run) else None
         if names and len({r["dataset"] for r in run}) == 1:
-            for result, name in zip(run, names):
+            for result, name in zip(run, names, strict=False):
                 result["dataset"] = name
 
 
 def dedupe_results(results: list[dict]) -> list[dict]:
     """One result per (subject, dataset, metric, value), in a stable sorted order."""
-    seen = {}
+    seen: dict = {}
     for result in results:
         key = (result["subject"], result["dataset"] or "", result["metric"], result["value"], result["unit"] or "")
         seen.setdefault(key, result)

@@ -7,6 +7,7 @@ that function and adding its line to :data:`RULES`. Sources with no ``find`` are
 the vocabulary and acronym stages give more than mentions (metric spans, aliases), so the
 extractor calls them by name; proposals and repeats are found over the whole paper.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,12 +28,12 @@ class Rule(NamedTuple):
 
 RULES = (
     Rule("vocabulary", 1),  # known names: mentions.vocabulary_mentions
-    Rule("acronym", 2),     # "Long Form (LF)": acronyms.acronym_mentions
+    Rule("acronym", 2),  # "Long Form (LF)": acronyms.acronym_mentions
     Rule("list", 3, listed_datasets),
     Rule("head", 4, named_after_head),
     Rule("task", 6, task_phrases),
     Rule("technique", 7, method_phrases),
     Rule("derived", 5, derived_mentions),
-    Rule("proposal", 0),    # what the paper introduces: proposed.proposals
-    Rule("repeat", 8),      # a coined name found again where a later sentence repeats it
+    Rule("proposal", 0),  # what the paper introduces: proposed.proposals
+    Rule("repeat", 8),  # a coined name found again where a later sentence repeats it
 )

@@ -6,6 +6,7 @@ offsets into the abstract so evidence can be traced back.
 >>> [s.text for s in split_sentences("We use LoRA. It works, e.g. on MedQA.")]
 ['We use LoRA.', 'It works, e.g. on MedQA.']
 """
+
 from __future__ import annotations
 
 import re
@@ -14,9 +15,7 @@ from typing import NamedTuple
 # A boundary: terminal punctuation, then space, then something that can start a sentence.
 _BOUNDARY = re.compile(r"[.!?][\"')\]]?(?=\s+[\"'(\[]?[A-Z0-9\\])")
 # Words whose trailing dot does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    "e.g i.e al vs etc fig figs eq approx cf resp no dr mr ms prof sec ref refs".split()
-)
+_ABBREVIATIONS = frozenset("e.g i.e al vs etc fig figs eq approx cf resp no dr mr ms prof sec ref refs".split())
 _LAST_WORD = re.compile(r"([A-Za-z.]+)\.$")
 # The longest sentence the later stages see. Real abstract sentences stay well below it
 # (the longest in the gold is about 900 characters); a longer run of text without a
@@ -52,7 +51,7 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences, start = [], 0
     for match in _BOUNDARY.finditer(text):
         # the last word is all that matters (a bounded slice keeps long texts linear)
-        if _ends_with_abbreviation(text[max(start, match.start() - 24):match.start() + 1]):
+        if _ends_with_abbreviation(text[max(start, match.start() - 24) : match.start() + 1]):
             continue
         sentences.append((start, match.end()))
         start = match.end()
