@@ -71,6 +71,7 @@ class BuildReport:
     summary: dict
     problems: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # ids of the papers the extractor failed on (skipped)
+    unmatched: list[str] = field(default_factory=list)  # corrections that matched nothing, as 'file:line: ...'
     warnings: list[str] = field(default_factory=list)  # what the input limits cut, as 'file:line: ...'
     merged_nodes: int = 0
     dropped: dict = field(default_factory=dict)
@@ -326,7 +327,7 @@ def build(
     or an extractor); the records of ``records`` (JSONL files or folders in the guideline's format)
     are taken as they are. The fixes of the ``corrections`` files, and of a ``corrections.yaml`` at
     the top of an input folder, are applied to every record (:mod:`kg.corrections`); a fix that
-    matches nothing is in ``BuildReport.warnings``.
+    matches nothing is in ``BuildReport.unmatched``.
 
     Raises :class:`kg.readers.InputError` for bad input, or a paper the extractor fails on, unless
     ``skip_bad``; then each skipped record or paper is listed in ``BuildReport.problems`` (failed
@@ -440,7 +441,7 @@ def build(
         written = write_graph(
             iter_graph(corrected(), resolution, vocab, dropped), out, papers=ids, base=base, dropped=dropped
         )
-        warnings += fixes.unmatched(ids)
+        unmatched = fixes.unmatched(ids)
         clock.lap("write")
         # SHACL, Turtle and JSON-LD each in a process of its own: all three are bound to Python's lock
         sample = "".join(ntriples(written.sample, base=base))
@@ -460,6 +461,7 @@ def build(
             summary=written.summary,
             problems=[str(p) for p in problems],
             warnings=warnings,
+            unmatched=unmatched,
             failed=sorted(failed_ids),
             merged_nodes=len(resolution.report()),
             dropped=dict(sorted(dropped.items())),
@@ -490,6 +492,7 @@ def build(
                 "problems": report.problems,
                 "failed_papers": report.failed,
                 "corrections": len(fixes.fixes),
+                "unmatched_corrections": report.unmatched,
                 "warnings": report.warnings,
                 "validation": report.validation,
             },
@@ -528,6 +531,7 @@ def _up_to_date(out: Path, manifest: dict) -> BuildReport:
         problems=manifest["problems"],
         warnings=manifest["warnings"],
         failed=manifest["failed_papers"],
+        unmatched=manifest["unmatched_corrections"],
         given=manifest["given_records"],
         merged_nodes=manifest["merged_nodes"],
         dropped=manifest["dropped_statements"],

@@ -264,7 +264,7 @@ def build(
     )
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
-    for warning in report.warnings:
+    for warning in report.warnings + report.unmatched:
         click.echo(f"warning: {warning}", err=True)
     s = report.summary
     # "up to date": the same inputs and settings made the build in place, so nothing was redone
@@ -292,11 +292,12 @@ def build(
             f"  failed:    the extractor failed on {len(report.failed)} papers, skipped "
             f"(tracebacks in {out}/{FAILURES_LOG})"
         )
-    warnings = len(report.problems) + sum(report.dropped.values()) + len(report.warnings)
+    warnings = len(report.problems) + sum(report.dropped.values()) + len(report.warnings) + len(report.unmatched)
     click.echo(
         f"  warnings: {len(report.problems)} skipped records, "
         f"{sum(report.dropped.values())} statements naming no known entity"
         + (f", {len(report.warnings)} cut by --max-abstract-chars/--max-records" if report.warnings else "")
+        + (f", {len(report.unmatched)} corrections matching nothing" if report.unmatched else "")
         if warnings
         else "  warnings: none"
     )

@@ -149,7 +149,8 @@ def test_corrections_survive_re_extraction_by_a_new_extractor_version(tmp_path, 
     fixes = corrections_file(tmp_path / "fixes.yaml")
     out = tmp_path / "build"
     report = build([example_corpus], out, corrections=[fixes], embeddings=False)
-    assert report.warnings == [f"{fixes}:7: paper no-such-paper: drop_entity LoRA: no such paper in the input"]
+    assert report.unmatched == [f"{fixes}:7: paper no-such-paper: drop_entity LoRA: no such paper in the input"]
+    assert json.loads((out / "manifest.json").read_text())["unmatched_corrections"] == report.unmatched
     raw = next(
         json.loads(line)
         for line in (out / "extractions.jsonl").read_text().splitlines()

@@ -1,9 +1,10 @@
 """The extractor: a paper's title and abstract -> one extraction record.
 
-Four stages, one module each: :mod:`.sentences` (split), :mod:`.mentions`
-(vocabulary matches and new names), :mod:`.relations` (cue patterns and
-paper-level defaults) and :mod:`.results` (reported scores). This module ties
-them together and holds the paper-level conventions of the gold annotation
+Four stages: :mod:`.sentences` (split); the name finders, each a rule of the
+table in :mod:`.rules` (:mod:`.mentions` the vocabulary, :mod:`.acronyms`,
+:mod:`.coined`, :mod:`.datasets`, :mod:`.phrases`, and :mod:`.proposed` for what
+the paper introduces); :mod:`.relations` (cue patterns and paper-level defaults)
+and :mod:`.results` (reported scores). This module ties them together and holds the paper-level conventions of the gold annotation
 (background sentences, the focus of a paper, its title's tasks, its
 benchmark). The record is the guideline's JSONL format
 (docs/GUIDELINE.md), deterministic and JSON-serialisable.
@@ -33,7 +34,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.3.0"
+EXTRACTOR_VERSION = "1.3.1"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
