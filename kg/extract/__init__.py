@@ -4,9 +4,9 @@ Four stages: :mod:`.sentences` (split); the name finders, each a rule of the
 table in :mod:`.rules` (:mod:`.mentions` the vocabulary, :mod:`.acronyms`,
 :mod:`.coined`, :mod:`.datasets`, :mod:`.phrases`, and :mod:`.proposed` for what
 the paper introduces); :mod:`.relations` (cue patterns and paper-level defaults)
-and :mod:`.results` (reported scores). This module ties them together and holds the paper-level conventions of the gold annotation
-(background sentences, the focus of a paper, its title's tasks, its
-benchmark). The record is the guideline's JSONL format
+and :mod:`.results` (reported scores). This module ties them together and
+holds the paper-level conventions of the gold annotation (background
+sentences, the focus of a paper, its title's tasks, its benchmark). The record is the guideline's JSONL format
 (docs/GUIDELINE.md), deterministic and JSON-serialisable.
 
 >>> from kg.records import Paper
