@@ -145,6 +145,7 @@ def statements(out):
     return nt, {line.split(" ")[0] for line in nt.splitlines() if CURATED in line}
 
 
+@pytest.mark.slow
 def test_corrections_survive_re_extraction_by_a_new_extractor_version(tmp_path, example_corpus, monkeypatch):
     fixes = corrections_file(tmp_path / "fixes.yaml")
     out = tmp_path / "build"
@@ -175,6 +176,7 @@ def test_corrections_survive_re_extraction_by_a_new_extractor_version(tmp_path, 
     assert statements(out)[1] == curated
 
 
+@pytest.mark.slow
 def test_a_corrections_file_in_an_input_folder_is_applied_and_part_of_the_fingerprint(tmp_path, example_corpus):
     folder = tmp_path / "papers"
     folder.mkdir()

@@ -21,6 +21,7 @@ def names(node: dict) -> set[str]:
     return {normalize_name(n) for n in [node["label"], *node.get("aliases", [])]}
 
 
+@pytest.mark.slow
 def test_a_records_build_holds_exactly_the_statements_of_the_records(tmp_path, gold_path):
     out = tmp_path / "build"
     report = build(records=[gold_path], out=out, embeddings=False)
