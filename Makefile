@@ -49,8 +49,9 @@ lint: install
 
 # The fast subset: no server, no browser, nothing marked slow (markers in pyproject.toml), one
 # worker per core (a module's tests stay on one worker, so its fixtures are built once).
+# The property tests draw fewer examples here than under make test (250), to stay under a minute.
 check: install lint
-	$(BIN)/python -m pytest -q -n auto --dist loadscope -m "not server and not browser and not slow"
+	KG_ROBUST_EXAMPLES=100 $(BIN)/python -m pytest -q -n auto --dist loadscope -m "not server and not browser and not slow"
 
 # KG_NO_SKIPS=1: with everything installed, a test that would skip fails instead.
 test: install system lint $(NEO4J_JAR)
