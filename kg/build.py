@@ -49,7 +49,7 @@ from .extractors import DEFAULT_EXTRACTOR, Extractor, load_extractor, validate_r
 from .files import atomic_write, folder_lock, resource_dir, write_json
 from .graph import iter_graph
 from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
-from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers, read_records
+from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
 from .validate import ValidationReport, default_shapes, validate
@@ -156,7 +156,11 @@ def extraction_lines(
         fresh = map(_extract_one, todo)
     try:
         done = (
-            _given_line(paper) if paper.given is not None else previous[key] if key in previous else next(fresh)
+            json.dumps(paper.given, ensure_ascii=False)
+            if paper.given is not None
+            else previous[key]
+            if key in previous
+            else next(fresh)
             for paper, key in zip(papers, hashes, strict=False)
         )
         for paper, key, outcome in zip(papers, hashes, progress(done, total) if progress else done, strict=False):
@@ -217,10 +221,6 @@ def _stamped(record: dict, name: str, version: str) -> dict:
         "extractor_version": version,
         **{k: record[k] for k in ("entities", "relations", "results") if k in record},
     }
-
-
-def _given_line(paper: Paper) -> str:
-    return json.dumps(paper.given, ensure_ascii=False)
 
 
 def paper_hash(paper: Paper) -> str:
@@ -343,22 +343,16 @@ def build(
     records = list(records)
     inputs = list(inputs or ([] if records else default_inputs()))
     fixes = Corrections.load([*corrections, *found_corrections(inputs)])
-    papers = (
-        list(
-            read_papers(
-                inputs,
-                skip_bad=skip_bad,
-                on_problem=problems.append,
-                max_abstract_chars=max_abstract_chars,
-                max_records=max_records,
-                on_warning=warnings.append,
-            )
+    papers = list(
+        read_papers(
+            inputs,
+            records=records,
+            skip_bad=skip_bad,
+            on_problem=problems.append,
+            max_abstract_chars=max_abstract_chars,
+            max_records=max_records,
+            on_warning=warnings.append,
         )
-        if inputs
-        else []
-    )
-    papers = _unique(
-        papers + list(read_records(records, skip_bad=skip_bad, on_problem=problems.append)), skip_bad, problems.append
     )
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
     if isinstance(extractor, str):
@@ -498,25 +492,6 @@ def build(
             },
         )
     return report
-
-
-def _unique(papers: list[Paper], skip_bad: bool, on_problem: Callable[[InputError], None]) -> list[Paper]:
-    """``papers`` with each id once: a paper given both to extract and as a record is a problem like a
-    duplicate id within one input (the first wins)."""
-    seen: dict[str, str] = {}
-    kept = []
-    for paper in papers:
-        if paper.id in seen:
-            error = error_at(paper, f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})")
-            if not skip_bad:
-                raise error
-            on_problem(error)
-            continue
-        seen[paper.id] = paper.source
-        kept.append(paper)
-    if not kept:
-        raise InputError("input", 1, "no papers found (empty input)")
-    return kept
 
 
 def _file_hash(path: str | Path) -> str:

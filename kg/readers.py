@@ -29,8 +29,10 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from .errors import KgError
 from .records import METADATA_FIELDS, Paper, paper_id_from_title
@@ -83,19 +85,25 @@ Warn = Callable[[str], None]
 def read_papers(
     inputs: Iterable[str | Path],
     *,
+    records: Iterable[str | Path] = (),
     skip_bad: bool = False,
     on_problem: Problem | None = None,
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
     max_records: int = 0,
     on_warning: Warn | None = None,
 ) -> Iterator[Paper]:
-    """Yield the papers of every input file or folder, in order, each id once.
+    """Yield the papers of every input file or folder, in order, then those of ``records``, each id once.
+
+    ``records`` are extraction records given as they are (JSONL files, or folders of them): each is
+    checked against ``schemas/record.schema.json`` as well, and its paper carries it
+    (``Paper.given``), stamped ``records`` where it names no ``extractor``.
 
     A duplicate id is a problem like any other: the first record wins. ``max_abstract_chars``
-    (0: no limit) cuts longer abstracts; ``max_records`` (0: no limit) stops after that many
-    papers. Each cut and the stop are handed to ``on_warning`` as ``"file:line: ..."``.
-    Raises :class:`InputError` if no paper at all could be read, or if more than
-    :data:`MAX_PROBLEMS` records are bad even with ``skip_bad``.
+    (0: no limit) cuts longer abstracts; ``max_records`` (0: no limit) stops reading ``inputs``
+    after that many papers (records given as they are are neither cut nor counted). Each cut and
+    the stop are handed to ``on_warning`` as ``"file:line: ..."``. Raises :class:`InputError` if
+    no paper at all could be read, or if more than :data:`MAX_PROBLEMS` records are bad even with
+    ``skip_bad``.
     """
     seen: dict[str, str] = {}
     count = 0
@@ -116,63 +124,32 @@ def read_papers(
         if on_problem is not None:
             on_problem(error)
 
-    files = list(_expand(inputs))
-    for path in files:
-        for paper in _read_file(path, problem, max_abstract_chars, warn):
-            if paper.id in seen:
-                problem(error_at(paper, f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})"))
-                continue
-            if max_records and count == max_records:
-                warn(
-                    f"{paper.source}: stopped after {max_records} records (max_records); "
-                    "this one and any after it are not read"
-                )
-                return
-            seen[paper.id] = paper.source
-            count += 1
-            yield paper
-    if count == 0:
+    files = [(path, False) for path in _expand(inputs)] + [(path, True) for path in _expand(records, JSONL_SUFFIXES)]
+    stopped = False  # max_records reached: the rest of inputs is not read
+    for path, given in files:
+        if stopped and not given:
+            continue
+        # closing: a file left at max_records is closed now, not whenever the garbage collector runs
+        with closing(
+            _read_given(path, problem) if given else _read_file(path, problem, max_abstract_chars, warn)
+        ) as papers:
+            for paper in papers:
+                if paper.id in seen:
+                    problem(error_at(paper, f"duplicate paper id {paper.id!r} (first at {seen[paper.id]})"))
+                    continue
+                if not given and max_records and count == max_records:
+                    warn(
+                        f"{paper.source}: stopped after {max_records} records (max_records); "
+                        "this one and any after it are not read"
+                    )
+                    stopped = True
+                    break
+                seen[paper.id] = paper.source
+                count += not given
+                yield paper
+    if not seen:
         others = f" nor in the {len(files) - 1} other files" if len(files) > 1 else ""
-        raise InputError(files[0] if files else "input", 1, f"no papers found{others} (empty input)")
-
-
-def read_records(
-    inputs: Iterable[str | Path],
-    *,
-    skip_bad: bool = False,
-    on_problem: Problem | None = None,
-) -> Iterator[Paper]:
-    """Yield extraction records given as they are (JSONL files, or folders of them) as papers that
-    carry them (``Paper.given``), in order.
-
-    Each record is checked against ``schemas/record.schema.json`` and as a paper (id, title,
-    abstract, metadata, like :func:`read_papers`); a bad one is an :class:`InputError` naming file,
-    line and paper, or with ``skip_bad`` handed to ``on_problem``. A record that names no
-    ``extractor`` is stamped ``records``.
-    """
-    from .extractors import RECORDS_EXTRACTOR, validate_record
-
-    def problem(error: InputError) -> None:
-        if not skip_bad:
-            raise error
-        if on_problem is not None:
-            on_problem(error)
-
-    for path in _expand(inputs, JSONL_SUFFIXES):
-        for line, record in _jsonl_records(path, _lines(path, problem), problem):
-            errors = validate_record(record)
-            if errors:
-                more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-                problem(InputError(path, line, f"paper {record.get('id', '?')}: not a valid record: {errors[0]}{more}"))
-                continue
-            try:
-                paper = _paper(path, line, record)
-            except InputError as error:
-                problem(error)
-                continue
-            given = {**record, **paper.to_record()}  # the head as read (whitespace joined, authors split)
-            given.setdefault("extractor", RECORDS_EXTRACTOR)
-            yield Paper(paper.id, paper.title, paper.abstract, paper.meta, paper.source, given=given)
+        raise InputError(files[0][0] if files else "input", 1, f"no papers found{others} (empty input)")
 
 
 def error_at(paper: Paper, message: str) -> InputError:
@@ -202,28 +179,44 @@ def _expand(
             yield path
 
 
-def _read_file(path: Path, problem: Problem, max_abstract_chars: int, warn: Warn) -> Iterator[Paper]:
+def _read_file(path: Path, problem: Problem, max_abstract_chars: int, warn: Warn) -> Generator[Paper, None, None]:
     suffix = path.suffix.lower()
-    lines = _lines(path, problem)
-    if suffix in JSONL_SUFFIXES:
-        records = _jsonl_records(path, lines, problem)
-    elif suffix in CSV_SUFFIXES:
-        records = _csv_records(path, lines, problem)
-    else:
-        records = _page_records(path, lines, problem)
-    for line, record in records:
-        try:
-            paper = _paper(path, line, record)
-        except InputError as error:
-            problem(error)
-            continue
-        if max_abstract_chars and len(paper.abstract) > max_abstract_chars:
-            warn(
-                f"{paper.source}: abstract of {len(paper.abstract)} characters cut to {max_abstract_chars} "
-                "(max_abstract_chars)"
-            )
-            paper = Paper(paper.id, paper.title, _cut(paper.abstract, max_abstract_chars), paper.meta, paper.source)
-        yield paper
+    reader = _jsonl_records if suffix in JSONL_SUFFIXES else _csv_records if suffix in CSV_SUFFIXES else _page_records
+    with _opened(path) as handle:
+        for line, record in reader(path, _lines(path, handle, problem), problem):
+            try:
+                paper = _paper(path, line, record)
+            except InputError as error:
+                problem(error)
+                continue
+            if max_abstract_chars and len(paper.abstract) > max_abstract_chars:
+                warn(
+                    f"{paper.source}: abstract of {len(paper.abstract)} characters cut to {max_abstract_chars} "
+                    "(max_abstract_chars)"
+                )
+                paper = Paper(paper.id, paper.title, _cut(paper.abstract, max_abstract_chars), paper.meta, paper.source)
+            yield paper
+
+
+def _read_given(path: Path, problem: Problem) -> Generator[Paper, None, None]:
+    """The papers of a file of extraction records, each carrying its record as given."""
+    from .extractors import RECORDS_EXTRACTOR, validate_record
+
+    with _opened(path) as handle:
+        for line, record in _jsonl_records(path, _lines(path, handle, problem), problem):
+            errors = validate_record(record)
+            if errors:
+                more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+                problem(InputError(path, line, f"paper {record.get('id', '?')}: not a valid record: {errors[0]}{more}"))
+                continue
+            try:
+                paper = _paper(path, line, record)
+            except InputError as error:
+                problem(error)
+                continue
+            given = {**record, **paper.to_record()}  # the head as read (whitespace joined, authors split)
+            given.setdefault("extractor", RECORDS_EXTRACTOR)
+            yield Paper(paper.id, paper.title, paper.abstract, paper.meta, paper.source, given=given)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -232,11 +225,14 @@ def _cut(text: str, limit: int) -> str:
     return head.rsplit(" ", 1)[0] if " " in head else head[:limit]
 
 
-def _lines(path: Path, problem: Problem) -> Iterator[tuple[int, str]]:
-    """The lines of a text file, numbered from 1, without line breaks (any of \\n, \\r\\n, \\r) or BOM.
+@contextmanager
+def _opened(path: Path) -> Iterator[TextIO]:
+    """``path`` open as text for the block: undecodable bytes survive as lone surrogates, which
+    :func:`_paper` reports.
 
-    Undecodable bytes survive as lone surrogates, which :func:`_paper` reports; a line longer than
-    :data:`MAX_RECORD_CHARS` is reported and skipped in pieces, never held whole.
+    The reader that opens a file holds it in its own ``with``, so the file is closed as soon as
+    reading ends or an error leaves the reader; a generator left holding it would be closed by the
+    garbage collector at any depth of the stack, even inside a deeply nested ``json.loads``.
     """
     if path.exists() and not path.is_file():  # a FIFO would block, /dev/zero never end
         raise InputError(path, 1, "cannot read: not a regular file")
@@ -244,22 +240,29 @@ def _lines(path: Path, problem: Problem) -> Iterator[tuple[int, str]]:
         handle = open(path, encoding="utf-8-sig", errors="surrogateescape", newline=None)  # noqa: SIM115 - closed by the with below, after open's errors are told apart
     except OSError as error:
         raise InputError(path, 1, f"cannot read: {error.strerror or error}") from None
-    number = 0
     with handle:
-        while True:
-            number += 1
-            try:
-                line = handle.readline(MAX_RECORD_CHARS + 1)
-                if len(line) > MAX_RECORD_CHARS:
-                    while line and not line.endswith("\n"):
-                        line = handle.readline(MAX_RECORD_CHARS)
-                    problem(InputError(path, number, f"line longer than {MAX_RECORD_CHARS} characters"))
-                    continue
-            except OSError as error:
-                raise InputError(path, number, f"cannot read: {error.strerror or error}") from None
-            if not line:
-                return
-            yield number, line.removesuffix("\n")
+        yield handle
+
+
+def _lines(path: Path, handle: TextIO, problem: Problem) -> Iterator[tuple[int, str]]:
+    """The lines of an open text file, numbered from 1, without line breaks (any of \\n, \\r\\n, \\r)
+    or BOM. A line longer than :data:`MAX_RECORD_CHARS` is reported and skipped in pieces, never held whole.
+    """
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = handle.readline(MAX_RECORD_CHARS + 1)
+            if len(line) > MAX_RECORD_CHARS:
+                while line and not line.endswith("\n"):
+                    line = handle.readline(MAX_RECORD_CHARS)
+                problem(InputError(path, number, f"line longer than {MAX_RECORD_CHARS} characters"))
+                continue
+        except OSError as error:
+            raise InputError(path, number, f"cannot read: {error.strerror or error}") from None
+        if not line:
+            return
+        yield number, line.removesuffix("\n")
 
 
 def _paper(path: Path, line: int, record: dict) -> Paper:
