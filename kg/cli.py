@@ -11,6 +11,7 @@ import click
 
 from . import __version__
 from .errors import KgError
+from .extractors import DEFAULT_EXTRACTOR
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS
 
 BUILD_OPTION = click.option(
@@ -150,7 +151,7 @@ def cli():
 
 EXTRACTOR_OPTION = click.option(
     "--extractor",
-    default="rules",
+    default=DEFAULT_EXTRACTOR,
     show_default=True,
     metavar="NAME",
     help="The extractor to run (`kg extractors` lists those installed).",

@@ -126,9 +126,6 @@ class Corrections:
             fixes += [_fix(item, str(paper), path) for item in items]
         return cls(fixes, hashlib.sha256(text.encode()).hexdigest())
 
-    def __bool__(self) -> bool:
-        return bool(self.fixes)
-
     def apply(self, record: dict) -> dict:
         """``record`` with the fixes for every paper, then its own, applied (a copy; the input is untouched)."""
         mine = [f for f in self.fixes if f.paper == EVERY_PAPER] + [f for f in self.fixes if f.paper == record["id"]]
@@ -230,14 +227,17 @@ def _entity(record: dict, forms: dict, name: str) -> dict | None:
     return next((e for e in record["entities"] if normalize_name(e["name"]) == key), None)
 
 
+def _other_relations(record: dict, forms: dict, relation: dict) -> list[dict]:
+    """The record's relations except those stating ``relation`` (names matched through ``forms``)."""
+
+    def triple(r: dict) -> tuple:
+        return _key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])
+
+    return [r for r in record["relations"] if triple(r) != triple(relation)]
+
+
 def _drop(record: dict, args: dict) -> str | None:
-    forms = _names(record)
-    target = (_key(forms, args["subject"]), args["predicate"], _key(forms, args["object"]))
-    kept = [
-        r
-        for r in record["relations"]
-        if (_key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])) != target
-    ]
+    kept = _other_relations(record, _names(record), args)
     if len(kept) == len(record["relations"]):
         return "no such relation"
     record["relations"] = kept
@@ -275,11 +275,7 @@ def _add(record: dict, args: dict) -> str | None:
         "confidence": float(args.get("confidence", 1.0)),
         "curated": True,
     }
-    key = (_key(forms, ends[0]), args["predicate"], _key(forms, ends[1]))
-    record["relations"] = [
-        r for r in record["relations"] if (_key(forms, r["subject"]), r["predicate"], _key(forms, r["object"])) != key
-    ]
-    record["relations"].append(relation)
+    record["relations"] = [*_other_relations(record, forms, relation), relation]
     return None
 
 
