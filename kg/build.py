@@ -72,7 +72,7 @@ class BuildReport:
     problems: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)  # ids of the papers the extractor failed on (skipped)
     unmatched: list[str] = field(default_factory=list)  # corrections that matched nothing, as 'file:line: ...'
-    warnings: list[str] = field(default_factory=list)  # what the input limits cut, as 'file:line: ...'
+    warnings: list[str] = field(default_factory=list)  # input limits cut, merges/splits naming no mention
     merged_nodes: int = 0
     dropped: dict = field(default_factory=dict)
     reused: int = 0  # papers whose extraction was taken from the previous build
@@ -309,6 +309,7 @@ def build(
     *,
     records: Iterable[str | Path] = (),
     extractor: str | Extractor = DEFAULT_EXTRACTOR,
+    model: str | Path | None = None,
     corrections: Iterable[str | Path] = (),
     skip_bad: bool = False,
     embeddings: bool = True,
@@ -356,7 +357,7 @@ def build(
     )
     vocab, vocabulary = load_vocabulary(), vocabulary_hash()
     if isinstance(extractor, str):
-        extractor = load_extractor(extractor, vocab=vocab)
+        extractor = load_extractor(extractor, vocab=vocab, model=model)
     hashes = [paper_hash(paper) for paper in papers]
     fingerprint = input_fingerprint(
         hashes,
@@ -436,6 +437,7 @@ def build(
             iter_graph(corrected(), resolution, vocab, dropped), out, papers=ids, base=base, dropped=dropped
         )
         unmatched = fixes.unmatched(ids)
+        warnings += [f"{merges_file}: {w}" for w in resolution.warnings]
         clock.lap("write")
         # SHACL, Turtle and JSON-LD each in a process of its own: all three are bound to Python's lock
         sample = "".join(ntriples(written.sample, base=base))

@@ -156,6 +156,11 @@ EXTRACTOR_OPTION = click.option(
     metavar="NAME",
     help="The extractor to run (`kg extractors` lists those installed).",
 )
+MODEL_OPTION = click.option(
+    "--model",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A trained name finder (written by `kg train`) for the extractor to use.",
+)
 CORRECTIONS_OPTION = click.option(
     "--corrections",
     multiple=True,
@@ -174,6 +179,7 @@ CORRECTIONS_OPTION = click.option(
     help="Extraction records (JSONL, or a folder of them) to build from as they are, without extracting (repeatable).",
 )
 @EXTRACTOR_OPTION
+@MODEL_OPTION
 @CORRECTIONS_OPTION
 @click.option(
     "--skip-bad",
@@ -215,6 +221,7 @@ def build(
     out,
     records,
     extractor,
+    model,
     corrections,
     skip_bad,
     embeddings,
@@ -240,6 +247,7 @@ def build(
       kg build data/hf_papers_fine_tuning_medical.txt --out build
       kg build papers.jsonl more/ --skip-bad --merges merges.yaml
       kg build --records reviewed.jsonl --corrections fixes.yaml
+      kg build papers.jsonl --model ours.crfsuite         # a name finder from kg train
       kg build papers.jsonl --check --pins pins.yaml      # in CI
     """
     from .build import FAILURES_LOG
@@ -252,6 +260,7 @@ def build(
         out,
         records=records,
         extractor=extractor,
+        model=model,
         corrections=corrections,
         skip_bad=skip_bad,
         embeddings=embeddings,
@@ -345,6 +354,7 @@ def pin(queries, params, build_dir, out):
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL file to write.")
 @EXTRACTOR_OPTION
+@MODEL_OPTION
 @CORRECTIONS_OPTION
 @click.option(
     "--skip-bad",
@@ -361,7 +371,7 @@ def pin(queries, params, build_dir, out):
     help="Extraction processes. Output is the same.",
 )
 @fail_cleanly
-def extract(inputs, out, extractor, corrections, skip_bad, max_abstract_chars, max_records, workers):
+def extract(inputs, out, extractor, model, corrections, skip_bad, max_abstract_chars, max_records, workers):
     """Extract entities, relations and results of each paper to a JSONL file (no graph).
 
     One record per paper, in the format of the extraction guideline (docs/GUIDELINE.md), with
@@ -381,7 +391,7 @@ def extract(inputs, out, extractor, corrections, skip_bad, max_abstract_chars, m
     from .readers import read_papers
 
     fixes = Corrections.load(corrections)
-    chosen = load_extractor(extractor)
+    chosen = load_extractor(extractor, model=model)
     problems: list = []
     warnings: list[str] = []
     papers = list(
@@ -466,8 +476,10 @@ def validate(build_dir, shapes, limit):
     is_flag=True,
     help="Run the extractor on the papers even where the file holds annotations (a gold file).",
 )
+@EXTRACTOR_OPTION
+@MODEL_OPTION
 @fail_cleanly
-def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract):
+def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract, extractor, model):
     """Score extractions against hand-annotated gold: precision, recall, F1 per type and predicate.
 
     Given extraction records (a JSONL file whose records have "entities"), scores them; given
@@ -479,19 +491,76 @@ def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract):
       kg eval data/hf_papers_fine_tuning_medical.txt --gold tests/data/dev_gold.jsonl
       kg eval build/extractions.jsonl --gold tests/data/dev_gold.jsonl --format json
       kg eval tests/data/heldout.jsonl --gold tests/data/heldout.jsonl --extract
+      kg eval tests/data/heldout.jsonl --gold tests/data/heldout.jsonl --extract --model ours.crfsuite
     """
     import json
 
     from .build import extract_papers
     from .evaluate import format_report, load_records, score
+    from .extractors import load_extractor
     from .readers import read_papers
 
     first = Path(predictions_or_inputs[0])
     records = load_records(first) if len(predictions_or_inputs) == 1 and first.suffix == ".jsonl" else []
     if force_extract or not (records and all("entities" in record for record in records)):
-        records = extract_papers(read_papers(predictions_or_inputs))
+        records = extract_papers(read_papers(predictions_or_inputs), load_extractor(extractor, model=model))
     report = score(records, load_records(gold))
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else format_report(report, worst=worst))
+
+
+@cli.command()
+@click.option(
+    "--gold",
+    "gold_files",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Annotated abstracts, JSONL in the guideline's format (repeatable).",
+)
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False), help="Model file to write (its .json card goes beside it)."
+)
+@click.option(
+    "--folds",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="First score the extractor with and without it by k-fold cross-validation grouped by paper (0: skip).",
+)
+@fail_cleanly
+def train(gold_files, out, folds):
+    """Train the extractor's name finder on annotated abstracts; use it with --model.
+
+    The cross-validated scores compare the rules alone with the rules and a name finder trained
+    on the other folds: no paper is scored by a model that saw it.
+
+    \b
+    Example:
+      kg train --gold ours.jsonl --out ours.crfsuite
+      kg build papers.jsonl --model ours.crfsuite
+    """
+    from .evaluate import load_records
+    from .train import cross_validate
+    from .train import train as run_train
+
+    records = [record for path in gold_files for record in load_records(path)]
+    if not records:
+        raise KgError("no annotated records in " + ", ".join(gold_files))
+    if folds > 1:
+        rules, learned = cross_validate(records, folds=folds)
+        click.echo(f"{folds}-fold cross-validation over {len(records)} papers (P / R / F1):")
+        for label, report in (("rules", rules), ("rules + name finder", learned)):
+            cells = [
+                f"{kind} {c.precision:.3f} {c.recall:.3f} {c.f1:.3f}"
+                for kind, c in (
+                    ("entities", report.entities),
+                    ("relations", report.relations),
+                    ("results", report.results),
+                )
+            ]
+            click.echo(f"  {label:<20}" + "   ".join(cells))
+    path = run_train(records, out, sources=gold_files)
+    click.echo(f"wrote {path} from {len(records)} papers; use it with: kg build --model {path}")
 
 
 @cli.command(name="eval-merges")

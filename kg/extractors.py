@@ -27,8 +27,10 @@ and ``kg build --extractor my-ner`` uses it.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .errors import KgError
@@ -60,8 +62,9 @@ def available_extractors() -> list[str]:
     return sorted({point.name for point in entry_points(group=ENTRY_POINT_GROUP)})
 
 
-def load_extractor(name: str = DEFAULT_EXTRACTOR, vocab=None) -> Extractor:
-    """The extractor registered as ``name``, made with ``vocab`` (None: the shipped vocabulary)."""
+def load_extractor(name: str = DEFAULT_EXTRACTOR, vocab=None, model=None) -> Extractor:
+    """The extractor registered as ``name``, made with ``vocab`` (None: the shipped vocabulary) and,
+    where one is given, a trained ``model`` (a path ``kg train`` wrote)."""
     points = [point for point in entry_points(group=ENTRY_POINT_GROUP) if point.name == name]
     if not points:
         known = ", ".join(available_extractors()) or "none"
@@ -74,7 +77,14 @@ def load_extractor(name: str = DEFAULT_EXTRACTOR, vocab=None) -> Extractor:
         factory = points[0].load()
     except (ImportError, AttributeError) as error:
         raise KgError(f"extractor {name!r} ({points[0].value}) cannot be loaded: {error}") from None
-    extractor = factory(vocab=vocab)
+    if model is None:
+        extractor = factory(vocab=vocab)
+    else:
+        if not Path(model).is_file():
+            raise KgError(f"{model}: no such model file (kg train writes one)")
+        if "model" not in inspect.signature(factory).parameters:
+            raise KgError(f"extractor {name!r} takes no trained model")
+        extractor = factory(vocab=vocab, model=model)
     if not isinstance(extractor, Extractor) or not extractor.name or not extractor.version:
         raise KgError(f"extractor {name!r} ({points[0].value}) lacks a name, a version or extract(paper)")
     return extractor

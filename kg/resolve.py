@@ -31,6 +31,7 @@ import yaml
 
 from .errors import KgError
 from .records import ENTITY_TYPES
+from .vocab import case_sensitive_keys, cased_key
 from .vocab import normalize_name as normalize
 
 # Measured with `kg eval-merges` on the gold aliases: at 0.92 embedding merges are right 97% of the
@@ -100,13 +101,15 @@ class Node:
 class Resolution:
     """Where each (type, name) of the corpus went: the nodes and the merge links between names."""
 
-    def __init__(self, nodes: dict[str, Node], index: dict[Key, str]):
+    def __init__(self, nodes: dict[str, Node], index: dict[Key, str], key_of=None):
         self.nodes = nodes
         self._index = index
+        self._key_of = key_of or _Keys(frozenset())
+        self.warnings: list[str] = []  # merges and splits naming what no paper mentions
 
     def node_id(self, entity_type: str, name: str) -> str | None:
         """The id of the node a name of that type was resolved into (None if never seen)."""
-        return self._index.get((entity_type, normalize(name)))
+        return self._index.get(self._key_of(entity_type, name))
 
     def report(self) -> list[dict]:
         """The merge report: for each node with more than one name, its names and why they merged."""
@@ -170,40 +173,60 @@ def resolve(
     (or None to merge by rules only).
     """
     overrides = overrides or Overrides()
+    never = [*overrides.splits, *(vocab.distinct if vocab is not None else ())]
+    key_of = _Keys(case_sensitive_keys(never))
     surfaces: dict[Key, Counter] = defaultdict(Counter)  # key -> surface forms seen, as names
     papers: dict[Key, set[str]] = defaultdict(set)
     alias_links: list[tuple[Key, Key, str, tuple[str, str]]] = []
     for record in records:
         for entity in record.get("entities", []):
             kind = entity["type"]
-            key = (kind, normalize(entity["name"]))
+            key = key_of(kind, entity["name"])
             surfaces[key][entity["name"]] += 1
             papers[key].add(record["id"])
             for alias in entity.get("aliases") or []:
-                alias_key = (kind, normalize(alias))
+                alias_key = key_of(kind, alias)
                 surfaces[alias_key][alias] += 0  # known spelling, never preferred as the label
                 alias_links.append((key, alias_key, f"alias in paper {record['id']}", (entity["name"], alias)))
 
-    typed = _typed_groups(overrides.splits, surfaces)
-    cannot_link = {frozenset((a, b)) for group in typed for a in group for b in group if a != b}
+    warnings: list[str] = []
+    splits = _typed_groups(overrides.splits, surfaces, key_of, warnings, "split")
+    distinct = _typed_groups(vocab.distinct if vocab is not None else [], surfaces, key_of)
+    cannot_link = {frozenset((a, b)) for group in splits + distinct for a in group for b in group if a != b}
     clusters = _Clusters(cannot_link)
     for key in sorted(surfaces):
         clusters.add(key)
     for a, b, rule, names in alias_links:
         clusters.union(a, b, rule, names)
+    known: dict[Key, str] = {}  # key -> the vocabulary entry it is
     if vocab is not None:
-        for kind, name in sorted(surfaces):
-            canonical = _vocab_canonical(vocab, surfaces[(kind, name)], kind)
-            if canonical and normalize(canonical) != name:
-                target = (kind, normalize(canonical))
-                surfaces[target][canonical] += 0
-                clusters.union(target, (kind, name), "vocabulary", (canonical, _label(surfaces, [(kind, name)])))
-    for group in _typed_groups(overrides.merges, surfaces):
+        for key in sorted(surfaces):
+            canonical = _vocab_canonical(vocab, surfaces[key], key[0])
+            if canonical:
+                target = key_of(key[0], canonical)
+                known[key] = known[target] = canonical
+                if target != key:
+                    surfaces[target][canonical] += 0
+                    clusters.union(target, key, "vocabulary", (canonical, _label(surfaces, [key])))
+    for group in _typed_groups(overrides.merges, surfaces, key_of, warnings, "merge"):
         for other in group[1:]:
             clusters.union(group[0], other, "forced merge", (_label(surfaces, [group[0]]), _label(surfaces, [other])))
     if embedder is not None:
-        _merge_by_embedding(clusters, surfaces, embedder, threshold)
-    return _nodes(clusters, surfaces, papers, vocab)
+        _merge_by_embedding(clusters, surfaces, embedder, threshold, known)
+    resolution = _nodes(clusters, surfaces, papers, vocab, key_of)
+    resolution.warnings = warnings
+    return resolution
+
+
+class _Keys:
+    """(type, name) -> its key: the normalised name, or the cased one where case tells names apart."""
+
+    def __init__(self, case_sensitive: frozenset):
+        self.case_sensitive = case_sensitive
+
+    def __call__(self, kind: str, name: str) -> Key:
+        key = normalize(name)
+        return (kind, cased_key(name) if key in self.case_sensitive else key)
 
 
 def _vocab_canonical(vocab, names: Counter, kind: str) -> str | None:
@@ -214,33 +237,49 @@ def _vocab_canonical(vocab, names: Counter, kind: str) -> str | None:
     return None
 
 
-def _typed_groups(groups: list[list[str]], surfaces: dict[Key, Counter]) -> list[list[Key]]:
-    """Turn user name groups into keys: ``Type:name`` fixes the type, a bare name applies to every type seen."""
+def _typed_groups(
+    groups: Iterable[Iterable[str]], surfaces: dict[Key, Counter], key_of, warnings=None, what: str = ""
+) -> list[list[Key]]:
+    """Turn name groups into keys: ``Type:name`` fixes the type, a bare name applies to every type
+    seen. A user's name the corpus never mentions goes to ``warnings``."""
     result = []
     for group in groups:
+        seen = set()
         for kind in ENTITY_TYPES:
             keys = []
             for item in group:
-                prefix, colon, rest = item.partition(":")
-                if colon and prefix in ENTITY_TYPES:
-                    if prefix != kind:
-                        continue
-                    item = rest
-                if (kind, normalize(item)) in surfaces:
-                    keys.append((kind, normalize(item)))
+                if item.partition(":")[0] in ENTITY_TYPES and item.partition(":")[0] != kind:
+                    continue
+                item = _bare(item)
+                if key_of(kind, item) in surfaces:
+                    keys.append(key_of(kind, item))
+                    seen.add(item)
             if len(keys) >= 2:
                 result.append(keys)
+        if warnings is not None:
+            unknown = [item for item in group if _bare(item) not in seen]
+            warnings += [f"{what} names {item!r}, which no paper mentions" for item in unknown]
     return result
+
+
+def _bare(item: str) -> str:
+    """A user's ``Type:name`` without its type."""
+    prefix, colon, rest = item.partition(":")
+    return rest if colon and prefix in ENTITY_TYPES else item
 
 
 def _versions(text: str) -> tuple[str, ...]:
     return tuple(_VERSION_TOKEN.findall(text))
 
 
-def _merge_by_embedding(clusters: _Clusters, surfaces: dict[Key, Counter], embedder, threshold: float) -> None:
+def _merge_by_embedding(
+    clusters: _Clusters, surfaces: dict[Key, Counter], embedder, threshold: float, known: dict[Key, str]
+) -> None:
     """Merge clusters whose best-known names embed within ``threshold`` (cosine), type by type.
 
-    Names that differ in a version number (GPT-3.5 / GPT-4, SAM / SAM 2) are never merged this way.
+    Names that differ in a version number (GPT-3.5 / GPT-4, SAM / SAM 2) are never merged this way,
+    nor two names the vocabulary lists as different entries (fine-tuning / full fine-tuning): it
+    knows them apart.
     """
     groups = []
     for kind in ENTITY_TYPES:
@@ -253,9 +292,16 @@ def _merge_by_embedding(clusters: _Clusters, surfaces: dict[Key, Counter], embed
     for roots, labels in groups:
         block, offset = vectors[offset : offset + len(labels)], offset + len(labels)
         for score, i, j in sorted(_close_pairs(block, threshold), key=lambda pair: -pair[0]):
-            if _versions(labels[i]) != _versions(labels[j]):
+            if _versions(labels[i]) != _versions(labels[j]) or _known_apart(clusters, roots[i], roots[j], known):
                 continue
             clusters.union(roots[i], roots[j], f"embedding similarity {score:.3f}", (labels[i], labels[j]))
+
+
+def _known_apart(clusters: _Clusters, a: Key, b: Key, known: dict[Key, str]) -> bool:
+    """True when both clusters hold a vocabulary entry, and not the same one."""
+    entries_a = {known[k] for k in clusters.members[clusters.find(a)] if k in known}
+    entries_b = {known[k] for k in clusters.members[clusters.find(b)] if k in known}
+    return bool(entries_a and entries_b and entries_a != entries_b)
 
 
 SIMILARITY_ROWS = 1024  # rows of the similarity matrix computed at a time: memory O(rows × names)
@@ -285,7 +331,7 @@ def _label(surfaces: dict[Key, Counter], keys: Iterable[Key]) -> str:
     return min(counts, key=lambda name: (-counts[name], name == name.lower(), len(name), name))
 
 
-def _nodes(clusters: _Clusters, surfaces, papers, vocab) -> Resolution:
+def _nodes(clusters: _Clusters, surfaces, papers, vocab, key_of) -> Resolution:
     groups: dict[Key, list[Key]] = defaultdict(list)
     for key in sorted(surfaces):
         groups[clusters.find(key)].append(key)
@@ -313,4 +359,4 @@ def _nodes(clusters: _Clusters, surfaces, papers, vocab) -> Resolution:
             merges=sorted(link_by_root[root], key=lambda m: (m["name"], m["into"], m["rule"])),
         )
         index.update(dict.fromkeys(keys, node_id))
-    return Resolution(nodes, index)
+    return Resolution(nodes, index, key_of)

@@ -129,9 +129,13 @@ class Vocabulary:
     'PEFT'
     """
 
-    def __init__(self, entries=(), metrics: dict | None = None, stoplist=()):
+    def __init__(self, entries=(), metrics: dict | None = None, stoplist=(), distinct=()):
         self.entries: dict[tuple[str, str], Entry] = {}
         self.surface: dict[str, tuple[str, str]] = {}
+        # groups of names that are never one thing; where two differ only in case, case tells them apart
+        self.distinct: tuple[tuple[str, ...], ...] = tuple(tuple(group) for group in distinct)
+        self.case_sensitive: frozenset = case_sensitive_keys(self.distinct)
+        self.cased_surface: dict[str, tuple[str, str]] = {}
         self.metrics: dict[str, str] = {}
         self.stoplist: frozenset = frozenset(normalize_name(s) for s in stoplist)
         for key, canonical in (metrics or {}).items():
@@ -145,6 +149,10 @@ class Vocabulary:
         for entry in ranked:
             for alias in entry.aliases:
                 self.surface.setdefault(normalize_name(alias), (entry.name, entry.type))
+        for entry in ranked:
+            for form in (entry.name, *entry.aliases):
+                if normalize_name(form) in self.case_sensitive:
+                    self.cased_surface.setdefault(cased_key(form), (entry.name, entry.type))
         # short all-caps/mixed-case forms ("SAM", "CoT") and all-caps ones of any length ("MIMIC",
         # "DRIVE") must not match plain words ("sam", "cot", "mimic", "drive")
         forms = [f for entry in ranked for f in (entry.name, *entry.aliases)]
@@ -173,12 +181,24 @@ class Vocabulary:
         return self._layers
 
     def lookup(self, surface: str) -> tuple[str, str] | None:
-        """(canonical name, type) of a surface form, or None."""
-        return self.surface.get(normalize_name(surface))
+        """(canonical name, type) of a surface form, or None. Names the vocabulary tells apart by
+        case (``distinct.yaml``) are looked up with their case first.
+
+        >>> v = Vocabulary([Entry("BioMedGPT", "Model"), Entry("BiomedGPT", "Model")],
+        ...                distinct=[["BioMedGPT", "BiomedGPT"]])
+        >>> v.lookup("BiomedGPT"), v.lookup("BioMedGPT")
+        (('BiomedGPT', 'Model'), ('BioMedGPT', 'Model'))
+        """
+        key = normalize_name(surface)
+        if key in self.case_sensitive:
+            hit = self.cased_surface.get(cased_key(surface))
+            if hit is not None:
+                return hit
+        return self.surface.get(key)
 
     def entry(self, name: str, etype: str | None = None) -> Entry | None:
         """The entry of a canonical name (or any listed surface form)."""
-        hit = self.surface.get(normalize_name(name))
+        hit = self.lookup(name)
         if hit is None or (etype and hit[1] != etype):
             return None
         return self.entries.get((hit[1], normalize_name(hit[0])))
@@ -233,6 +253,27 @@ class Vocabulary:
         return normalize_name(surface) in self.stoplist
 
 
+def cased_key(name: str) -> str:
+    """A name without spaces, hyphens, underscores and dots, its case kept: the key of names that
+    differ only in case and mean different things.
+
+    >>> cased_key("BioMed-GPT"), cased_key("Biomed GPT")
+    ('BioMedGPT', 'BiomedGPT')
+    """
+    return _DROP.sub("", name)
+
+
+def case_sensitive_keys(groups) -> frozenset:
+    """The normalised names two members of one group share, told apart only by their case."""
+    keys = set()
+    for group in groups:
+        seen: dict[str, set] = {}
+        for name in group:
+            seen.setdefault(normalize_name(name), set()).add(cased_key(name))
+        keys |= {key for key, forms in seen.items() if len(forms) > 1}
+    return frozenset(keys)
+
+
 def _yaml_files(folder: Path) -> list:
     return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
 
@@ -246,6 +287,7 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
     entries: list[Entry] = []
     metrics: dict[str, str] = {}
     stoplist: list[str] = []
+    distinct: list[list[str]] = []
     for path in _yaml_files(folder) if folder.is_dir() else []:
         stem = path.stem.lower()
         items = _read_yaml(path)
@@ -260,7 +302,9 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
                         metrics.setdefault(surface, canonical)
         elif stem == "stoplist":
             stoplist += [str(i) for i in items if isinstance(i, str)]
-    return Vocabulary(entries, metrics, stoplist)
+        elif stem == "distinct":
+            distinct += [[str(n) for n in group] for group in items if isinstance(group, list) and len(group) > 1]
+    return Vocabulary(entries, metrics, stoplist, distinct)
 
 
 def vocabulary_hash(folder: Path | None = None) -> str:

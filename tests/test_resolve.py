@@ -65,6 +65,50 @@ def test_forced_merges_and_splits_from_a_file(tmp_path):
     assert resolve(records).node_id("Model", "MedSAM") == resolve(records).node_id("Model", "SAM")
 
 
+def test_a_split_of_names_that_differ_only_in_case_takes_effect(tmp_path):
+    # BioMedGPT (PharMolix) and BiomedGPT (Zhang et al.) are two models; matching ignores case
+    rules = tmp_path / "merges.yaml"
+    rules.write_text("split:\n  - [BioMedGPT, BiomedGPT]\n")
+    records = [
+        paper("p1", {"name": "BioMedGPT", "type": "Model"}),
+        paper("p2", {"name": "BiomedGPT", "type": "Model"}),
+        paper("p3", {"name": "BIOMEDGPT", "type": "Model"}),
+    ]
+    assert len({resolve(records).node_id("Model", n) for n in ("BioMedGPT", "BiomedGPT")}) == 1
+    split = resolve(records, overrides=Overrides.load(rules))
+    pharmolix, zhang = split.node_id("Model", "BioMedGPT"), split.node_id("Model", "BiomedGPT")
+    assert pharmolix != zhang
+    assert split.nodes[pharmolix].papers == ["p1"] and split.nodes[zhang].papers == ["p2"]
+    assert split.warnings == []
+
+
+def test_the_vocabulary_tells_names_apart_by_case_where_it_lists_them_as_distinct():
+    vocab = Vocabulary(
+        [Entry("BioMedGPT", "Model", ("BioMedGPT-LM",)), Entry("BiomedGPT", "Model")],
+        distinct=[["BioMedGPT", "BiomedGPT"]],
+    )
+    assert vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
+    assert vocab.lookup("BioMedGPT-LM") == ("BioMedGPT", "Model")
+    records = [
+        paper("p1", {"name": "BioMedGPT-LM", "type": "Model"}),
+        paper("p2", {"name": "BiomedGPT", "type": "Model"}),
+    ]
+    resolution = resolve(records, vocab)
+    assert resolution.node_id("Model", "BioMedGPT-LM") == resolution.node_id("Model", "BioMedGPT") == "model/biomedgpt"
+    assert resolution.node_id("Model", "BiomedGPT") != "model/biomedgpt"
+
+
+def test_merges_and_splits_naming_what_no_paper_mentions_are_reported(tmp_path):
+    rules = tmp_path / "merges.yaml"
+    rules.write_text("merge:\n  - [ChatGPT, Model:GPT-3.5]\nsplit:\n  - [MedSAM, SAMM]\n")
+    records = [paper("p1", {"name": "ChatGPT", "type": "Model"}, {"name": "MedSAM", "type": "Model"})]
+    resolution = resolve(records, overrides=Overrides.load(rules))
+    assert resolution.warnings == [
+        "split names 'SAMM', which no paper mentions",
+        "merge names 'Model:GPT-3.5', which no paper mentions",
+    ]
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
@@ -79,6 +123,25 @@ def test_bad_overrides_file_names_file_and_line(tmp_path, content, message):
     with pytest.raises(KgError, match=message) as error:
         Overrides.load(rules)
     assert str(error.value).startswith(f"{rules}:")
+
+
+@pytest.mark.slow
+def test_embeddings_never_merge_what_the_vocabulary_lists_apart(tmp_path):
+    # "fine-tuning" and "full fine-tuning" embed at 0.957 with the shipped model
+    records = [
+        paper("p1", {"name": "fine-tuning", "type": "Method"}),
+        paper("p2", {"name": "full fine-tuning", "type": "Method"}),
+    ]
+    embedder = Embedder(tmp_path / "cache.npz")
+    merged = resolve(records, embedder=embedder, threshold=0.9)
+    assert merged.node_id("Method", "fine-tuning") == merged.node_id("Method", "full fine-tuning")
+    vocab = Vocabulary([Entry("fine-tuning", "Method"), Entry("full fine-tuning", "Method", ("FFT",))])
+    apart = resolve(records, vocab, embedder=embedder, threshold=0.9)
+    assert apart.node_id("Method", "fine-tuning") != apart.node_id("Method", "full fine-tuning")
+    listed = resolve(
+        records, Vocabulary(distinct=[["fine-tuning", "full fine-tuning"]]), embedder=embedder, threshold=0.9
+    )
+    assert listed.node_id("Method", "fine-tuning") != listed.node_id("Method", "full fine-tuning")
 
 
 @pytest.mark.slow

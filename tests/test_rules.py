@@ -45,7 +45,8 @@ def test_every_source_seen_in_extraction_is_in_the_table(monkeypatch):
     vocab = load_vocabulary()
     for paper in read_papers(sorted(str(p) for p in (ROOT / "tests" / "data").glob("*.jsonl"))):
         extraction.extract(paper, vocab)
-    assert seen == {rule.source for rule in rules.RULES}
+    # the name finder runs only with a trained model: tests/test_tagger.py sees it at work
+    assert seen == {rule.source for rule in rules.RULES} - {"tagger"}
 
 
 def _local(uri) -> str:

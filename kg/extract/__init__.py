@@ -34,7 +34,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.3.1"
+EXTRACTOR_VERSION = "1.4.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
@@ -192,8 +192,42 @@ class _Entities:
         return out
 
 
-def extract(paper: Paper, vocab: Vocabulary) -> dict:
-    """One extraction record for ``paper`` (see the module docstring)."""
+def _found(masked: list, vocab: Vocabulary, proposed: list, tagger=None) -> tuple[list, list]:
+    """Per sentence: the (source, mention) pairs kept, the acronym aliases, and the metric spans.
+
+    The name finder, where there is one, adds the names it finds where no rule found one.
+    """
+    found, metric_spans = [], []
+    by_sentence: dict = {}
+    for mention in proposed:
+        by_sentence.setdefault(mention.sentence, []).append(mention)
+    for index, sentence in enumerate(masked):
+        tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
+        tagged += [("proposal", m) for m in by_sentence.get(index, ())]
+        kept = _drop_overlaps(tagged)
+        if tagger is not None:
+            learned = tagger.mentions(sentence.text, [m for _, m in kept], index, vocab, sentence.is_title)
+            if learned:
+                kept = sorted(kept + [("tagger", m) for m in learned], key=lambda t: t[1].start)
+        found.append((kept, aliases))
+        metric_spans.append(metrics)
+    return found, metric_spans
+
+
+def masked_sentences(paper: Paper) -> list:
+    """The paper's sentences (title first) with URLs blanked out, as every stage reads them."""
+    return [s._replace(text=_mask_urls(s.text)) for s in paper_sentences(paper.title, paper.abstract)]
+
+
+def rule_mentions(masked: list, vocab: Vocabulary) -> list[list]:
+    """The rules' mentions of each sentence: what the name finder sees of them, in training as in use."""
+    found, _ = _found(masked, vocab, proposals(masked, vocab))
+    return [[m for _, m in kept] for kept, _ in found]
+
+
+def extract(paper: Paper, vocab: Vocabulary, tagger=None) -> dict:
+    """One extraction record for ``paper`` (see the module docstring); ``tagger``, a
+    :class:`kg.extract.tagger.NameTagger`, adds the names the rules miss."""
     sentences = paper_sentences(paper.title, paper.abstract)
     entities = _Entities()
     masked = [s._replace(text=_mask_urls(s.text)) for s in sentences]
@@ -206,15 +240,7 @@ def extract(paper: Paper, vocab: Vocabulary) -> dict:
             forms.append(expansion[1])
         entities.add(mention.name, mention.type, _SOURCE_RANK["proposal"], forms)
 
-    found, metric_spans = [], []
-    by_sentence: dict = {}
-    for mention in proposed:
-        by_sentence.setdefault(mention.sentence, []).append(mention)
-    for index, sentence in enumerate(masked):
-        tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
-        tagged += [("proposal", m) for m in by_sentence.get(index, ())]
-        found.append((_drop_overlaps(tagged), aliases))
-        metric_spans.append(metrics)
+    found, metric_spans = _found(masked, vocab, proposed, tagger)
     found = _specialise_classification(_repeat_coined(found, masked), vocab)
     per_sentence = []
     for kept, aliases in found:
@@ -580,7 +606,8 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
 
 class RuleExtractor:
     """The rule extractor as a :class:`kg.extractors.Extractor`: the vocabulary, cue patterns and
-    paper-level conventions of this package (registered as ``rules``).
+    paper-level conventions of this package (registered as ``rules``), with a learned name finder
+    where ``model`` names one (a file ``kg train`` wrote; its version joins the extractor's).
 
     >>> from kg.records import Paper
     >>> from kg.vocab import Vocabulary, Entry
@@ -592,12 +619,18 @@ class RuleExtractor:
     """
 
     name = "rules"
-    version = EXTRACTOR_VERSION
 
-    def __init__(self, vocab: Vocabulary | None = None):
+    def __init__(self, vocab: Vocabulary | None = None, model=None):
         from kg.vocab import load_vocabulary
 
         self.vocab = vocab if vocab is not None else load_vocabulary()
+        self.tagger = None
+        self.version = EXTRACTOR_VERSION
+        if model is not None:
+            from kg.extract.tagger import NameTagger
+
+            self.tagger = NameTagger(model)
+            self.version = f"{EXTRACTOR_VERSION}+names.{self.tagger.version}"
 
     def extract(self, paper: Paper) -> dict:
-        return extract(paper, self.vocab)
+        return extract(paper, self.vocab, self.tagger)

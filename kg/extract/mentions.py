@@ -198,6 +198,8 @@ def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=
             surface = text[start:end]
             if not _case_ok(surface, vocab):
                 continue
+            if vocab.case_sensitive and normalize_name(surface) in vocab.case_sensitive:
+                name, kind = vocab.lookup(surface) or (name, kind)
             if not _is_partial(text, start, end):
                 found.append(Mention(name, kind, surface, start, end, sentence))
                 continue

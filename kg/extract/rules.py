@@ -36,4 +36,5 @@ RULES = (
     Rule("derived", 5, derived_mentions),
     Rule("proposal", 0),  # what the paper introduces: proposed.proposals
     Rule("repeat", 8),  # a coined name found again where a later sentence repeats it
+    Rule("tagger", 9),  # the learned name finder (tagger.NameTagger), where no rule found a name
 )
