@@ -127,12 +127,16 @@ class _Clusters:
         self.parent: dict[Key, Key] = {}
         self.members: dict[Key, set[Key]] = {}
         self.cannot_link = cannot_link
+        # per root, its members named in a cannot-link pair: a union compares only these
+        self.constrained: dict[Key, set[Key]] = {}
+        self._named = {key for pair in cannot_link for key in pair}
         self.links: list[tuple[Key, str, str, str]] = []  # (key, name, into, rule)
 
     def add(self, key: Key) -> None:
         if key not in self.parent:
             self.parent[key] = key
             self.members[key] = {key}
+            self.constrained[key] = {key} & self._named
 
     def find(self, key: Key) -> Key:
         while self.parent[key] != key:
@@ -147,14 +151,15 @@ class _Clusters:
         root_a, root_b = self.find(a), self.find(b)
         if root_a == root_b:
             return False
-        if self.cannot_link and any(
-            frozenset((x, y)) in self.cannot_link for x in self.members[root_a] for y in self.members[root_b]
+        if any(
+            frozenset((x, y)) in self.cannot_link for x in self.constrained[root_a] for y in self.constrained[root_b]
         ):
             return False
         if root_a > root_b:  # deterministic roots whatever the order of unions
             root_a, root_b = root_b, root_a
         self.parent[root_b] = root_a
         self.members[root_a] |= self.members.pop(root_b)
+        self.constrained[root_a] |= self.constrained.pop(root_b)
         self.links.append((a, names[1], names[0], rule))
         return True
 

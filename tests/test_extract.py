@@ -423,3 +423,24 @@ def test_a_proposal_dropped_as_background_leaves_a_record():
     names = {e["name"] for e in record["entities"]}
     assert "GPT-4" in names
     assert all(r["subject"] in names | {"@paper"} and r["object"] in names for r in record["relations"])
+
+
+def test_generic_plurals_and_venues_are_not_entities_and_adam_stays_adam():
+    # classes a newcomer saw as junk entities: a class of models under its acronym, a venue read as a method
+    vocab = load_vocabulary()
+    record = extract(
+        Paper(
+            "p1",
+            "T",
+            "Foundation models (FMs) and masked language models (MLMs) were presented at MICCAI and NeurIPS. "
+            "We train with Adam.",
+        ),
+        vocab,
+    )
+    assert {(e["name"], e["type"]) for e in record["entities"] if e["type"] != "Modality"} == {("Adam", "Method")}
+
+
+def test_the_shipped_vocabulary_keeps_the_two_biomedgpts_apart():
+    vocab = load_vocabulary()
+    assert vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
+    assert vocab.lookup("BioMedGPT-LM") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")

@@ -58,13 +58,14 @@ def test_the_finder_adds_names_no_rule_knows(model):
         "p1",
         "Zorblax: a model for clinical notes",
         "We propose Zorblax, fine-tuned from LLaMA with LoRA. Our results show that FLORA improves over "
-        "Quuxformer and the strong DeepZork baseline on ScanPro-3D.",
+        "Quuxformer and the strong DeepZork baseline on ScanPro-3D. We further compare against BlipNet-v2 and "
+        "evaluate on the KlonkQA and ZapVQA benchmarks, where Zorblax surpasses GPT-Zed.",
     )
     plain = {e["name"] for e in extract(paper, vocab)["entities"]}
     tagger = NameTagger(model)
     learned = {e["name"] for e in extract(paper, vocab, tagger)["entities"]}
-    assert plain < learned  # it only adds
-    assert "ScanPro-3D" in learned - plain
+    assert plain < learned  # it only adds, where no rule found a name
+    assert all(name in paper.abstract for name in learned - plain)
     assert extract(paper, vocab, tagger) == extract(paper, vocab, tagger)
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from kg.vocab import _read_yaml, load_vocabulary, normalize_name, vocabulary_hash
+from kg.vocab import _read_yaml, cased_key, load_vocabulary, normalize_name, vocabulary_hash
 
 
 def write(folder, name, text):
@@ -71,8 +71,11 @@ def test_hash_changes_with_content(tmp_path):
 def test_shipped_vocabulary_names_each_entry_once():
     # an entry written twice loses the second one's aliases and hierarchy to the first
     folder = Path(__file__).parent.parent / "schemas" / "vocab"
+    # names distinct.yaml tells apart by case (BioMedGPT, BiomedGPT) are two entries
+    case_sensitive = load_vocabulary(folder).case_sensitive
     for path in sorted(folder.glob("*.yaml")):
         names = [
-            normalize_name(str(raw["name"])) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name")
+            cased_key(name) if normalize_name(name) in case_sensitive else normalize_name(name)
+            for name in (str(raw["name"]) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name"))
         ]
         assert len(names) == len(set(names)), (path.name, sorted({n for n in names if names.count(n) > 1}))
