@@ -619,18 +619,18 @@ class RuleExtractor:
     """
 
     name = "rules"
+    version = EXTRACTOR_VERSION
 
     def __init__(self, vocab: Vocabulary | None = None, model=None):
         from kg.vocab import load_vocabulary
 
         self.vocab = vocab if vocab is not None else load_vocabulary()
         self.tagger = None
-        self.version = EXTRACTOR_VERSION
         if model is not None:
             from kg.extract.tagger import NameTagger
 
             self.tagger = NameTagger(model)
-            self.version = f"{EXTRACTOR_VERSION}+names.{self.tagger.version}"
+            self.version = f"{self.version}+names.{self.tagger.version}"
 
     def extract(self, paper: Paper) -> dict:
         return extract(paper, self.vocab, self.tagger)
