@@ -45,7 +45,33 @@ RELATIONS = {
     "outperforms": ({"Model", "Method"}, {"Model", "Method"}),
 }
 
-METADATA_FIELDS = ("year", "url", "authors", "venue")
+# A paper's metadata, as every reader gives it (each optional):
+#   authors     list of names, in the paper's order ("Edward J. Hu")
+#   date        ISO 8601 as precise as the source is: "2021", "2021-06" or "2021-06-17"
+#   year        integer (the date's, where the source gives a date)
+#   venue       journal, conference or archive ("ICLR 2022", "arXiv")
+#   url         a link to the paper
+#   doi, arxiv, pmid, openalex, s2   identifiers, in the forms IDENTIFIERS describes
+#   categories  the source's subject classes ("cs.CL"); keywords: the authors' or indexer's terms
+METADATA_FIELDS = (
+    "year",
+    "date",
+    "url",
+    "authors",
+    "venue",
+    "doi",
+    "arxiv",
+    "pmid",
+    "openalex",
+    "s2",
+    "categories",
+    "keywords",
+)
+# Identifiers, normalised: the same paper from two sources shares one of these, and is one paper.
+#   doi       lower case, without "https://doi.org/" ("10.48550/arxiv.2106.09685")
+#   arxiv     without "arXiv:" or the version ("2106.09685", "hep-th/9901001")
+#   pmid      digits ("34567890");  openalex  the work id ("W3168867926");  s2  the paperId (40 hex)
+IDENTIFIERS = ("doi", "arxiv", "pmid", "openalex", "s2")
 
 
 def paper_id_from_title(title: str) -> str:
