@@ -28,13 +28,13 @@ from kg.extract.acronyms import acronym_mentions, title_expansion
 from kg.extract.mentions import vocabulary_mentions
 from kg.extract.phrases import IMAGE_MODALITIES
 from kg.extract.proposed import proposals
-from kg.extract.results import dedupe_results, sentence_results
+from kg.extract.results import dedupe_results, is_training_set, sentence_results
 from kg.extract.rules import RULES
 from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.4.0"
+EXTRACTOR_VERSION = "1.5.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
@@ -63,6 +63,7 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
     """
     # these two give more than mentions (aliases, metric spans), so they are called by name
     acronyms, aliases = acronym_mentions(text, vocab, index)
+    acronyms = [_whole_acronym(text, m, aliases) for m in acronyms]
     known, metrics = vocabulary_mentions(text, vocab, index)
     tagged = [("vocabulary", m) for m in known] + [("acronym", m) for m in acronyms]
     for rule in RULES:
@@ -72,6 +73,16 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
     if "score" in text:
         tagged = [(s, m) for s, m in tagged if m.type in _LAYERED or not R._SCORE_AFTER.match(text, m.end)]
     return tagged, aliases, metrics
+
+
+def _whole_acronym(text: str, mention, aliases: dict):
+    """ "Space-Depth Transpose (SD-Trans)" defines SD-Trans: a final "s" after a lower-case letter is
+    part of the name, not a plural (that of "(LLMs)" is)."""
+    inner = text[mention.start : mention.end].rstrip(" )")
+    if not (mention.name[-1:].islower() and inner.endswith("(" + mention.name + "s")):
+        return mention
+    aliases[normalize_name(mention.name + "s")] = aliases.pop(normalize_name(mention.name), set())
+    return mention._replace(name=mention.name + "s", surface=mention.surface + "s")
 
 
 def _repeat_coined(found: list, sentences: list) -> list:
@@ -273,7 +284,11 @@ def extract(paper: Paper, vocab: Vocabulary, tagger=None) -> dict:
     record["results"] = _results(
         sentences, resolved, metric_spans, proposed_keys, _focus(proposed, entities), entities, vocab
     )
-    record["relations"] = R.dedupe(record["relations"] + _scored_on(record["results"], entities))
+    record["relations"] = R.consistent(
+        R.dedupe(record["relations"] + _scored_on(record["results"], entities)),
+        {e[0]: e[1] for e in entities.table.values()},
+        vocab,
+    )
     return record
 
 
@@ -359,9 +374,20 @@ def _drop_background_only(entities: _Entities, per_sentence: list, sentences: li
     if not any(etype == "Task" for _, etype in foreground):
         foreground |= opening
     kept = {key for key, _ in foreground}
-    for key, (_name, etype, _, _) in list(entities.table.items()):
-        if etype in ("Task", "Dataset") and key not in kept:
-            entities.drop(key, per_sentence)
+    dropped = {
+        key for key, (_, etype, _, _) in entities.table.items() if etype in ("Task", "Dataset") and key not in kept
+    }
+    # a modality named only inside such a task ("protein" in "from Go to protein-folding") goes with it
+    inside: dict = {}
+    for mentions in per_sentence:
+        spans = [(m.start, m.end) for m in mentions if entities.key_of(m.name) in dropped]
+        for m in mentions:
+            if m.type == "Modality":
+                held = any(s <= m.start and m.end <= e for s, e in spans)
+                key = entities.key_of(m.name)
+                inside[key] = inside.get(key, True) and held
+    for key in sorted(dropped) + sorted(k for k, held in inside.items() if held and k in entities.table):
+        entities.drop(key, per_sentence)
 
 
 def _proposed_family(entities: _Entities, proposed_keys: set) -> set:
@@ -584,7 +610,15 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
     benchmarks = [
         entities.table[k][0] for k in sorted(proposed_keys) if k in entities.table and entities.table[k][1] == "Dataset"
     ]
-    datasets = {m.name for mentions in resolved for m in mentions if m.type == "Dataset"}
+    # a dataset named only as what was trained on ("trained on MetaMathQA") is no test bed where the
+    # paper names another ("... reaches 66.5% on GSM8K"); alone, it is ("fine-tuned on FooQA, reaches 92%")
+    named = [
+        (m.name, is_training_set(sentence.text, m))
+        for sentence, mentions in zip(sentences, resolved, strict=False)
+        for m in mentions
+        if m.type == "Dataset"
+    ]
+    datasets = {name for name, trained in named if not trained} or {name for name, _ in named}
     # the paper's own benchmark, else the one dataset it works on
     benchmark = benchmarks[0] if len(benchmarks) == 1 else datasets.pop() if len(datasets) == 1 else None
     found = []

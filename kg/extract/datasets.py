@@ -58,14 +58,45 @@ _HEAD_COMMA = re.compile(r"(?:dataset|benchmark|corpus),")
 _NAMED_AFTER_HEAD = re.compile(r"\b(?:dataset|benchmark|corpus),\s+([A-Z][\w\-]*)(?=\s*[,(])")
 
 
+# A model's or method's name before a data head: "the Vicuna benchmark", "the FooGPT test set".
+_MODEL_BEFORE_SET = re.compile(
+    r"\b(?:the|on|in|of|using|from)\s+([A-Z][\w\-.]*[\w](?:\s+[A-Z0-9][\w\-.]*[\w])?)\s+"
+    r"(?:benchmark|bench|dataset|(?:evaluation|eval|test|question|instruction) set)\b"
+    r"(?!\s+(?:scores?|results?|performance))"
+)
+
+
+def model_named_sets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
+    """A known model or method named before a data head is a dataset's name, never the model: "the
+    Vicuna benchmark" is the benchmark (the vocabulary's entry where it lists one).
+
+    >>> from kg.vocab import Entry
+    >>> vocab = Vocabulary([Entry("Vicuna", "Model")])
+    >>> [(m.name, m.type) for m in model_named_sets("wins on the Vicuna benchmark.", vocab)]
+    [('Vicuna benchmark', 'Dataset')]
+    """
+    found: list = []
+    for match in _MODEL_BEFORE_SET.finditer(text) if ("set" in text or "bench" in text) else ():
+        hit = vocab.lookup(match.group(1))
+        if not hit or hit[1] not in ("Model", "Method"):
+            continue
+        start = match.start(1)
+        surface = text[start : match.end()]
+        known = vocab.lookup(surface)
+        name = known[0] if known and known[1] == "Dataset" else surface
+        found.append(Mention(name, "Dataset", surface, start, match.end(), sentence))
+    return found
+
+
 def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
     """Unknown capitalised names right before a typing head: "on the Foo Bar dataset" (or coined
-    ones in apposition after it: "a benchmark dataset, FooQA, of ...").
+    ones in apposition after it: "a benchmark dataset, FooQA, of ..."); a known model's name there
+    names the data ("the Vicuna benchmark").
 
     >>> [m.name for m in named_after_head("tested on the Kvasir SEG dataset.", Vocabulary())]
     ['Kvasir SEG']
     """
-    found: list = []
+    found: list = model_named_sets(text, vocab, sentence)
     if not HEAD_WORD.search(text):  # a quick test first: most sentences name no head
         return found
     # "a benchmark dataset, MedReview, consisting of ...": a coined name in apposition to the head

@@ -108,10 +108,30 @@ def strip_size(name: str) -> str:
     return stripped if stripped and any(c.isalpha() for c in stripped) else name
 
 
+# The plural of a model-class acronym closing a name: "Med-VLMs", "TSFMs", "MLMs" name a class of
+# models, never one.
+# So is a field prefix before such an acronym, plural or not: "Med-LVLM", "Bio-LLM" (not a named
+# model's own part: "Megatron-LM", "Time-LLM").
+_CLASS_ACRONYM_PLURAL = re.compile(
+    r"(?:L?LMs|VLMs|MLLMs|LVLMs|LMMs|PLMs|SLMs|FMs|MLMs|GPTs)$|"
+    r"^(?:Med|Medical|Bio|Biomed|Clinical|Clin|Health|Sci|Legal|Fin)-(?:L?LM|VLM|MLLM|LVLM|LMM|PLM|SLM|FM|MLM)s?$"
+)
+
+
 def is_generic(surface: str, vocab: Vocabulary) -> bool:
-    """True for stoplisted phrases and ubiquitous acronyms ("LLMs", "AI")."""
+    """True for stoplisted phrases, ubiquitous acronyms ("LLMs", "AI") and plural class acronyms
+    ("Med-VLMs", "FMs").
+
+    >>> [is_generic(s, Vocabulary()) for s in ("LLMs", "Med-VLMs", "TSFMs", "Med-LVLM", "MedSAM", "Med-PaLM")]
+    [True, True, True, True, False, False]
+    """
     key = normalize_name(surface)
-    return vocab.is_generic(surface) or key in GENERIC_ACRONYMS or key.rstrip("s") in GENERIC_ACRONYMS
+    return (
+        vocab.is_generic(surface)
+        or key in GENERIC_ACRONYMS
+        or key.rstrip("s") in GENERIC_ACRONYMS
+        or _CLASS_ACRONYM_PLURAL.search(surface) is not None
+    )
 
 
 # "7B", "3D", "H100", or a word glued to a number ("from72").

@@ -81,6 +81,7 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
             clause = _CLAUSE_SPLIT.split(text[cue.end() : cue.end() + 220])[0]
             found += _clause_proposals(text, cue.end(), clause, vocab, index)
         found += created_datasets(text, vocab, index)
+        found += _obtained_models(text, vocab, index) + _gathered_datasets(text, vocab, index)
         # "a novel ensemble refinement approach": a new technique, wherever the sentence names it
         for cue in _NOVEL.finditer(text):
             phrase = _technique_phrase(text[cue.end() : cue.end() + 120])
@@ -95,6 +96,8 @@ _COORDINATED_NAME = re.compile(
     r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)([A-Z][\w+]*(?:-[A-Z0-9][\w+]*)+)(?![\w-])"
 )
 _COORDINATED = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+|&\s*)(?:the\s+)?$")
+# The spelled-out form right before an acronym: "Medical SAM Adapter (".
+_SPELLED_BEFORE = re.compile(r"(?:[A-Z][\w\-+]*\s+){1,5}\($")
 # "new", "novel" or "our" right before a name.
 _NEW_BEFORE = re.compile(r"\b(?:new|novel|our)\s+$")
 
@@ -108,8 +111,12 @@ def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, in
         known = vocab.lookup(name) or vocab.lookup(strip_size(name))
         absolute = offset + start
         # a known name far from the cue is used, not proposed, unless it is "new" ("the new Foo family");
-        # an unknown one far from it is what the proposal works on ("to perform cuffless BP estimation")
-        far = _words_between(clause[:start]) > (3 if known else 8)
+        # an unknown one far from it is what the proposal works on ("to perform cuffless BP estimation");
+        # an acronym's spelled-out form opening the clause is the name itself ("the Foo Bar Adapter (FBA)")
+        lead = _SPELLED_BEFORE.sub("", clause[:start])
+        if not all(w.casefold() in _FILLERS for w in WORD.findall(lead)):
+            lead = clause[:start]
+        far = _words_between(lead) > (3 if known else 8)
         if previous_end is None and far and not _NEW_BEFORE.search(clause[:start]):
             break
         # "we build a model and test it on the FooSet dataset": a name the authors work on, not one they make
@@ -165,8 +172,9 @@ def _candidate_names(clause: str, vocab: Vocabulary):
             if surface[:1].isupper() and _opens_clause(clause, match.start(), surface):
                 name, start, end = _opening_run(clause, match.start())
                 named = vocab.lookup(name)
+                # "the Medical SAM Adapter (Med-SA)": the run's acronym, one word, is the name
                 if (
-                    len(name.split()) > 1
+                    (len(name.split()) > 1 or is_name_like(name))
                     and not is_generic(name, vocab)
                     and (named[1] in NAMED_TYPES if named else not _all_known(name, vocab))
                 ):
@@ -310,6 +318,77 @@ def _technique_phrase(clause: str) -> str | None:
     return phrase if phrase in clause else None
 
 
+# "we fine-tune Y to obtain X", "training Y on Z, resulting in X": X is the authors' new model.
+_OBTAINED = re.compile(
+    r"\b(?:we|our)\b[^.;]{0,60}?\b(?:fine-?tun|instruction-?tun|train|adapt|pre-?train|distill|further pre-?train)\w*\b"
+    r"[^.;]{0,80}?\b(?:(?:in order )?to (?:obtain|produce|create|derive|build|develop|get)|resulting in|yielding|"
+    r"which yields|and obtain)\s+(?:the\s+|a\s+|an\s+|our\s+)?",
+    re.I,
+)
+# "we collect X, a dataset of ...", "we compile X, a corpus of ...": a dataset the authors gathered.
+_GATHERED = re.compile(
+    r"\b(?:we|our\s+\w+|and)\s+(?:\w+ly\s+|also\s+|further\s+|first\s+|then\s+)?"
+    r"(?:collect|compile|assemble|gather|crawl|annotate)(?:s|ed)?\s+(?:the\s+)?",
+    re.I,
+)
+
+
+_AUTHORS_SPEAK = re.compile(r"\b(?:we|our)\b", re.I)
+
+
+def _first_name(text: str, at: int, vocab: Vocabulary):
+    """The first candidate name within two words after ``at``: (name, start, end), or None."""
+    clause = _CLAUSE_SPLIT.split(text[at : at + 160])[0]
+    for name, start, end in _candidate_names(clause, vocab):
+        if _words_between(clause[:start]) <= 2:
+            return name, at + start, at + end
+        break
+    return None
+
+
+def _obtained_models(text: str, vocab: Vocabulary, index: int) -> list[Mention]:
+    """ "We fine-tune LLaMA-2 to obtain FooMed": the model the authors' training yields.
+
+    >>> [(m.name, m.type) for m in _obtained_models("We fine-tune Bar to obtain FooMed, a chatbot.", Vocabulary(), 0)]
+    [('FooMed', 'Model')]
+    """
+    found = []
+    for cue in _OBTAINED.finditer(text):
+        first = _first_name(text, cue.end(), vocab)
+        if first is None:
+            continue
+        name, start, end = first
+        known = vocab.lookup(name) or vocab.lookup(strip_size(name))
+        if known and known[1] != "Model":
+            continue
+        found.append(Mention(known[0] if known else strip_size(name), "Model", name, start, end, index))
+    return found
+
+
+def _gathered_datasets(text: str, vocab: Vocabulary, index: int) -> list[Mention]:
+    """ "We collect FooSet, a dataset of 20K scans": a dataset the authors gathered (an appositive
+    data head says it is one).
+
+    >>> [m.name for m in _gathered_datasets("We collect FooSet, a dataset of 20K scans.", Vocabulary(), 0)]
+    ['FooSet']
+    """
+    found: list = []
+    if not _AUTHORS_SPEAK.search(text):
+        return found
+    for cue in _GATHERED.finditer(text):
+        first = _first_name(text, cue.end(), vocab)
+        if first is None:
+            continue
+        name, start, end = first
+        known = vocab.lookup(name)
+        # the gathered name itself ("we collect FooSet, a dataset"), not a source ("data from PubMed")
+        opens = all(w.casefold() in _FILLERS for w in WORD.findall(text[cue.end() : start]))
+        if not opens or (known and known[1] != "Dataset") or _appositive_head(text[end:]) != "Dataset":
+            continue
+        found.append(Mention(known[0] if known else name, "Dataset", name, start, end, index))
+    return found
+
+
 def _words_between(text: str) -> int:
     return len(WORD.findall(text))
 
@@ -380,7 +459,8 @@ def _title_proposal(title: str, vocab: Vocabulary, index: int) -> list[Mention]:
     title_case = _coined_title_phrase(head, vocab)
     if is_generic(head, vocab) or not (is_name_like(head) or len(head.split()) == 1 or title_case):
         return []
-    if _all_known(head, vocab):
+    # a known multi-word name ("Medical SAM Adapter") is a name, not a run of field words
+    if _all_known(head, vocab) and not (known and known[1] in NAMED_TYPES):
         return []
     if known:
         return [Mention(known[0], known[1], head, 0, len(head), index)]

@@ -43,8 +43,22 @@ _CLAUSE_END = re.compile(
 )
 # "by fine-tuning", "via LoRA": the means of winning, not a competitor.
 _MEANS_BEFORE = re.compile(r"\b(?:by|via|through|using|with|after)\s+$", re.I)
-# "better than fine-tuning on RoBERTa": the model after "on" is the test bed, not a competitor.
-_TEST_BED_BEFORE = re.compile(r"\b(?:on|to|fine-?tun(?:e|es|ed|ing))\s+(?:the\s+|both\s+)?$", re.I)
+# "exceeds a threshold by utilizing LoRA", "surpasses X through adapting Y": the object of the comparison
+# ends where the means (or purpose) clause begins; what follows is not compared against.
+_MEANS_CLAUSE = re.compile(
+    r"\b(?:by|via|through)\s+(?:[\w-]+ly\s+)?(?:utili[sz]\w*|us(?:e|es|ing)|leverag\w*|employ\w*|exploit\w*|"
+    r"apply\w*|adopt\w*|integrat\w*|incorporat\w*|combin\w*|replac\w*|the use of)\b|"
+    r"\b(?:utili[sz]ing|leveraging|employing|exploiting)\b",
+    re.I,
+)
+# "SPT uses LoRA to outperform ...": the named means is not the winner, its user is.
+_MEANS_WINNER_BEFORE = re.compile(
+    r"\b(?:uses?|using|utili[sz]\w*|leverag\w*|employ\w*|appl(?:y|ies|ying)|adopt(?:s|ing)?)\s+(?:the\s+)?$",
+    re.I,
+)
+# "better than fine-tuning on RoBERTa": the model after "on" is the test bed, not a competitor ("the
+# fine-tuned MedSAM" is one: a model in its fine-tuned form).
+_TEST_BED_BEFORE = re.compile(r"\b(?:on|to|fine-?tun(?:e|es|ing))\s+(?:the\s+|both\s+)?$", re.I)
 # "models such as Mistral and Llama 3": test beds too, unless the sentence compares against them.
 _MODELS_LIKE_BEFORE = re.compile(r"\b(?:models?|LLMs?|backbones?)\s+(?:such as|including|like)\s+$", re.I)
 _MODEL_LIST_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+)")
@@ -55,7 +69,7 @@ _MEMBERS_AFTER = re.compile(r"\s*(?:(?:[\w-]+\s+)?(?:\(|such as\b|like\b|includi
 _PASSIVE_BEFORE = re.compile(r"\b(?:be|been|is|are|was|were)\s+$", re.I)
 # Cues right before a base model: "built upon X", "fine-tuned from X and Y", "its base model, X".
 _BASE_CUE = re.compile(
-    r"\b(?:built (?:up)?on|build(?:ing)? (?:up)?on|based on|fine-?tun(?:ed|ing|es?) (?:from|on top of)|"
+    r"\b(?:built (?:up)?on|build(?:s|ing)? (?:up)?on|based on|fine-?tun(?:ed|ing|es?) (?:from|on top of)|"
     r"initiali[sz](?:ed|ing) (?:from|with)|(?:continually |continued )?pre-?trained from|start(?:s|ing)? from|"
     r"adapts?|adapting|derived from|on top of|leveraging the|(?:(?:its|the|a|our) )?base (?:model|LLM)s?(?: [a-z]+)?,?(?: \()?|"
     r"(?:a|an|the) fine-?tuned|fine-?tune[sd]?(?: on)?|instruction-?tuned)\s+"
@@ -63,6 +77,10 @@ _BASE_CUE = re.compile(
     r"(?:(?:(?:a|an|the|pre-?trained|general|open-source|[\w-]+'s)\s+){0,3}|(?:[\w-]+\s+){0,5}?"
     r"(?:model|LLM|network|backbone)s?,?\s+)\(?$",
     re.I,
+)
+# "(the baseline we) fine-tuned from X": an outright base, even among the rivals of a comparison.
+_EXPLICIT_BASE_BEFORE = re.compile(
+    r"\b(?:fine-?tuned|trained|initiali[sz]ed|derived|built) (?:from|upon|on top of)\s+(?:the\s+)?$", re.I
 )
 # "its base model, X" / "base model (X)".
 _BASE_MODEL_CUE = re.compile(r"\bbase (?:model|LLM)s?,?\s+\(?$", re.I)
@@ -200,7 +218,9 @@ def _rival_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     for cue in _OUTPERFORM.finditer(text):
         end = _CLAUSE_END.search(text, cue.end())
-        spans.append((cue.end(), end.start() if end else len(text)))
+        stop = end.start() if end else len(text)
+        means = _MEANS_CLAUSE.search(text, cue.end(), stop)
+        spans.append((cue.end(), means.start() if means else stop))
     for cue in _COMPARED_FIRST.finditer(text):
         comma = text.find(",", cue.end())
         spans.append((cue.end(), comma if comma >= 0 else len(text)))
@@ -260,6 +280,8 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
             continue
         end = _CLAUSE_END.search(text, cue.end())
         stop = end.start() if end else len(text)
+        means = _MEANS_CLAUSE.search(text, cue.end(), stop)
+        stop = means.start() if means else stop
         winners = [
             m
             for m in candidates
@@ -267,6 +289,11 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
             and m.start not in beaten
             and not _COMPARED_FIRST.search(text[max(0, m.start - 25) : m.start])
         ]
+        # "SPT uses LoRA to outperform X": the user of a means wins, not the means
+        while len(winners) > 1 and _MEANS_WINNER_BEFORE.search(
+            text[max(0, winners[-1].start - 20) : winners[-1].start]
+        ):
+            winners.pop()
         # "our model, X, outperforms": the name after "our" is the winner
         named = winners and (not own or winners[-1].start > own.start())
         winner = (
@@ -334,6 +361,18 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
     when it is a model the sentence names, or the authors' model in "Based on X, we ...");
     the bases follow the cue, with those coordinated to them.
     """
+    found = lineage(text, mentions)
+    # a comparison names its rivals, not what anything was built from: "X outperforms SAM and the
+    # fine-tuned MedSAM" says nothing of MedSAM's base (a rival called the base model still is one)
+    rivals = _rival_spans(text) if _ANY_COMPARISON.search(text) else []
+    if rivals:
+        mentions = [
+            m
+            for m in mentions
+            if not any(start <= m.start < end for start, end in rivals)
+            or _BASE_MODEL_CUE.search(text[max(0, m.start - 30) : m.start])
+            or _EXPLICIT_BASE_BEFORE.search(text[max(0, m.start - 30) : m.start])
+        ]
     derived = [m.name for m in mentions if m.type == "Model" and normalize_name(m.name) in proposed]
     if (
         not derived
@@ -347,8 +386,8 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
     # "its base model, X": whatever the proposal was typed as, it has a base model
     framed = [m.name for m in mentions if m.type == "Method" and normalize_name(m.name) in proposed]
     if not derived and not framed:
-        return []
-    found, previous = [], None
+        return found
+    previous = None
     for mention in mentions:
         if mention.type != "Model" or mention.name in derived:
             previous = None
@@ -364,6 +403,63 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
             previous = mention.end
         else:
             previous = None
+    return found
+
+
+# Between a derived model and its base: "X, which is fine-tuned from Y", "X, fine-tuned on top of Y",
+# "X is built upon Y", "X (7B), which adapts Y", "X, obtained by fine-tuning Y", "X, an instruction-tuned
+# version of Y".
+_DERIVED_THEN_BASE = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?,?\s*(?:(?:which|that)\s+)?(?:(?:is|was|are|were|has been|have been|being)\s+)?"
+    r"(?:[\w-]+ly\s+|further\s+|then\s+|first\s+|also\s+)?(?:"
+    r"(?:fine-?tuned|instruction-?tuned|adapted|(?:continually\s+|further\s+)?pre-?trained|initiali[sz]ed|"
+    r"derived|built|distilled|trained)\s+(?:from|on top of|upon)|"
+    r"(?:fine-?tuned|instruction-?tuned)\s+on|(?:built|based)\s+on|adapts|adapting|"
+    r"(?:obtained|created|developed|built|derived|produced)\s+by\s+(?:further\s+|continually\s+)?"
+    r"(?:fine-?tuning|instruction-?tuning|adapting|pre-?training|training)|"
+    r"(?:an?\s+)?(?:[\w-]+\s+)?(?:fine-?tuned|instruction-?tuned|adapted)\s+(?:version|variant)\s+of"
+    r")\s+(?:the\s+)?(?:(?:open-source|pre-?trained|general|base|foundation|original)\s+){0,2}(?:model\s+)?",
+    re.I,
+)
+# Before a base whose derived model comes after: "we fine-tune Y to obtain X", "fine-tuning Y yields X".
+_TUNED_BEFORE = re.compile(
+    r"\b(?:fine-?tun(?:e|es|ed|ing)|instruction-?tun(?:e|es|ed|ing)|adapt(?:s|ed|ing)?|"
+    r"(?:further |continually )?(?:pre-?)?train(?:s|ed|ing)?)\s+(?:the\s+|a\s+)?(?:(?:open-source|pre-?trained|base|general)\s+){0,2}$",
+    re.I,
+)
+_BASE_THEN_DERIVED = re.compile(
+    r"\s*(?:\([^()]*\)\s*)?(?:[^.;()]{0,80}?\s)?(?:(?:in order )?to (?:obtain|produce|create|derive|develop|build|get)|"
+    r"resulting in|yielding|which yields|and obtain|into)\s+(?:the\s+|a\s+|an\s+|our\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:(?:model|LLM|assistant|chatbot|system)\s*,?\s+)?$",
+    re.I,
+)
+# What a model "trained on" yields that is no base: "fine-tuned on GPT-4 outputs".
+_NOT_A_BASE_AFTER = re.compile(r"^\s*-?(?:generated|outputs?|responses?|answers?|annotations?|data|labels?)\b", re.I)
+
+
+def lineage(text: str, mentions: list) -> list[dict]:
+    """fine_tuned_from said outright between two named models, whoever they are: "Guanaco, which is
+    fine-tuned from LLaMA", "X is fine-tuned from Y with QLoRA", "X, fine-tuned on top of Y",
+    "X, which adapts Y", "we fine-tune Y to obtain X". (Not in the rivals of a comparison.)
+
+    >>> from kg.extract.mentions import Mention
+    >>> text = "Guanaco, which is fine-tuned from LLaMA, chats."
+    >>> [(r["subject"], r["object"]) for r in lineage(text, [Mention("Guanaco", "Model", "Guanaco", 0, 7, 0), Mention("LLaMA", "Model", "LLaMA", 34, 39, 0)])]
+    [('Guanaco', 'LLaMA')]
+    """
+    models = [m for m in mentions if m.type == "Model"]
+    if len(models) < 2:
+        return []
+    rivals = _rival_spans(text) if _ANY_COMPARISON.search(text) else []
+    found = []
+    for first, second in itertools.pairwise(models):
+        if first.name == second.name or any(start <= m.start < end for m in (first, second) for start, end in rivals):
+            continue
+        gap = text[first.end : second.start]
+        if _DERIVED_THEN_BASE.fullmatch(gap) and not _NOT_A_BASE_AFTER.match(text, second.end):
+            found.append(relation(first.name, "fine_tuned_from", second.name, text, 0.6))
+        elif _BASE_THEN_DERIVED.fullmatch(gap) and _TUNED_BEFORE.search(text[max(0, first.start - 40) : first.start]):
+            found.append(relation(second.name, "fine_tuned_from", first.name, text, 0.6))
     return found
 
 
@@ -405,7 +501,12 @@ def textual_variants(text: str, mentions: list, subject: str, proposed: set | fr
     for index, mention in enumerate(mentions):
         if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
             for other in mentions[index + 1 : index + 2]:
-                if other.type == "Method" and _APPOSITIVE_KIND.match(text[mention.end : other.start]):
+                # "X is fine-tuned ...": a participle says what was done to X, not what kind X is
+                if (
+                    other.type == "Method"
+                    and not other.surface.endswith("ed")
+                    and _APPOSITIVE_KIND.match(text[mention.end : other.start])
+                ):
                     found.append(relation(mention.name, "variant_of", other.name, text, 0.6))
     for mention in mentions:
         if mention.type not in SUBJECT_TYPES or mention.name == subject:
@@ -443,9 +544,12 @@ def hierarchy_variants(entities: dict, vocab: Vocabulary, expansions: dict | Non
             and normalize_name(parent) != key
         ):
             found.append(relation(name, "variant_of", entities[normalize_name(parent)][0], "", 0.5))
+        # a model adapted from a listed base is fine-tuned from it ("LLaVA-Med" of "LLaVA"), not a variant
+        bases = {normalize_name(b) for b in vocab.base(name)} if etype == "Model" else set()
         for other_key, (other, other_type) in entities.items():
             if other_type == etype and other_key != key and key.startswith(other_key) and _derived(name, other):
-                found.append(relation(name, "variant_of", other, "", 0.5))
+                predicate = "fine_tuned_from" if other_key in bases else "variant_of"
+                found.append(relation(name, predicate, other, "", 0.5))
         # a coined name ("FooLoRA"), not a described technique ("domain-oriented fine-tuning")
         if not vocab.lookup(name) and name != name.lower():
             for form in (name, *(expansions or {}).get(key, ())):
@@ -482,6 +586,89 @@ def _derived(name: str, stem: str) -> bool:
 
 # Name suffixes that say what kind of technique a name is, not which family member it is.
 _TECHNIQUE_SUFFIXES = frozenset("adapter adapters lora prompt prompts tuning former net".split())
+
+
+def consistent(relations: list[dict], types: dict, vocab: Vocabulary | None = None) -> list[dict]:
+    """The relations of one record less those that contradict the rest (``types`` maps a name to its
+    entity type; ``vocab`` gives the known bases of models):
+
+    - a fine_tuned_from that would close a cycle (with the others, most confident first, and with the
+      vocabulary's known bases: SAM is not fine-tuned from MedSAM, MedSAM is from SAM);
+    - a variant_of between two models one of which is fine-tuned from the other: the base relation
+      says more;
+    - an outperforms whose ends are not both models or methods, or between a method and a model it
+      is applied to (its test bed: "LoRA on GPT-2" does not beat GPT-2), and the less confident of
+      two opposite outperforms (both when equally sure).
+
+    >>> rels = [relation("SAM", "fine_tuned_from", "MedSAM", "", 0.6), relation("MedSAM", "fine_tuned_from", "SAM", "", 0.5)]
+    >>> [(r["subject"], r["object"]) for r in consistent(rels, {"SAM": "Model", "MedSAM": "Model"})]
+    [('SAM', 'MedSAM')]
+    """
+    key = normalize_name
+    ranked = sorted(relations, key=lambda r: -r["confidence"])
+    bases: dict = {}  # derived -> set of bases, by key
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(bases.get(node, ()))
+        return False
+
+    if vocab is not None:
+        todo = [name for name, etype in types.items() if etype == "Model"]
+        done: set = set()
+        while todo:
+            name = todo.pop()
+            if key(name) in done:
+                continue
+            done.add(key(name))
+            for base in vocab.base(name):
+                known = vocab.lookup(base)
+                base = known[0] if known else base
+                bases.setdefault(key(name), set()).add(key(base))
+                todo.append(base)
+    dropped = set()
+    for rel in ranked:
+        if rel["predicate"] != "fine_tuned_from":
+            continue
+        subject, obj = key(rel["subject"]), key(rel["object"])
+        if reaches(obj, subject):
+            dropped.add(id(rel))
+        else:
+            bases.setdefault(subject, set()).add(obj)
+    tuned = {
+        (key(r["subject"]), key(r["object"]))
+        for r in relations
+        if r["predicate"] == "fine_tuned_from" and id(r) not in dropped
+    }
+    applied = {(key(r["subject"]), key(r["object"])) for r in relations if r["predicate"] == "uses_method"}
+    beats: dict = {}
+    for rel in relations:
+        if rel["predicate"] == "outperforms":
+            pair = (key(rel["subject"]), key(rel["object"]))
+            beats[pair] = max(beats.get(pair, 0.0), rel["confidence"])
+    out = []
+    for rel in relations:
+        subject, obj, predicate = key(rel["subject"]), key(rel["object"]), rel["predicate"]
+        if id(rel) in dropped:
+            continue
+        if predicate == "variant_of" and ((subject, obj) in tuned or (obj, subject) in tuned):
+            continue
+        if predicate == "outperforms":
+            ends = (types.get(rel["subject"]), types.get(rel["object"]))
+            if (
+                not all(t in SUBJECT_TYPES for t in ends)
+                or (obj, subject) in applied
+                or beats.get((obj, subject), -1.0) >= rel["confidence"]
+            ):
+                continue
+        out.append(rel)
+    return out
 
 
 def dedupe(relations: list[dict]) -> list[dict]:

@@ -283,11 +283,31 @@ def _subject_for(text: str, start: int, mentions: list, default: str) -> str:
     return after[0].name if after else default
 
 
+# Training data, not a test bed: "trained on X", "when fine-tuning Foo-7B on the X dataset", "tuned with X".
+_TRAINING_BEFORE = re.compile(
+    r"\b(?:(?:pre-?|fine-?|instruction-?|re)?(?:train|tun)(?:e|es|ed|ing|s)?|distill\w*|learned)\s+"
+    r"(?:(?!(?:and|or|then|but|while|evaluat\w*|test\w*|validat\w*|assess\w*|benchmark\w*|achiev\w*|reach\w*|scor\w*)\b)"
+    r"[^\s,;.]+\s+){0,3}?(?:on|with|using|from)\s+(?:the\s+)?$",
+    re.I,
+)
+
+
+def is_training_set(text: str, mention) -> bool:
+    """True for a dataset the sentence names as training data ("trained on MetaMathQA"): no score
+    was measured on it.
+
+    >>> from kg.extract.mentions import Mention
+    >>> is_training_set("Trained on FooMath, it scores 41%.", Mention("FooMath", "Dataset", "FooMath", 11, 18, 0))
+    True
+    """
+    return bool(_TRAINING_BEFORE.search(text[max(0, mention.start - 50) : mention.start]))
+
+
 def _datasets_after(text: str, end: int, mentions: list) -> list:
-    """Datasets named "on/in X (and Y)" shortly after a position, in order."""
+    """Datasets named "on/in X (and Y)" shortly after a position, in order (not training data)."""
     found: list = []
     for mention in mentions:
-        if mention.type == "Dataset" and 0 <= mention.start - end <= 60:
+        if mention.type == "Dataset" and 0 <= mention.start - end <= 60 and not is_training_set(text, mention):
             gap = text[end : mention.start]
             if (found and _LIST_GAP.fullmatch(text[found[-1][1] : mention.start])) or (
                 not found and _ON_BEFORE.search(gap) and not _CLAUSE_BREAK.search(gap)
@@ -301,13 +321,15 @@ def _named_right_after(text: str, end: int, mentions: list) -> list:
     match = _ON_NAME.match(text, end)
     if not match:
         return []
-    known = [m.name for m in mentions if m.type == "Dataset" and m.start == match.start(1)]
+    known = [
+        m.name for m in mentions if m.type == "Dataset" and m.start == match.start(1) and not is_training_set(text, m)
+    ]
     return known or ([match.group(1)] if is_name_like(match.group(1)) else [])
 
 
 def _datasets_before(text: str, start: int, mentions: list) -> list:
     """Datasets named earlier in the sentence, in order ("on A and B ... 49.4 and 8.8, respectively")."""
-    return [m.name for m in mentions if m.type == "Dataset" and m.end <= start]
+    return [m.name for m in mentions if m.type == "Dataset" and m.end <= start and not is_training_set(text, m)]
 
 
 def sentence_results(
