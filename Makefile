@@ -61,10 +61,12 @@ $(NEO4J_JAR): tests/neo4j/pom.xml $(shell find tests/neo4j/src -name '*.java')
 	mvn -q -B -f tests/neo4j/pom.xml package
 
 # A Neo4j 5.26 server for people without Docker: Bolt on 127.0.0.1:$(NEO4J_PORT), data in
-# $(NEO4J_DATA)/, user neo4j with the password in NEO4J_PASSWORD. Ctrl-D or Ctrl-C stops it.
+# $(NEO4J_DATA)/ (git-ignored), user neo4j with the password in NEO4J_PASSWORD. It runs until Ctrl-C or
+# SIGTERM, which stop it cleanly in about a second; standard input is not read, so it runs in the
+# background too: `nohup make neo4j > neo4j.log 2>&1 &`, then `kill %1` (make passes SIGTERM on to it).
 neo4j: install system $(NEO4J_JAR)
 	@test -n "$$NEO4J_PASSWORD" || { echo "make neo4j: set NEO4J_PASSWORD (8 characters or more) first" >&2; exit 2; }
-	java -Xmx1g -jar $(NEO4J_JAR) $(NEO4J_DATA) $(NEO4J_PORT)
+	exec java -Xmx1g -jar $(NEO4J_JAR) $(NEO4J_DATA) $(NEO4J_PORT) < /dev/null
 
 # Benchmarks (minutes, not a test): corpora of 1k, 10k and 100k abstracts generated from data/, each
 # built in a child process; figures in bench/bench.json, a markdown table on stdout. spaCy comes with .[bench].

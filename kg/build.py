@@ -320,6 +320,8 @@ def build(
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
     max_records: int = 0,
     workers: int = 1,
+    vocab_dirs: Iterable[str | Path] = (),
+    column_map: dict[str, str] | None = None,
 ) -> BuildReport:
     """Build the knowledge graph of ``inputs`` (default, when no ``records`` are given either: the
     example corpus) into folder ``out``.
@@ -335,7 +337,11 @@ def build(
     papers also in ``BuildReport.failed``), and an extractor's traceback goes to
     ``extract-errors.log`` in ``out``. Abstracts longer than ``max_abstract_chars`` are cut and
     reading stops after ``max_records`` papers (0: no limit); each cut is in ``BuildReport.warnings``.
-    ``workers`` > 1 extracts in that many processes (same output).
+    ``workers`` > 1 extracts in that many processes (same output). ``vocab_dirs`` are a user's
+    vocabulary folders, layered over the shipped vocabulary (:func:`kg.vocab.load_vocabulary`): a
+    change in them changes the vocabulary's hash, so every paper is extracted again.
+    ``column_map`` (our field -> the input's column or key) tells how the inputs name their fields
+    (:func:`kg.readers.read_papers`).
     """
     out = Path(out)
     problems: list[InputError] = []
@@ -344,6 +350,8 @@ def build(
     records = list(records)
     inputs = list(inputs or ([] if records else default_inputs()))
     fixes = Corrections.load([*corrections, *found_corrections(inputs)])
+    vocab_dirs = list(vocab_dirs)
+    vocab, vocabulary = load_vocabulary(layers=vocab_dirs), vocabulary_hash(layers=vocab_dirs)
     papers = list(
         read_papers(
             inputs,
@@ -353,9 +361,9 @@ def build(
             max_abstract_chars=max_abstract_chars,
             max_records=max_records,
             on_warning=warnings.append,
+            column_map=column_map,
         )
     )
-    vocab, vocabulary = load_vocabulary(), vocabulary_hash()
     if isinstance(extractor, str):
         extractor = load_extractor(extractor, vocab=vocab, model=model)
     hashes = [paper_hash(paper) for paper in papers]

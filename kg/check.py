@@ -2,6 +2,9 @@
 
 A pins file is YAML: a list of canned queries, each with its parameters and the rows it answered
 when it was pinned. :func:`pin` writes one from a build; :func:`check` compares a build with it.
+A pin is keyed by its query and parameters: pinning again adds to a file (:func:`merge_pins`),
+replacing only the pin of the same query and parameters. A query is a canned query's name or the
+path of a query file (as given to ``kg pin``, looked up from the current folder).
 Rows are compared as multisets (ties in ORDER BY may come in any order), numbers to 9 places.
 
 >>> import tempfile
@@ -29,9 +32,9 @@ from pathlib import Path
 import yaml
 
 from .build import read_manifest
-from .catalog import load_catalog, lookup
+from .catalog import CannedQuery, find_query, load_catalog
 from .errors import KgError
-from .store import QueryError, open_store
+from .store import QueryError, build_advice, open_store
 
 SHOWN = 3  # rows of a difference printed per query
 
@@ -74,12 +77,16 @@ class CheckReport:
         return "\n".join(["check failed: " + " and ".join(problems)] + [d.format() for d in self.differences])
 
 
-def pin(build_dir: str | Path, queries: list[tuple[str, dict]]) -> list[dict]:
-    """The pins of ``queries`` ((name, params) pairs) as answered by the build now."""
-    catalog, store = load_catalog(), open_store(build_dir)
+def pin(
+    build_dir: str | Path, queries: list[tuple[str, dict]], catalog: dict[str, CannedQuery] | None = None
+) -> list[dict]:
+    """The pins of ``queries`` ((name or path, params) pairs) as answered by the build now; names
+    are looked up in ``catalog`` (default: the shipped queries)."""
+    catalog = catalog if catalog is not None else load_catalog()
+    store = open_store(build_dir)
     pins = []
     for name, params in queries:
-        canned = lookup(catalog, name)
+        canned = find_query(catalog, name)
         arguments = canned.arguments(params)
         rows = store.select(canned.text, arguments).rows
         # Every parameter, defaults included, so that a later change of a default is a change seen.
@@ -113,6 +120,25 @@ def read_pins(path: str | Path) -> list[dict]:
     return pins
 
 
+def pin_key(entry: dict) -> tuple:
+    """What tells one pin from another: its query and its parameters."""
+    return entry["query"], tuple(sorted((str(k), str(v)) for k, v in (entry.get("params") or {}).items()))
+
+
+def merge_pins(old: list[dict], new: list[dict]) -> list[dict]:
+    """``old`` with each of ``new`` in the place of the pin of the same query and parameters, or
+    after them where there is none.
+
+    >>> old = [{"query": "a", "params": {"x": "1"}, "rows": [[1]]}, {"query": "a", "params": {"x": "2"}, "rows": []}]
+    >>> new = [{"query": "a", "params": {"x": "1"}, "rows": [[9]]}]
+    >>> [(p["query"], p["params"], p["rows"]) for p in merge_pins(old, new)]
+    [('a', {'x': '1'}, [[9]]), ('a', {'x': '2'}, [])]
+    """
+    merged = {pin_key(entry): entry for entry in old}
+    merged.update((pin_key(entry), entry) for entry in new)
+    return list(merged.values())
+
+
 def write_pins(pins: list[dict], path: str | Path) -> None:
     from .files import atomic_write
 
@@ -121,14 +147,17 @@ def write_pins(pins: list[dict], path: str | Path) -> None:
         stream.write(header + yaml.safe_dump(pins, sort_keys=False, allow_unicode=True, width=120))
 
 
-def check(build_dir: str | Path, pins: list[dict] | None = None) -> CheckReport:
-    """Compare a complete build with the SHACL shapes (as its manifest records) and ``pins``."""
+def check(
+    build_dir: str | Path, pins: list[dict] | None = None, catalog: dict[str, CannedQuery] | None = None
+) -> CheckReport:
+    """Compare a complete build with the SHACL shapes (as its manifest records) and ``pins``, whose
+    queries are looked up in ``catalog`` (default: the shipped queries)."""
     manifest = read_manifest(build_dir)
     if manifest is None:
-        raise QueryError(f"{build_dir}: no complete build here (run `kg build --out {build_dir}` first)")
+        raise QueryError(f"{build_dir}: no complete build here ({build_advice(build_dir)})")
     report = CheckReport(violations=manifest["validation"]["violations"])
     pins = pins or []
-    answers = pin(build_dir, [(p["query"], p.get("params") or {}) for p in pins])
+    answers = pin(build_dir, [(p["query"], p.get("params") or {}) for p in pins], catalog)
     for now, then in zip(answers, pins, strict=True):
         have, want = Counter(map(_key, now["rows"])), Counter(map(_key, then["rows"]))
         if have != want:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import click
 from . import __version__
 from .errors import KgError
 from .extractors import DEFAULT_EXTRACTOR
-from .readers import DEFAULT_MAX_ABSTRACT_CHARS
+from .readers import DEFAULT_MAX_ABSTRACT_CHARS, FIELDS
 
 BUILD_OPTION = click.option(
     "--build",
@@ -81,6 +83,33 @@ MAX_ABSTRACT_OPTION = click.option(
     type=click.IntRange(min=0),
     help="Cut longer abstracts, each cut reported as a warning naming file:line (0: no limit).",
 )
+VOCAB_OPTION = click.option(
+    "--vocab",
+    "vocab_dirs",
+    multiple=True,
+    type=click.Path(),
+    metavar="DIR",
+    help="Your own vocabulary: a folder of YAML files named and written like schemas/vocab/*.yaml, layered over "
+    "the shipped one (repeatable). An entry of a name already there adds its aliases and fields to it; the "
+    "stoplist and distinct groups add to the shipped ones.",
+)
+QUERIES_OPTION = click.option(
+    "--queries",
+    "query_dirs",
+    multiple=True,
+    type=click.Path(),
+    metavar="DIR",
+    help="Your own canned queries: a folder of .rq/.cypher files with the same header as queries/*, added to "
+    "the catalog (repeatable); one of a shipped query's name replaces it, with a warning.",
+)
+MAP_OPTION = click.option(
+    "--map",
+    "column_maps",
+    multiple=True,
+    metavar="FIELD=COLUMN,...",
+    help="Which column (CSV) or key (JSONL) of your files holds each of our fields, e.g. "
+    "--map title=Title,abstract=Summary (comma-separated or repeated).",
+)
 MAX_RECORDS_OPTION = click.option(
     "--max-records",
     default=0,
@@ -119,6 +148,44 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         parsed[name.strip()] = value
     return parsed
+
+
+def _parse_map(specs: tuple[str, ...]) -> dict[str, str] | None:
+    """``--map title=Title,abstract=Summary`` (repeatable) as {our field: their column}; None if none given."""
+    mapping: dict[str, str] = {}
+    for spec in specs:
+        for item in spec.split(","):
+            field, equals, column = item.partition("=")
+            if not equals or not field.strip() or not column.strip():
+                raise click.BadParameter(f"{item!r} (in {spec!r}) is not FIELD=COLUMN", param_hint="--map")
+            if field.strip() not in FIELDS:
+                raise click.BadParameter(
+                    f"{item!r} (in {spec!r}): kg has no field {field.strip()!r} (it has: {', '.join(FIELDS)})",
+                    param_hint="--map",
+                )
+            if field.strip() in mapping:
+                raise click.BadParameter(f"{field.strip()!r} is mapped twice (in {spec!r})", param_hint="--map")
+            mapping[field.strip()] = column.strip()
+    return mapping or None
+
+
+def _vocabulary(vocab_dirs: tuple[str, ...]):
+    """The shipped vocabulary with the user's --vocab folders over it; None (the shipped one, loaded
+    by the extractor) where none is given."""
+    if not vocab_dirs:
+        return None
+    from .vocab import load_vocabulary
+
+    return load_vocabulary(layers=vocab_dirs)
+
+
+def _catalog(query_dirs: tuple[str, ...], language: str = "sparql"):
+    """The shipped canned queries with the user's --queries folders added; a replaced one is a warning."""
+    from .catalog import load_catalog
+
+    return load_catalog(
+        language=language, extra=query_dirs, on_warning=lambda message: click.echo(f"warning: {message}", err=True)
+    )
 
 
 def _endpoint_password(user: str | None) -> str | None:
@@ -200,13 +267,18 @@ CORRECTIONS_OPTION = click.option(
     help="YAML file of forced merges and splits: {merge: [[a, b]], split: [[c, d]]}.",
 )
 @click.option("--base-iri", default=None, help="Base IRI of the graph's resources.")
-@click.option("--check", is_flag=True, help="Exit 3 if the graph breaks the SHACL shapes or a pinned answer changed.")
+@click.option(
+    "--check", is_flag=True, help="Exit 3 if the graph breaks the SHACL shapes or a pinned answer (--pins) changed."
+)
 @click.option(
     "--pins",
     "pins_file",
     type=click.Path(exists=True, dir_okay=False),
-    help="Pinned answers for --check (written by `kg pin`).",
+    help="Pinned answers to check (written by `kg pin`); implies --check.",
 )
+@QUERIES_OPTION
+@VOCAB_OPTION
+@MAP_OPTION
 @MAX_ABSTRACT_OPTION
 @MAX_RECORDS_OPTION
 @click.option(
@@ -230,6 +302,9 @@ def build(
     base_iri,
     check,
     pins_file,
+    query_dirs,
+    vocab_dirs,
+    column_maps,
     max_abstract_chars,
     max_records,
     workers,
@@ -240,7 +315,9 @@ def build(
     --records (an LLM pipeline's, another tool's, a curator's reviewed file) enter the graph as
     they are. A corrections.yaml at the top of an input folder is applied like --corrections.
     Exit codes: 0 built, 1 bad input, a paper the extractor fails on (without --skip-bad) or
-    another error (the previous build is left as it was), 2 bad usage, 3 built but --check failed.
+    another error (the previous build is left as it was), 2 bad usage, 3 built but the check
+    (--check, or --pins, which implies it) failed. With --vocab, names of your own join the
+    vocabulary; a change in its files extracts every paper again.
 
     \b
     Example:
@@ -248,13 +325,19 @@ def build(
       kg build papers.jsonl more/ --skip-bad --merges merges.yaml
       kg build --records reviewed.jsonl --corrections fixes.yaml
       kg build papers.jsonl --model ours.crfsuite         # a name finder from kg train
-      kg build papers.jsonl --check --pins pins.yaml      # in CI
+      kg build papers.jsonl --pins pins.yaml              # in CI: exit 3 if an answer changed
+      kg build papers.csv --map title=Title,abstract=Summary --vocab my-vocab/
     """
     from .build import FAILURES_LOG
     from .build import build as run_build
+    from .check import read_pins
     from .rdf import DEFAULT_BASE
     from .resolve import DEFAULT_THRESHOLD
 
+    column_map = _parse_map(column_maps)
+    # what the check needs is read first: a bad pins file or query folder fails before the build
+    pins = read_pins(pins_file) if pins_file else []
+    catalog = _catalog(query_dirs) if check or pins_file else None
     report = run_build(
         inputs or None,
         out,
@@ -271,6 +354,8 @@ def build(
         max_abstract_chars=max_abstract_chars,
         max_records=max_records,
         workers=workers or os.cpu_count() or 1,
+        vocab_dirs=vocab_dirs,
+        column_map=column_map,
     )
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
@@ -285,6 +370,8 @@ def build(
     )
     click.echo("  entities:  " + ", ".join(f"{k} {v}" for k, v in s["entities"].items()))
     click.echo("  relations: " + ", ".join(f"{k} {v}" for k, v in s["relations"].items()))
+    if s.get("authors"):
+        click.echo(f"  authors:   {s['authors']}")
     click.echo(f"  merged nodes: {report.merged_nodes} (see {out}/merges.json)")
     click.echo(
         f"  extracted: {s['papers'] - report.reused - report.given} papers, reused from the previous build: "
@@ -306,18 +393,17 @@ def build(
     click.echo(
         f"  warnings: {len(report.problems)} skipped records, "
         f"{sum(report.dropped.values())} statements naming no known entity"
-        + (f", {len(report.warnings)} cut by --max-abstract-chars/--max-records" if report.warnings else "")
+        + (f", {len(report.warnings)} notes on the input (shown above)" if report.warnings else "")
         + (f", {len(report.unmatched)} corrections matching nothing" if report.unmatched else "")
         if warnings
         else "  warnings: none"
     )
     if check or pins_file:
         from .check import check as run_check
-        from .check import read_pins
 
-        outcome = run_check(out, read_pins(pins_file) if pins_file else [])
+        outcome = run_check(out, pins, catalog)
         click.echo(outcome.format())
-        if check and not outcome.passed:
+        if not outcome.passed:
             sys.exit(3)
 
 
@@ -325,28 +411,40 @@ def build(
 @click.argument("queries", nargs=-1, required=True)
 @PARAM_OPTION
 @BUILD_OPTION
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Pins file (YAML) to write.")
+@QUERIES_OPTION
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Pins file (YAML) to write, or to add to.")
 @fail_cleanly
-def pin(queries, params, build_dir, out):
-    """Pin the answers of canned QUERIES on a build, for `kg build --check --pins`.
+def pin(queries, params, build_dir, query_dirs, out):
+    """Pin the answers of QUERIES (canned query names, or .rq files) on a build, for `kg build --pins`.
 
-    Each -p NAME=VALUE goes to every query that has that parameter.
+    Each -p NAME=VALUE goes to every query that has that parameter. Pinning to an existing file
+    adds to it: a pin is one query with its parameters, and only the pin of the same query and
+    parameters is replaced, so one query can be pinned with several parameters.
 
     \b
     Example:
       kg pin lora-variants-for-task most-fine-tuned-base-models --out pins.yaml
       kg pin leaderboard -p dataset=MedQA -p metric=accuracy --out pins.yaml
+      kg pin leaderboard -p dataset=PubMedQA --out pins.yaml     # a second pin of leaderboard
+      kg pin ./my-question.rq --out pins.yaml
     """
-    from .catalog import load_catalog, lookup
+    from .catalog import find_query
+    from .check import merge_pins, read_pins, write_pins
     from .check import pin as pin_answers
-    from .check import write_pins
 
-    catalog, given = load_catalog(), _parse_params(params)
-    chosen = [(name, {k: v for k, v in given.items() if k in lookup(catalog, name).params}) for name in queries]
-    pins = pin_answers(build_dir, chosen)
-    write_pins(pins, out)
+    catalog, given = _catalog(query_dirs), _parse_params(params)
+    found = {name: find_query(catalog, name) for name in queries}
+    unused = sorted(set(given) - {param for query in found.values() for param in query.params})
+    if unused:
+        raise KgError(f"-p {unused[0]}: none of the queries has a parameter {unused[0]!r}")
+    chosen = [(name, {k: v for k, v in given.items() if k in found[name].params}) for name in queries]
+    pins = pin_answers(build_dir, chosen, catalog)
+    old = read_pins(out) if Path(out).exists() else []
+    merged = merge_pins(old, pins)
+    write_pins(merged, out)
     click.echo(
         f"pinned {len(pins)} quer{'ies' if len(pins) != 1 else 'y'} ({sum(len(p['rows']) for p in pins)} rows) to {out}"
+        + (f" ({len(merged)} pins in all)" if old else "")
     )
 
 
@@ -361,6 +459,8 @@ def pin(queries, params, build_dir, out):
     is_flag=True,
     help="Skip bad records and papers the extractor fails on (each is reported) instead of failing.",
 )
+@VOCAB_OPTION
+@MAP_OPTION
 @MAX_ABSTRACT_OPTION
 @MAX_RECORDS_OPTION
 @click.option(
@@ -371,7 +471,19 @@ def pin(queries, params, build_dir, out):
     help="Extraction processes. Output is the same.",
 )
 @fail_cleanly
-def extract(inputs, out, extractor, model, corrections, skip_bad, max_abstract_chars, max_records, workers):
+def extract(
+    inputs,
+    out,
+    extractor,
+    model,
+    corrections,
+    skip_bad,
+    vocab_dirs,
+    column_maps,
+    max_abstract_chars,
+    max_records,
+    workers,
+):
     """Extract entities, relations and results of each paper to a JSONL file (no graph).
 
     One record per paper, in the format of the extraction guideline (docs/GUIDELINE.md), with
@@ -390,8 +502,9 @@ def extract(inputs, out, extractor, model, corrections, skip_bad, max_abstract_c
     from .files import write_jsonl
     from .readers import read_papers
 
+    column_map = _parse_map(column_maps)
     fixes = Corrections.load(corrections)
-    chosen = load_extractor(extractor, model=model)
+    chosen = load_extractor(extractor, vocab=_vocabulary(vocab_dirs), model=model)
     problems: list = []
     warnings: list[str] = []
     papers = list(
@@ -402,6 +515,7 @@ def extract(inputs, out, extractor, model, corrections, skip_bad, max_abstract_c
             max_abstract_chars=max_abstract_chars,
             max_records=max_records,
             on_warning=warnings.append,
+            column_map=column_map,
         )
     )
     log = Path(f"{out}.errors.log")
@@ -478,8 +592,10 @@ def validate(build_dir, shapes, limit):
 )
 @EXTRACTOR_OPTION
 @MODEL_OPTION
+@VOCAB_OPTION
+@MAP_OPTION
 @fail_cleanly
-def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract, extractor, model):
+def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract, extractor, model, vocab_dirs, column_maps):
     """Score extractions against hand-annotated gold: precision, recall, F1 per type and predicate.
 
     Given extraction records (a JSONL file whose records have "entities"), scores them; given
@@ -500,10 +616,14 @@ def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract, extractor, 
     from .extractors import load_extractor
     from .readers import read_papers
 
+    column_map, vocab = _parse_map(column_maps), _vocabulary(vocab_dirs)
     first = Path(predictions_or_inputs[0])
     records = load_records(first) if len(predictions_or_inputs) == 1 and first.suffix == ".jsonl" else []
     if force_extract or not (records and all("entities" in record for record in records)):
-        records = extract_papers(read_papers(predictions_or_inputs), load_extractor(extractor, model=model))
+        records = extract_papers(
+            read_papers(predictions_or_inputs, column_map=column_map),
+            load_extractor(extractor, vocab=vocab, model=model),
+        )
     report = score(records, load_records(gold))
     click.echo(json.dumps(report.to_dict(), indent=2) if fmt == "json" else format_report(report, worst=worst))
 
@@ -527,8 +647,9 @@ def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract, extractor, 
     type=click.IntRange(min=0),
     help="First score the extractor with and without it by k-fold cross-validation grouped by paper (0: skip).",
 )
+@VOCAB_OPTION
 @fail_cleanly
-def train(gold_files, out, folds):
+def train(gold_files, out, folds, vocab_dirs):
     """Train the extractor's name finder on annotated abstracts; use it with --model.
 
     The cross-validated scores compare the rules alone with the rules and a name finder trained
@@ -543,11 +664,12 @@ def train(gold_files, out, folds):
     from .train import cross_validate
     from .train import train as run_train
 
+    vocab = _vocabulary(vocab_dirs)
     records = [record for path in gold_files for record in load_records(path)]
     if not records:
         raise KgError("no annotated records in " + ", ".join(gold_files))
     if folds > 1:
-        rules, learned = cross_validate(records, folds=folds)
+        rules, learned = cross_validate(records, vocab=vocab, folds=folds)
         click.echo(f"{folds}-fold cross-validation over {len(records)} papers (P / R / F1):")
         for label, report in (("rules", rules), ("rules + name finder", learned)):
             cells = [
@@ -559,7 +681,7 @@ def train(gold_files, out, folds):
                 )
             ]
             click.echo(f"  {label:<20}" + "   ".join(cells))
-    path = run_train(records, out, sources=gold_files)
+    path = run_train(records, out, vocab=vocab, sources=gold_files)
     click.echo(f"wrote {path} from {len(records)} papers; use it with: kg build --model {path}")
 
 
@@ -606,22 +728,28 @@ def eval_merges(gold, thresholds):
 )
 @ENDPOINT_GRAPH_OPTION
 @ENDPOINT_USER_OPTION
+@QUERIES_OPTION
 @fail_cleanly
-def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, user):
-    """Run the canned query NAME from queries/ (no NAME, or --list: list them with their parameters).
+def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, user, query_dirs):
+    """Run the canned query NAME from queries/ (or a --queries folder), or the SPARQL query in a
+    file (NAME a path: an existing file, or one ending in .rq). No NAME, or --list: list the
+    canned queries with their parameters.
 
+    A query file needs no header: then each $name it uses must be given with -p name=VALUE.
     With --endpoint the query runs on that server, over the named graph the build was pushed to.
 
     \b
     Example:
       kg query --list
       kg query leaderboard -p dataset=MedQA -p metric=accuracy
+      kg query ./my-question.rq -p dataset=MedQA
+      kg query my-question --queries my-queries/
       kg query lora-variants-for-task --endpoint http://localhost:8890/sparql
     """
-    from .catalog import load_catalog, lookup
+    from .catalog import find_query
     from .store import Table, open_store
 
-    catalog = load_catalog()
+    catalog = _catalog(query_dirs)
     if list_only or not name:
         if fmt == "json":
             import json
@@ -635,7 +763,9 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
             rows = [[q.name, q.question, " ".join(f"{k}={v!r}" for k, v in q.params.items())] for q in catalog.values()]
             click.echo(Table(["name", "question", "params"], rows).render(fmt))
         return
-    canned = lookup(catalog, name)
+    if name.endswith(".cypher") and name not in catalog:
+        raise KgError(f"{name}: kg query runs SPARQL; run a Cypher file with `kg cypher {name}`")
+    canned = find_query(catalog, name)
     arguments = canned.arguments(_parse_params(params))
     if endpoint:
         from .endpoint import build_graph_iri, select
@@ -705,26 +835,36 @@ def search(text, limit, kinds, build_dir, fmt, neo4j, uri, user, database):
 def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     """Run an ad-hoc SPARQL query (text, or a .rq file) over a build; read-only.
 
-    Prefixes kgo, rdf, rdfs, xsd, skos, dcterms, prov and schema are predeclared; write
-    parameters as $name and pass them with -p name=value. Updates are refused unless
-    --allow-update; they change the store only (graph.ttl keeps the graph as built).
+    Prefixes kgo, rdf, rdfs, xsd, skos, dcterms, prov, schema, mls and bibo are predeclared;
+    write parameters as $name and pass each with -p name=value (a $name without a value, or a value
+    the query does not use, is an error). Updates are refused unless --allow-update; they
+    change the store only (graph.ttl keeps the graph as built).
 
     \b
     Example:
       kg sparql 'SELECT ?label WHERE { ?m a kgo:Model ; rdfs:label ?label } ORDER BY ?label LIMIT 3'
       kg sparql my-query.rq -p method=DoRA --format csv
     """
-    from .store import is_update, open_store, update_store
+    from .catalog import load_catalog
+    from .store import QueryError, check_parameters, is_update, open_store, update_store
 
     path = Path(query_or_file)
     text = path.read_text(encoding="utf-8") if path.suffix in (".rq", ".sparql") and path.is_file() else query_or_file
+    if re.fullmatch(r"[\w.-]+", text.strip()):  # one word: a canned query's name, or a file's, mistyped
+        close = difflib.get_close_matches(text.strip(), list(load_catalog()), n=1)
+        raise QueryError(
+            f"{text.strip()!r} is neither a SPARQL query nor a .rq file"
+            + (f" (did you mean `kg query {close[0]}`?)" if close else "; `kg query NAME` runs a canned query")
+        )
+    given = _parse_params(params)
+    check_parameters(text, given)
     if allow_update and is_update(text):
         if engine != "oxigraph":
             raise KgError("updates run on the Oxigraph store only (drop --engine rdflib)")
-        change = update_store(build_dir, text, _parse_params(params))
+        change = update_store(build_dir, text, given)
         click.echo(f"updated {build_dir}/store: {change:+d} triples")
         return
-    click.echo(open_store(build_dir, engine).select(text, _parse_params(params)).render(fmt))
+    click.echo(open_store(build_dir, engine).select(text, given).render(fmt))
 
 
 QUERY_OPTION = click.option(
@@ -972,9 +1112,11 @@ def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
 @NEO4J_DATABASE_OPTION
 @FORMAT_OPTION
 @click.option("--allow-update", is_flag=True, help="Allow a query that writes (refused otherwise).")
+@QUERIES_OPTION
 @fail_cleanly
-def cypher(query_or_file, params, uri, user, database, fmt, allow_update):
-    """Run a canned Cypher query (a NAME of queries/*.cypher), a .cypher file or Cypher text on Neo4j.
+def cypher(query_or_file, params, uri, user, database, fmt, allow_update, query_dirs):
+    """Run a canned Cypher query (a NAME of queries/*.cypher or of a --queries folder), a .cypher
+    file or Cypher text on Neo4j.
 
     Parameters are written $name and passed with -p name=value, bound as Cypher parameters.
     Queries that write are refused unless --allow-update. The password comes from
@@ -985,18 +1127,21 @@ def cypher(query_or_file, params, uri, user, database, fmt, allow_update):
       kg cypher lora-variants-for-task -p task=segmentation
       kg cypher 'MATCH (m:Model)-[:FINE_TUNED_FROM]->(b) RETURN b.label AS base, count(*) AS n ORDER BY n DESC LIMIT 3'
     """
-    from .catalog import load_catalog
+    from .catalog import did_you_mean, find_query, is_query_path
     from .neo4j_store import run_cypher
+    from .store import QueryError
 
-    catalog = load_catalog(language="cypher")
-    path = Path(query_or_file)
+    catalog = _catalog(query_dirs, "cypher")
     given = _parse_params(params)
-    if query_or_file in catalog:
-        text, arguments = catalog[query_or_file].text, catalog[query_or_file].arguments(given)
-    elif path.suffix == ".cypher" and path.is_file():
-        text, arguments = path.read_text(encoding="utf-8"), given
+    arguments: dict[str, str | None]
+    if query_or_file in catalog or is_query_path(query_or_file):
+        canned = find_query(catalog, query_or_file)
+        text, arguments = canned.text, canned.arguments(given)
+    elif re.fullmatch(r"[\w.-]+", query_or_file.strip()):  # one word: a canned query's name, mistyped
+        name = query_or_file.strip()
+        raise QueryError(f"no canned query {name!r}{did_you_mean(name, catalog)} (`kg query --list` lists them)")
     else:
-        text, arguments = query_or_file, given
+        text, arguments = query_or_file, dict(given)
     password = _neo4j_password()
     click.echo(
         run_cypher(text, arguments, uri, user, password, database=database, allow_update=allow_update).render(fmt)

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from .errors import KgError
 from .rdf import PREFIXES
-from .store import Table, _py, bind_parameters, shorten
+from .store import Table, _py, bind_parameters, build_advice, shorten
 
 BATCH = 2000  # triples a SPARQL Update request; Virtuoso takes far more, small servers may not
 TIMEOUT = 300  # seconds one request may take
@@ -73,7 +73,7 @@ def build_graph_iri(build_dir: str | Path) -> str:
     """The default named graph of a build, from the base IRI in its manifest."""
     manifest = Path(build_dir) / "manifest.json"
     if not manifest.is_file():
-        raise EndpointError(f"{build_dir}: no complete build here (run `kg build --out {build_dir}` first)")
+        raise EndpointError(f"{build_dir}: no complete build here ({build_advice(build_dir)})")
     return default_graph_iri(json.loads(manifest.read_text(encoding="utf-8"))["base_iri"])
 
 
@@ -97,7 +97,7 @@ def push(
     graph_iri = graph_iri or build_graph_iri(build_dir)
     _check_iri(graph_iri)
     if not nt.is_file():
-        raise EndpointError(f"{build_dir}: no graph.nt (run `kg build --out {build_dir}` again)")
+        raise EndpointError(f"{build_dir}: no graph.nt (build it again: {build_advice(build_dir)})")
     lines = [line for line in nt.read_text(encoding="utf-8").splitlines() if line.strip()]
     if graph_store:
         method, requests = "graph store", 1

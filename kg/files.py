@@ -63,14 +63,32 @@ def write_json(path: str | Path, data) -> None:
 
 
 def resource_dir(name: str) -> Path:
-    """``queries``, ``schemas`` or ``data``: top-level folders in a checkout, inside the package when installed.
+    """``queries``, ``schemas`` or ``data``: what the package ships, found by the import system.
+
+    An installed wheel holds them inside the package, as ``kg.queries``, ``kg.schemas`` and
+    ``kg.data`` (pyproject.toml maps the checkout's top-level folders there). An editable install
+    or a bare checkout has them beside ``kg/``: setuptools' editable finder cannot import a folder
+    without ``__init__.py`` inside a regular package, so there the checkout's folder is taken, and
+    only where ``kg/`` sits in the checkout of this project. Never a ``queries/`` or ``data/``
+    folder that another package left in site-packages; a missing folder is an error, not an empty one.
 
     >>> (resource_dir("queries") / "leaderboard.rq").is_file()
     True
     """
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(f"{__package__}.{name}")
+    except ImportError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        if Path(location).is_dir():
+            return Path(location)
     package = Path(__file__).resolve().parent
     checkout = package.parent / name
-    return checkout if checkout.is_dir() else package / name
+    if checkout.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return checkout
+    raise KgError(f"kg's {name}/ folder is missing from its installation ({package}): reinstall kg")
 
 
 class Locked(KgError):

@@ -27,6 +27,7 @@ import math
 import shutil
 import sys
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -41,6 +42,39 @@ from .vocab import normalize_name
 
 def paper_node(paper_id: str) -> str:
     return f"paper/{paper_id}"
+
+
+def author_node(name: str) -> str:
+    """The node of an author, keyed by the name as written (accents folded; people are not resolved).
+
+    >>> author_node("Edward J. Hu"), author_node("Łukasz Kaiser") == author_node("Lukasz Kaiser")
+    ('author/edward-j-hu', True)
+    >>> author_node("李飞飞").startswith("author/x-")  # a name slug() cannot spell keeps a hash
+    True
+    """
+    folded = "".join(
+        c
+        for c in unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L"))
+        if not unicodedata.combining(c)
+    )
+    key = slug(folded)
+    if any(c.isalnum() and not c.isascii() for c in folded):
+        key += "-" + hashlib.sha1(" ".join(name.casefold().split()).encode()).hexdigest()[:8]
+    return f"author/{key}"
+
+
+def paper_year(meta: dict) -> int | None:
+    """A paper's year as a number: its ``year`` ("2021" or 2021), else its ISO ``date``'s.
+
+    >>> paper_year({"date": "2021-06-17"}), paper_year({"year": "2019"}), paper_year({"year": "n.d."})
+    (2021, 2019, None)
+    """
+    for value in (meta.get("year"), str(meta.get("date") or "")[:4]):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) == 4:
+            return int(value)
+    return None
 
 
 def build_graph(records: Iterable[dict], resolution: Resolution, vocab=None) -> nx.MultiDiGraph:
@@ -66,6 +100,7 @@ def iter_graph(
     corpus's graph can be written without being held; ``dropped`` counts, per predicate, the
     statements that name no known entity."""
     dropped = Counter() if dropped is None else dropped
+    authors: set[str] = set()  # the author nodes already given (an author comes once, with their first paper)
     entities = [
         (node.id, {"kind": node.type, "label": node.label, "aliases": node.aliases, "papers": node.papers})
         for node in sorted(resolution.nodes.values(), key=lambda n: n.id)
@@ -79,10 +114,10 @@ def iter_graph(
         for source, target, key, data in edges:
             yield "edge", source, target, key, data
     for record in records:
-        yield from _paper_items(record, resolution, dropped)
+        yield from _paper_items(record, resolution, dropped, authors)
 
 
-def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iterator[tuple]:
+def _paper_items(record: dict, resolution: Resolution, dropped: Counter, authors: set[str]) -> Iterator[tuple]:
     """One paper's nodes (itself, its results) and edges, each once (a repeat updates the first, as in networkx)."""
     pid = record["id"]
     paper = paper_node(pid)
@@ -91,6 +126,10 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iter
         for k, v in record.items()
         if k not in ("id", "title", "abstract", "entities", "relations", "results", "extractor", "extractor_version")
     }
+    year = paper_year(meta)
+    meta.pop("year", None)  # a year that is no number ("n.d.") stays in the record, not in the graph
+    if year is not None:
+        meta["year"] = year
     nodes = {
         paper: {
             "kind": "Paper",
@@ -102,6 +141,16 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter) -> Iter
         }
     }
     edges: dict[tuple, dict] = {}
+    names = meta.get("authors") or []
+    for position, name in enumerate([names] if isinstance(names, str) else names, start=1):
+        author = author_node(name)
+        if author not in authors:
+            authors.add(author)
+            nodes[author] = {"kind": "Author", "label": name}
+        # the first position wins where a name is listed twice
+        edges.setdefault(
+            (paper, author, f"has_author@{pid}"), {"predicate": "has_author", "paper": pid, "position": position}
+        )
     # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
     local = {
         normalize_name(name): entity["type"]
@@ -390,6 +439,7 @@ def summary_of(kinds: Counter, predicates: Counter) -> dict:
     return {
         "papers": kinds.pop("Paper", 0),
         "results": kinds.pop("Result", 0),
+        "authors": kinds.pop("Author", 0),
         "entities": dict(sorted(kinds.items())),
         "relations": dict(sorted((p, n) for p, n in predicates.items() if p in RELATIONS)),
     }

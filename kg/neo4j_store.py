@@ -2,7 +2,7 @@
 
 The graph of ``<build>/graph.json`` becomes a property graph: each node one Neo4j node labelled
 with its kind (``Paper``, ``Model``, ``Method``, ``Dataset``, ``Task``, ``Modality``, ``Domain``,
-``Result``) and keyed by its graph id (``id``: ``paper/<id>``, ``method/lora``, ...); entities also
+``Result``, ``Author``) and keyed by its graph id (``id``: ``paper/<id>``, ``method/lora``, ...); entities also
 get ``matchKeys``, their names normalised as the guideline matches names (what ``kgo:matchKey``
 holds in RDF). Each edge becomes one relationship typed by its predicate in upper case
 (``variant_of`` → ``VARIANT_OF``) carrying ``paper``, ``evidence``, ``confidence`` and what made it
@@ -37,10 +37,10 @@ from pathlib import Path
 from .errors import KgError
 from .rdf import PROPERTIES
 from .records import ENTITY_TYPES
-from .store import Table
+from .store import Table, build_advice
 from .vocab import normalize_name
 
-KINDS = ("Paper", *ENTITY_TYPES, "Result")
+KINDS = ("Paper", *ENTITY_TYPES, "Result", "Author")
 ENTITY_KINDS = ENTITY_TYPES
 SEARCHABLE = ("Paper", *ENTITY_KINDS)  # the kinds that kg.search embeds
 # How long the driver retries a transaction that failed for a passing reason (a lost connection).
@@ -211,7 +211,7 @@ def _vectors(build: Path) -> dict[str, list[float]]:
 def _read_graph(build: Path) -> tuple[list[dict], list[dict]]:
     path = build / "graph.json"
     if not path.is_file():
-        raise Neo4jStoreError(f"{build}: no graph.json here (run `kg build --out {build}` first)")
+        raise Neo4jStoreError(f"{build}: no graph.json here ({build_advice(build)})")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         nodes, edges = data["nodes"], data.get("edges", data.get("links"))
@@ -265,6 +265,7 @@ def _group_edges(nodes: list[dict], edges: list[dict]) -> list[tuple[tuple[str, 
                 "extractor": edge.get("extractor", ""),
                 "extractorVersion": edge.get("extractor_version", ""),
                 "curated": bool(edge.get("curated", False)),
+                "position": edge.get("position"),  # an author's place in a paper's author list
             }
         )
     return sorted(groups.items())
@@ -324,7 +325,8 @@ def _edge_statement(rel_type: str, start: str, end: str) -> str:
         f"UNWIND $rows AS row MATCH (s:{start} {{id: row.source}}) MATCH (e:{end} {{id: row.target}}) "
         f"MERGE (s)-[r:{rel_type} {{paper: row.paper}}]->(e) "
         "SET r.evidence = row.evidence, r.confidence = row.confidence, r.extractor = row.extractor, "
-        "r.extractorVersion = row.extractorVersion, r.curated = row.curated, r.loadId = $token"
+        "r.extractorVersion = row.extractorVersion, r.curated = row.curated, r.position = row.position, "
+        "r.loadId = $token"
     )
 
 
@@ -350,6 +352,13 @@ def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int
         "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n",
         token=token,
         papers=papers,
+        limit=batch_size,
+    )
+    removed_nodes += _repeat(  # an author with no paper left in any build
+        session,
+        "MATCH (n:Author) WHERE n.loadId <> $token AND NOT EXISTS { (n)--() } "
+        "WITH n LIMIT $limit DELETE n RETURN count(*) AS n",
+        token=token,
         limit=batch_size,
     )
     for kind in ENTITY_KINDS:

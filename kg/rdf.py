@@ -24,17 +24,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import heapq
+import re
 import tempfile
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace
+from rdflib import RDF, RDFS, XSD, Graph, Namespace
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from .files import atomic_write
+from .graph import author_node
 from .resolve import slug
 from .vocab import normalize_name
 
@@ -43,6 +46,7 @@ DEFAULT_BASE = "https://w3id.org/kg-ml/resource/"
 RES = Namespace(DEFAULT_BASE)
 SCHEMA = Namespace("https://schema.org/")
 MLS = Namespace("http://www.w3.org/ns/mls#")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
 
 PREFIXES = {
     "kgo": KGO,
@@ -54,6 +58,7 @@ PREFIXES = {
     "prov": PROV,
     "schema": SCHEMA,
     "mls": MLS,
+    "bibo": BIBO,
 }
 
 # graph predicate -> ontology property
@@ -72,11 +77,39 @@ PROPERTIES = {
     "reports": KGO.reports,
     "on_dataset": KGO.onDataset,
     "broader": SKOS.broader,
+    "has_author": DCTERMS.creator,
 }
 # Statements that carry their own provenance record (the others are bookkeeping of the paper itself).
-REIFIED = set(PROPERTIES) - {"mentions", "reports", "on_dataset", "broader"}
+REIFIED = set(PROPERTIES) - {"mentions", "reports", "on_dataset", "broader", "has_author"}
 
-PAPER_METADATA = {"year": DCTERMS.date, "url": SCHEMA.url, "authors": DCTERMS.creator, "venue": SCHEMA.isPartOf}
+# A paper's metadata field -> (property, how its value is written): "text", "integer", "date", or
+# "link" (a text identifier, plus schema:sameAs the page the identifier names).
+PAPER_METADATA = {
+    "year": (KGO.year, "integer"),
+    "date": (DCTERMS.issued, "date"),
+    "url": (SCHEMA.url, "uri"),
+    "doi": (BIBO.doi, "link"),
+    "arxiv": (KGO.arxivId, "link"),
+    "pmid": (BIBO.pmid, "link"),
+    "openalex": (KGO.openalexId, "link"),
+    "s2": (KGO.semanticScholarId, "link"),
+    "categories": (DCTERMS.subject, "text"),
+    "keywords": (SCHEMA.keywords, "text"),
+}
+# Where an identifier's page is: the paper's schema:sameAs links.
+IDENTIFIER_PAGES = {
+    "doi": "https://doi.org/{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    "openalex": "https://openalex.org/{}",
+    "s2": "https://www.semanticscholar.org/paper/{}",
+}
+# xsd type of an ISO date as precise as it is given
+_DATE_TYPES = (
+    (re.compile(r"\d{4}"), XSD.gYear),
+    (re.compile(r"\d{4}-\d{2}"), XSD.gYearMonth),
+    (re.compile(r"\d{4}-\d{2}-\d{2}"), XSD.date),
+)
 
 
 def to_rdf(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE) -> Graph:
@@ -118,7 +151,9 @@ def node_lines(node: str, data: dict, base: str = DEFAULT_BASE) -> Iterator[str]
     yield f"{subject} {_T['type']} {_iri(KGO[kind])} .\n"
     yield f"{subject} {_T['label']} {_text(data['label'])} .\n"
     if kind == "Paper":
-        yield from _paper(subject, data)
+        yield from _paper(subject, data, base)
+    elif kind == "Author":
+        yield f"{subject} {_T['name']} {_text(data['label'])} .\n"
     elif kind == "Result":
         yield from _result(subject, data, base)
     else:
@@ -182,6 +217,12 @@ _T = {
         "unit": KGO.unit,
         "datasetName": KGO.datasetName,
         "ScholarlyArticle": SCHEMA.ScholarlyArticle,
+        "sameAs": SCHEMA.sameAs,
+        "isPartOf": SCHEMA.isPartOf,
+        "Venue": KGO.Venue,
+        "name": SCHEMA.name,
+        "authorList": BIBO.authorList,
+        "Seq": RDF.Seq,
         "identifier": DCTERMS.identifier,
         "title": DCTERMS.title,
         "abstract": DCTERMS.abstract,
@@ -210,17 +251,48 @@ def _confidence(value: float) -> str:
     return _decimal(Decimal(f"{value:.3f}"))
 
 
-def _paper(subject: str, data: dict) -> Iterator[str]:
+def _paper(subject: str, data: dict, base: str) -> Iterator[str]:
     yield f"{subject} {_T['type']} {_T['ScholarlyArticle']} .\n"
     yield f"{subject} {_T['identifier']} {_text(data['paper_id'])} .\n"
     yield f"{subject} {_T['title']} {_text(data['title'])} .\n"
     yield f"{subject} {_T['abstract']} {_text(data['abstract'])} .\n"
-    for key, prop in PAPER_METADATA.items():
+    for key, (prop, form) in PAPER_METADATA.items():
         values = data.get(key)
         for value in values if isinstance(values, list) else [values] if values not in (None, "") else []:
-            literal = Literal(value)  # rdflib picks the datatype of a number, a date, a boolean
-            datatype = f"^^<{literal.datatype}>" if literal.datatype else ""
-            yield f"{subject} {_iri(prop)} {_text(str(literal))}{datatype} .\n"
+            yield f"{subject} {_iri(prop)} {_metadata_term(value, form)} .\n"
+            if form == "link":
+                page = IDENTIFIER_PAGES[key].format(urllib.parse.quote(str(value), safe="/:;()._-"))
+                yield f"{subject} {_T['sameAs']} {_iri(page)} .\n"
+    if data.get("venue"):
+        venue = _iri(f"{base}venue/{slug(data['venue'])}")
+        yield f"{subject} {_T['isPartOf']} {venue} .\n"
+        yield f"{venue} {_T['type']} {_T['Venue']} .\n"
+        yield f"{venue} {_T['label']} {_text(data['venue'])} .\n"
+    authors = data.get("authors") or []
+    if authors:  # the order of the authors (dcterms:creator, from the has_author edges, has none)
+        listed = _iri(f"{base}paper/{data['paper_id']}/authors")
+        yield f"{subject} {_T['authorList']} {listed} .\n"
+        yield f"{listed} {_T['type']} {_T['Seq']} .\n"
+        seen = set()
+        for name in [authors] if isinstance(authors, str) else authors:
+            node = author_node(name)
+            if node not in seen:
+                seen.add(node)
+                yield f"{listed} <{RDF}_{len(seen)}> {_iri(base + node)} .\n"
+
+
+def _metadata_term(value, form: str) -> str:
+    """A metadata value as an N-Triples literal of the form's datatype."""
+    text = str(value)
+    if form == "integer" and re.fullmatch(r"-?\d+", text):
+        return f'"{int(text)}"^^<{XSD.integer}>'
+    if form == "date":
+        for pattern, datatype in _DATE_TYPES:
+            if pattern.fullmatch(text):
+                return f"{_text(text)}^^<{datatype}>"
+    if form == "uri":
+        return f"{_text(text)}^^<{XSD.anyURI}>"
+    return _text(text)
 
 
 def _result(subject: str, data: dict, base: str) -> Iterator[str]:

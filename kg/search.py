@@ -23,7 +23,7 @@ import numpy as np
 
 from .embed import Embedder
 from .records import ENTITY_TYPES
-from .store import QueryError, Table
+from .store import QueryError, Table, build_advice
 
 SEARCHABLE = ("Paper", *ENTITY_TYPES)
 
@@ -58,7 +58,7 @@ def node_vectors(build: str | Path) -> tuple[list[tuple[str, str, str]], np.ndar
     """
     build = Path(build)
     if not (build / "graph.json").exists() or not (build / "manifest.json").exists():  # the manifest comes last
-        raise QueryError(f"{build}: no complete build here (run `kg build --out {build}` first)")
+        raise QueryError(f"{build}: no complete build here ({build_advice(build)})")
     items = _texts(json.loads((build / "graph.json").read_text(encoding="utf-8")))
     embedder = Embedder(build / "embeddings.npz")
     vectors = embedder.embed([item[3] for item in items])

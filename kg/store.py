@@ -68,7 +68,7 @@ def _refuse_update(sparql: str) -> None:
 
 
 # Strings, IRIs and comments are matched whole, so a "$x" inside them is never taken for a parameter.
-_TOKENS = re.compile(
+SPARQL_TOKENS = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""'
     r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
     r'|"(?:[^"\\\n]|\\.)*"'
@@ -80,19 +80,25 @@ _TOKENS = re.compile(
 
 
 def bind_parameters(sparql: str, params: dict | None) -> str:
-    """Replace each ``$name`` variable that has a value by that value as one escaped literal term.
+    """Replace each ``$name`` variable that has a value by that value as one escaped literal term;
+    one whose value is ``None`` becomes the unbound variable ``?name``, which matches anything.
 
     >>> print(bind_parameters('SELECT * { ?m rdfs:label $name FILTER(?x != "$name") }', {"name": 'a" } DROP ALL #'}))
     SELECT * { ?m rdfs:label "a\\" } DROP ALL #" FILTER(?x != "$name") }
+    >>> bind_parameters("SELECT * { ?m kgo:matchKey $name_key }", {"name_key": None})
+    'SELECT * { ?m kgo:matchKey ?name_key }'
     """
     if not params:
         return sparql
 
     def term(match: re.Match) -> str:
         name = match.group(1)
-        return str(_ox_term(params[name])) if name in params else match.group(0)
+        if name not in params:
+            return match.group(0)
+        # ?name, not $name: some servers (Virtuoso) read $name as a parameter of their own
+        return f"?{name}" if params[name] is None else str(_ox_term(params[name]))
 
-    return _TOKENS.sub(term, sparql)
+    return SPARQL_TOKENS.sub(term, sparql)
 
 
 @dataclass
@@ -228,17 +234,82 @@ def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | R
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if not (build / "graph.ttl").exists():
-        raise QueryError(f"{build}: no built graph here (run `kg build --out {build}` first)")
+        raise QueryError(f"{build}: no built graph here ({build_advice(build)})")
     if not (build / "manifest.json").exists():  # build.py writes it last: without it the store may be half-made
         raise QueryError(
             f"{build}: the build here is incomplete (no manifest.json: interrupted or still running); "
-            f"run `kg build --out {build}` to finish it"
+            f"run the `kg build ... --out {build}` that made it again to finish it"
         )
     if engine == "rdflib":
         graph = rdflib.Graph()
         graph.parse(build / "graph.ttl", format="turtle")
         return RdflibStore(graph)
     return OxigraphStore(ox.Store.read_only(str(build / "store")))
+
+
+def build_advice(build: str | Path) -> str:
+    """What to run where a build folder holds no build: a build of the user's papers into it (a bare
+    ``kg build --out`` would build the example corpus there).
+
+    >>> build_advice("mypapers")
+    'build one with `kg build PAPERS --out mypapers`, PAPERS being your files or folders of papers'
+    """
+    return f"build one with `kg build PAPERS --out {build}`, PAPERS being your files or folders of papers"
+
+
+def check_parameters(sparql: str, params: dict) -> None:
+    """A :class:`QueryError` where an ad-hoc query uses a ``$name`` no parameter gives (unbound, it
+    would match anything) or a parameter is given that the query does not use.
+
+    >>> check_parameters("SELECT * { ?m rdfs:label $name }", {"name": "LoRA"})
+    >>> check_parameters("SELECT * { ?m rdfs:label $name }", {})
+    Traceback (most recent call last):
+    kg.store.QueryError: the query uses $name but no value is given: pass -p name=VALUE
+    >>> check_parameters("SELECT * { ?m rdfs:label ?name }", {"name": "LoRA"})
+    Traceback (most recent call last):
+    kg.store.QueryError: -p name: the query has no $name
+    """
+    used = list(dict.fromkeys(m.group(1) for m in SPARQL_TOKENS.finditer(sparql) if m.group(1)))
+    missing = [name for name in used if name not in params]
+    if missing:
+        raise QueryError(
+            f"the query uses ${', $'.join(missing)} but no value is given: pass "
+            + " ".join(f"-p {name}=VALUE" for name in missing)
+        )
+    unused = [name for name in params if name not in used]
+    if unused:
+        raise QueryError(f"-p {unused[0]}: the query has no ${unused[0]}")
+
+
+_PREFIX_DECLARED = re.compile(r"(?i)\bPREFIX\s+([A-Za-z][\w.-]*)?:")
+_PREFIX_USED = re.compile(r"(?<![\w?$:.-])([A-Za-z][\w.-]*)?:(?=[\w%\\])")
+
+
+def unknown_prefixes(sparql: str) -> list[str]:
+    """The prefixes a query uses that are neither predeclared nor declared in it.
+
+    >>> unknown_prefixes('PREFIX ex: <http://x/> SELECT * { ?s ex:p foo:bar ; rdfs:label "a:b" } # c:d')
+    ['foo']
+    """
+    masked = SPARQL_TOKENS.sub(lambda m: m.group(0) if m.group(1) else " ", sparql)
+    known = set(_PREFIXES) | {p or "" for p in _PREFIX_DECLARED.findall(masked)}
+    return list(dict.fromkeys(p or "" for p in _PREFIX_USED.findall(masked) if (p or "") not in known))
+
+
+def _syntax_error(sparql: str, error: Exception) -> QueryError:
+    """One line for a query that does not parse: an unknown prefix named as such, else the parser's
+    message without its list of every character it expected."""
+    unknown = unknown_prefixes(sparql)
+    if unknown:
+        return QueryError(
+            f"unknown prefix {unknown[0]}: (predeclared: {', '.join(sorted(_PREFIXES))}; "
+            f"declare others with PREFIX {unknown[0]}: <...>)"
+        )
+    message = " ".join(str(error).split())
+    head, expected, _ = message.partition(" expected one of ")
+    if expected and len(message) > 200:
+        message = head + " unexpected text here"
+    return QueryError(f"SPARQL syntax error: {message}")
 
 
 def update_store(build: str | Path, sparql: str, params: dict | None = None) -> int:
@@ -252,7 +323,7 @@ def update_store(build: str | Path, sparql: str, params: dict | None = None) -> 
         try:
             store.update(bind_parameters(sparql, params), prefixes=_PREFIXES)
         except SyntaxError as error:
-            raise QueryError(f"SPARQL syntax error: {error}") from None
+            raise _syntax_error(sparql, error) from None
         store.flush()
         return len(store) - before
 
@@ -266,7 +337,7 @@ class OxigraphStore:
             solutions = self.store.query(bind_parameters(sparql, params), prefixes=_PREFIXES)
         except SyntaxError as error:
             _refuse_update(sparql)
-            raise QueryError(f"SPARQL syntax error: {error}") from None
+            raise _syntax_error(sparql, error) from None
         if isinstance(solutions, ox.QueryBoolean):
             return Table(["ask"], [[bool(solutions)]])
         if isinstance(solutions, ox.QueryTriples):
@@ -287,6 +358,8 @@ class RdflibStore:
             result = self.graph.query(bind_parameters(sparql, params), initNs=PREFIXES)
         except Exception as error:  # rdflib raises pyparsing errors of several classes
             _refuse_update(sparql)
+            if unknown_prefixes(sparql):
+                raise _syntax_error(sparql, error) from None
             raise QueryError(f"SPARQL error: {error}") from None
         if result.type == "ASK":
             return Table(["ask"], [[bool(result.askAnswer)]])

@@ -7,6 +7,9 @@ list); an entry is a string or a mapping with ``name`` and optional
 Every surface form is keyed by :func:`normalize_name`, the guideline's
 matching rule, so ``LLaMA-2``, ``Llama 2`` and ``llama2`` find one entry.
 
+A user's own vocabulary (``kg build --vocab DIR``) is a folder of files of the same names and
+format, layered over the shipped one by :func:`load_vocabulary`: see there for how.
+
 >>> normalize_name("LLaMA-2") == normalize_name("llama 2")
 True
 """
@@ -21,7 +24,8 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_FOLDER = Path(__file__).resolve().parent.parent / "schemas" / "vocab"
+from .errors import KgError
+from .files import resource_dir
 
 # file stem -> entity type of its entries (metrics and the stoplist are not entities)
 FILE_TYPES = {
@@ -79,8 +83,14 @@ def _entries_of(data) -> list:
 
 
 def _read_yaml(path: Path) -> list:
-    """Entries of one YAML file ([] for an empty or unreadable-as-list file)."""
-    return _entries_of(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """Entries of one YAML file ([] for an empty or unreadable-as-list file); a :class:`KgError`
+    naming the file and line where it is not YAML."""
+    try:
+        return _entries_of(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise KgError(f"{where}: not YAML ({getattr(error, 'problem', None) or error})") from None
 
 
 def _entry(raw, etype: str) -> Entry | None:
@@ -278,39 +288,145 @@ def _yaml_files(folder: Path) -> list:
     return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
 
 
-def load_vocabulary(folder: Path | None = None) -> Vocabulary:
-    """Load every vocabulary file of ``folder`` (default: the repository's schemas/vocab).
+def shipped_folder() -> Path:
+    """The vocabulary shipped with kg: ``schemas/vocab`` (inside the package when installed)."""
+    return resource_dir("schemas") / "vocab"
 
-    Missing files give empty tables, so a partial vocabulary still loads.
-    """
-    folder = Path(folder) if folder is not None else DEFAULT_FOLDER
-    entries: list[Entry] = []
-    metrics: dict[str, str] = {}
-    stoplist: list[str] = []
-    distinct: list[list[str]] = []
-    for path in _yaml_files(folder) if folder.is_dir() else []:
+
+# the file names a vocabulary folder may hold (stems), besides those of FILE_TYPES
+OTHER_FILES = ("metrics", "stoplist", "distinct")
+
+
+@dataclass
+class _Files:
+    """What one vocabulary folder says, before layering."""
+
+    entries: list = field(default_factory=list)
+    metrics: list = field(default_factory=list)  # (surface form, canonical metric)
+    stoplist: list = field(default_factory=list)
+    distinct: list = field(default_factory=list)
+
+
+def _read_folder(folder: Path, strict: bool) -> _Files:
+    """The entries, metrics, stoplist and case-distinct groups of one folder's YAML files. ``strict``
+    (a user's layer): a file of an unknown name or an entry without a name is an error, not skipped."""
+    found = _Files()
+    for path in _yaml_files(folder):
         stem = path.stem.lower()
+        if strict and stem not in FILE_TYPES and stem not in OTHER_FILES:
+            known = ", ".join(f"{name}.yaml" for name in (*FILE_TYPES, *OTHER_FILES))
+            raise KgError(f"{path}: not a vocabulary file (the names are {known})")
         items = _read_yaml(path)
-        if stem in FILE_TYPES:
-            entries += [e for e in (_entry(i, FILE_TYPES[stem]) for i in items) if e]
-        elif stem == "metrics":
-            for item in items:
-                entry = _entry(item, "Metric")
-                if entry:
+        if stem in FILE_TYPES or stem == "metrics":
+            etype = FILE_TYPES.get(stem, "Metric")
+            for number, item in enumerate(items, start=1):
+                entry = _entry(item, etype)
+                if entry is None:
+                    if strict:
+                        raise KgError(f"{path}: entry {number} ({item!r}) is neither a name nor a mapping with a name")
+                    continue
+                if stem == "metrics":
                     canonical = entry.name.lower()
-                    for surface in (entry.name, *entry.aliases):
-                        metrics.setdefault(surface, canonical)
+                    found.metrics += [(surface, canonical) for surface in (entry.name, *entry.aliases)]
+                else:
+                    found.entries.append(entry)
         elif stem == "stoplist":
-            stoplist += [str(i) for i in items if isinstance(i, str)]
+            found.stoplist += [str(i) for i in items if isinstance(i, str)]
         elif stem == "distinct":
-            distinct += [[str(n) for n in group] for group in items if isinstance(group, list) and len(group) > 1]
-    return Vocabulary(entries, metrics, stoplist, distinct)
+            found.distinct += [[str(n) for n in group] for group in items if isinstance(group, list) and len(group) > 1]
+    return found
 
 
-def vocabulary_hash(folder: Path | None = None) -> str:
-    """sha256 over the vocabulary files' names and bytes, in name order."""
-    folder = Path(folder) if folder is not None else DEFAULT_FOLDER
+def _extended(old: Entry | None, new: Entry) -> Entry:
+    """``new`` layered over ``old`` (an entry of the same type and name): the old canonical name and
+    aliases stay, the new aliases are added, a field the new one gives replaces the old one's."""
+    if old is None:
+        return new
+    aliases = tuple(dict.fromkeys((*old.aliases, *(a for a in new.aliases if a != old.name))))
+    return Entry(old.name, old.type, aliases, {**old.fields, **new.fields})
+
+
+def _user_folders(layers) -> list[Path]:
+    folders = []
+    for layer in layers:
+        folder = Path(layer)
+        if not folder.is_dir():
+            raise KgError(f"{folder}: no such vocabulary folder (--vocab takes a folder of YAML files)")
+        if not _yaml_files(folder):
+            known = ", ".join(f"{name}.yaml" for name in (*FILE_TYPES, *OTHER_FILES))
+            raise KgError(f"{folder}: no vocabulary files here (YAML files named {known})")
+        folders.append(folder)
+    return folders
+
+
+def load_vocabulary(folder: Path | None = None, layers=()) -> Vocabulary:
+    """Load every vocabulary file of ``folder`` (default: the shipped vocabulary, schemas/vocab),
+    then each folder of ``layers`` (a user's ``--vocab DIR``) over it, in order.
+
+    A folder may leave files out (a partial vocabulary still loads), but a folder with no file or
+    no entry at all is a :class:`KgError`: an empty vocabulary is never loaded silently. In a layer,
+    an entry of a name the vocabulary already has (same type, same name as :func:`normalize_name`
+    keys it) extends that entry: its aliases are added and its fields (``broader``, ``family``,
+    ...) replace those given; any other entry is added. A layer's names win over the shipped
+    aliases of its type (but never over another entry's own name); its stoplist and distinct
+    groups are added to the shipped ones. A layer's file of an unknown name, an entry without a
+    name, or a file that is not YAML is a :class:`KgError` naming the file (and line).
+
+    >>> import tempfile
+    >>> mine = Path(tempfile.mkdtemp())
+    >>> _ = (mine / "methods.yaml").write_text("- {name: LoRA, aliases: [lo-ra adapters]}\\n- FooTune\\n")
+    >>> vocab = load_vocabulary(layers=[mine])
+    >>> vocab.lookup("lo-ra adapters"), vocab.lookup("Low-Rank Adaptation"), vocab.lookup("footune")
+    (('LoRA', 'Method'), ('LoRA', 'Method'), ('FooTune', 'Method'))
+    """
+    base = Path(folder) if folder is not None else shipped_folder()
+    if not base.is_dir() or not _yaml_files(base):
+        raise KgError(f"{base}: no vocabulary files here (is kg installed whole?)")
+    shipped = _read_folder(base, strict=False)
+    if not shipped.entries and not shipped.metrics:
+        raise KgError(f"{base}: the vocabulary files list no entry")
+    entries: list[Entry] = shipped.entries
+    metrics, stoplist, distinct = shipped.metrics, shipped.stoplist, shipped.distinct
+    for layer in _user_folders(layers):
+        mine = _read_folder(layer, strict=True)
+        sensitive = case_sensitive_keys(distinct + mine.distinct)
+
+        def key(entry: Entry, sensitive: frozenset = sensitive) -> tuple[str, str]:
+            # names distinct.yaml tells apart by case (BioMedGPT, BiomedGPT) are two entries
+            name = normalize_name(entry.name)
+            return entry.type, cased_key(entry.name) if name in sensitive else name
+
+        index: dict[tuple[str, str], int] = {}
+        for number, entry in enumerate(entries):
+            index.setdefault(key(entry), number)
+        front: dict[tuple[str, str], Entry] = {}
+        taken: set[int] = set()
+        for entry in mine.entries:
+            old = front.pop(key(entry), None)
+            if old is None and key(entry) in index:
+                old = entries[index[key(entry)]]
+                taken.add(index[key(entry)])
+            front[key(entry)] = _extended(old, entry)
+        # the layer's entries first: their names win within a type
+        entries = list(front.values()) + [e for number, e in enumerate(entries) if number not in taken]
+        metrics = mine.metrics + metrics
+        stoplist = stoplist + mine.stoplist
+        distinct = distinct + mine.distinct
+    table: dict[str, str] = {}
+    for surface, canonical in metrics:
+        table.setdefault(surface, canonical)
+    return Vocabulary(entries, table, stoplist, distinct)
+
+
+def vocabulary_hash(folder: Path | None = None, layers=()) -> str:
+    """sha256 over the vocabulary files' names and bytes, in name order, then those of each of
+    ``layers`` (where there are any): a changed file of any of them changes it."""
+    folder = Path(folder) if folder is not None else shipped_folder()
     digest = hashlib.sha256()
     for path in sorted(_yaml_files(folder) if folder.is_dir() else [], key=lambda p: p.name):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    for layer in _user_folders(layers):
+        digest.update(b"\0layer\0")
+        for path in sorted(_yaml_files(layer), key=lambda p: p.name):
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

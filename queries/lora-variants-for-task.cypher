@@ -1,10 +1,10 @@
 // question: Which variants of a method (LoRA by default) were used on a task, in which domain?
-// param: method = LoRA  the parent method, matched on any of its names
-// param: task = segmentation  part of the task's name (e.g. "segmentation", "question answering")
+// param: method = LoRA  the parent method, matched on any of its names; "" for any
+// param: task = segmentation  part of the task's name (e.g. "segmentation", "question answering"); "" for any
 // param: domain = medical  part of the domain's name; "" for any domain
 // columns: variant, papers, titles
 WITH $method_key AS key
-MATCH (parent:Method) WHERE key IN parent.matchKeys
+MATCH (parent:Method) WHERE key IS NULL OR key IN parent.matchKeys
 MATCH (node)-[:VARIANT_OF|BROADER*1..]->(parent)
 WITH DISTINCT node
 MATCH (paper:Paper)-[:MENTIONS]->(node)

@@ -1,8 +1,8 @@
 // question: What is the lineage of a model: every model it was fine-tuned from or is a variant of, transitively?
-// param: model = Med-Gemini-2D  the model, matched on any of its names
+// param: model = Med-Gemini-2D  the model, matched on any of its names; "" for any
 // columns: ancestor, kind
 WITH $model_key AS key
-MATCH (start:Model) WHERE key IN start.matchKeys
+MATCH (start:Model) WHERE key IS NULL OR key IN start.matchKeys
 MATCH (start)-[:FINE_TUNED_FROM|VARIANT_OF|BROADER*1..]->(node)
 WITH DISTINCT start, node
 RETURN DISTINCT node.label AS ancestor,

@@ -1,5 +1,5 @@
 // question: Which models do the papers of a domain build or use, and how often?
-// param: domain = medical  part of the domain's name
+// param: domain = medical  part of the domain's name; "" for any
 // columns: model, papers
 MATCH (paper)-[:MENTIONS]->(m:Model)
 MATCH (paper)-[:MENTIONS]->(d:Domain)

@@ -3,7 +3,7 @@
 // param: dataset = ""  a dataset the paper evaluates on, matched on any of its names; empty for any
 // columns: winner, title
 WITH $name_key AS key, $dataset_key AS dataKey
-MATCH (loser) WHERE key IN loser.matchKeys
+MATCH (loser) WHERE key IN loser.matchKeys OR (key IS NULL AND loser.matchKeys IS NOT NULL)
 MATCH (w)-[r:OUTPERFORMS]->(loser)
 MATCH (paper:Paper {paper_id: r.paper})
 WHERE $dataset = '' OR EXISTS { MATCH (paper)-[:MENTIONS]->(d:Dataset) WHERE dataKey IN d.matchKeys }

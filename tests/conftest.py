@@ -26,6 +26,22 @@ def example_build(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def metadata_build(tmp_path_factory) -> Path:
+    """tests/data/metadata_papers.jsonl built once: seven PEFT papers with authors, dates, venues and ids."""
+    out = tmp_path_factory.mktemp("metadata") / "build"
+    build([ROOT / "tests" / "data" / "metadata_papers.jsonl"], out, embeddings=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sources_build(tmp_path_factory) -> Path:
+    """Every reader's fixture (tests/data/sources) built as one folder: one paper from several sources is one paper."""
+    out = tmp_path_factory.mktemp("sources") / "build"
+    build([ROOT / "tests" / "data" / "sources"], out, embeddings=False, skip_bad=True)
+    return out
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """With KG_NO_SKIPS=1 (what `make test` and CI set) a skipped test fails: servers and browsers

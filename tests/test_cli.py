@@ -98,12 +98,18 @@ def test_canned_query_prints_a_table_json_or_csv(built):
     assert "dataset='MedQA' metric='accuracy'" in kg("query").output
 
 
+ABOUT_TIME_AND_PEOPLE = {"methods-by-year", "first-to-propose", "most-active-authors", "newest-results"}
+
+
 @pytest.mark.slow
-def test_every_canned_query_answers_with_its_defaults(built):
+def test_every_canned_query_answers_with_its_defaults(built, metadata_build):
     out, _ = built
     listing = json.loads(kg("query", "--list", "--format", "json").output)
     for query in listing:
-        answer = kg("query", query["name"], "--build", out, "--format", "json")
+        # The example page gives no years or authors: the questions about time and people are
+        # asked of the papers that have them.
+        build_dir = metadata_build if query["name"] in ABOUT_TIME_AND_PEOPLE else out
+        answer = kg("query", query["name"], "--build", build_dir, "--format", "json")
         rows = json.loads(answer.output)
         assert rows, f"{query['name']} answers nothing with its defaults {query['params']}"
         assert list(rows[0]) == query["columns"], query["name"]

@@ -25,6 +25,7 @@ import neo4j
 import pytest
 from click.testing import CliRunner
 
+from kg.build import build
 from kg.catalog import load_catalog
 from kg.cli import cli
 from kg.neo4j_store import Neo4jStoreError, load, run_cypher
@@ -36,6 +37,14 @@ JAR = SERVER / "target" / "kg-neo4j-server.jar"
 USER = "neo4j"
 # A fresh password each session, so a test can check that it never reaches the output.
 PASSWORD = "kg-" + secrets.token_hex(12)
+
+
+def launcher_command(data: Path, port: int) -> list[str]:
+    """The Neo4j launcher's command line. C1 only and the serial collector: a JVM that starts sooner
+    on a machine of two cores."""
+    return ["java", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", str(JAR), str(data), str(port)]
+
+
 INJECTIONS = ['x" } ; DROP ALL ; #', "' DETACH DELETE n //", "}) MATCH (n) DETACH DELETE n //"]
 
 
@@ -51,17 +60,7 @@ class Neo4jServer:
         started = time.monotonic()
         with open(self.home / "server.log", "ab") as log:  # the server writes to its own copy of the descriptor
             self.process = subprocess.Popen(
-                # C1 only and the serial collector: a JVM that starts sooner on a machine of two cores.
-                [
-                    "java",
-                    "-Xmx768m",
-                    "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1",
-                    "-jar",
-                    str(JAR),
-                    str(self.home / "data"),
-                    str(self.port),
-                ],
+                launcher_command(self.home / "data", self.port),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -395,20 +394,75 @@ def test_every_canned_question_has_a_cypher_twin_with_the_same_header():
         assert (twin.question, twin.params, twin.columns) == (query.question, query.params, query.columns), name
 
 
+# ... and on the build with paper metadata (authors, dates), for the questions about time and people.
+METADATA_ARGUMENTS = [
+    ("methods-by-year", {"method": "LoRA"}),
+    ("first-to-propose", {"name": "DoRA"}),
+    ("most-active-authors", {"name": "GLUE"}),
+    ("newest-results", {"dataset": "E2E"}),
+]
+
+
 @pytest.mark.server
-def test_cypher_and_sparql_give_the_same_answers(loaded, example_build):
-    store = open_store(example_build)
+def test_cypher_and_sparql_give_the_same_answers(neo4j_server, db, example_build, metadata_build):
     sparql, cypher = load_catalog(), load_catalog(language="cypher")
-    cases = [(name, {}) for name in sorted(sparql)] + EXTRA_ARGUMENTS
     answered = set()
-    for name, given in cases:
-        expected = store.select(sparql[name].text, sparql[name].arguments(given))
-        got = run_cypher(cypher[name].text, cypher[name].arguments(given), loaded.uri, USER, PASSWORD)
-        assert got.columns == expected.columns == sparql[name].columns, name
-        assert normalised(got) == normalised(expected), (name, given)
-        if expected.rows:
-            answered.add(name)
+    for build_dir, extra in ((example_build, EXTRA_ARGUMENTS), (metadata_build, METADATA_ARGUMENTS)):
+        db.execute_query("MATCH (n) DETACH DELETE n")
+        load_example(neo4j_server, build_dir)
+        store = open_store(build_dir)
+        emptied = [(name, {param: ""}) for name in sorted(sparql) for param in sparql[name].params]  # "" = any
+        for name, given in [(name, {}) for name in sorted(sparql)] + extra + emptied:
+            expected = store.select(sparql[name].text, sparql[name].arguments(given))
+            got = run_cypher(cypher[name].text, cypher[name].arguments(given), neo4j_server.uri, USER, PASSWORD)
+            assert got.columns == expected.columns == sparql[name].columns, name
+            assert normalised(got) == normalised(expected), (name, given, build_dir.name)
+            if expected.rows:
+                answered.add(name)
     assert answered == set(sparql), f"questions never compared on a non-empty answer: {set(sparql) - answered}"
+
+
+@pytest.mark.server
+def test_each_sources_metadata_is_queryable_in_cypher(neo4j_server, db, sources_build):
+    load_example(neo4j_server, sources_build)
+    records = db.execute_query(
+        "MATCH (p:Paper)-[:HAS_AUTHOR {position: 1}]->(a:Author) "
+        "RETURN p.paper_id AS id, p.year AS year, a.label AS first, p.pmid AS pmid, p.openalex AS openalex, "
+        "p.s2 AS s2, p.arxiv AS arxiv, p.doi AS doi"
+    ).records
+    found = {r["id"]: r for r in records}
+    assert (found["pmid:36000001"]["year"], found["pmid:36000001"]["first"]) == (2022, "Medical Imaging Consortium")
+    lora = found["2106.09685"]  # arXiv snapshot, Atom, OpenAlex, BibTeX and CSL-JSON: one paper
+    assert (lora["openalex"], lora["arxiv"], lora["doi"]) == ("W3168867926", "2106.09685", "10.48550/arxiv.2106.09685")
+    assert found["2212.13138"]["pmid"] == "37438534"  # PubMed's record of the arXiv paper, merged by DOI
+    assert found["2305.14314"]["s2"] == "32ac52069e562d4f900afee70bdca63f53461481"
+    assert found["muller_adapters_2022"]["first"] == "Jörg Müller"
+
+
+@pytest.mark.server
+def test_authors_load_in_order_and_go_when_no_paper_names_them(neo4j_server, db, metadata_build, tmp_path):
+    load_example(neo4j_server, metadata_build)
+    order = "MATCH (:Paper {paper_id: $id})-[r:HAS_AUTHOR]->(a:Author) RETURN a.label AS name ORDER BY r.position"
+    names = [r["name"] for r in db.execute_query(order, id="2303.10512").records]
+    assert names[:2] == ["Qingru Zhang", "Minshuo Chen"] and names[-1] == "Tuo Zhao"
+    paper = db.execute_query("MATCH (p:Paper {paper_id: '2303.10512'}) RETURN p.year AS year, p.venue AS venue")
+    assert (paper.records[0]["year"], paper.records[0]["venue"]) == (2023, "ICLR 2023")
+    # The same paper rebuilt with another author list: the old authors' links and lone nodes go.
+    papers = Path(__file__).resolve().parent / "data" / "metadata_papers.jsonl"
+    records = [json.loads(line) for line in papers.read_text().splitlines()]
+    changed = tmp_path / "papers.jsonl"
+    changed.write_text(
+        "".join(
+            json.dumps({**r, "authors": ["Someone Else"]} if r["id"] == "2303.10512" else r) + "\n" for r in records
+        )
+    )
+    rebuilt = tmp_path / "build"
+    build([changed], rebuilt, embeddings=False)
+    load_example(neo4j_server, rebuilt)
+    assert [r["name"] for r in db.execute_query(order, id="2303.10512").records] == ["Someone Else"]
+    gone = db.execute_query("MATCH (a:Author {label: 'Qingru Zhang'}) RETURN count(a) AS n").records[0]["n"]
+    kept = db.execute_query("MATCH (a:Author {label: 'Weizhu Chen'}) RETURN count(a) AS n").records[0]["n"]
+    assert (gone, kept) == (0, 1)  # Weizhu Chen also wrote the LoRA paper
 
 
 @pytest.mark.server

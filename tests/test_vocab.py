@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+import pytest
+
+from kg.errors import KgError
 from kg.vocab import _read_yaml, cased_key, load_vocabulary, normalize_name, vocabulary_hash
 
 
@@ -56,8 +59,66 @@ def test_cased_forms_and_corpora(tmp_path):
     assert normalize_name("LongBench") not in vocab.cased
 
 
-def test_missing_folder_loads_empty(tmp_path):
-    assert load_vocabulary(tmp_path / "nowhere").lookup("LoRA") is None
+def test_a_missing_or_empty_vocabulary_is_an_error_not_an_empty_one(tmp_path):
+    # it used to load empty, silently: an installed kg that lost its files extracted nothing
+    with pytest.raises(KgError, match="nowhere: no vocabulary files here"):
+        load_vocabulary(tmp_path / "nowhere")
+    write(tmp_path, "models.yaml", "models: []\n")
+    with pytest.raises(KgError, match="list no entry"):
+        load_vocabulary(tmp_path)
+
+
+def test_the_shipped_vocabulary_is_found_by_default():
+    vocab = load_vocabulary()
+    assert vocab.lookup("Low-Rank Adaptation") == ("LoRA", "Method") and len(vocab.entries) > 1000
+
+
+def test_a_user_layer_adds_entries_and_extends_known_ones(tmp_path):
+    shipped = load_vocabulary()
+    write(
+        tmp_path,
+        "models.yaml",
+        "- name: ZorgLM-7B\n  aliases: [Zorg 7B]\n  family: ZorgLM\n- name: LLaMA\n  aliases: [Lama-the-first]\n",
+    )
+    write(tmp_path, "stoplist.yaml", "- our pipeline\n")
+    write(tmp_path, "distinct.yaml", "- [ZorgLM-7B, zorglm-7b]\n")
+    assert shipped.lookup("Zorg 7B") is None and shipped.lookup("Lama-the-first") is None
+    vocab = load_vocabulary(layers=[tmp_path])
+    assert vocab.lookup("zorg 7b") == ("ZorgLM-7B", "Model") and vocab.family("ZorgLM-7B") == "ZorgLM"
+    llama = vocab.entry("LLaMA", "Model")
+    # extended, not replaced: the shipped aliases stay, the user's are added
+    assert llama is not None and set(shipped.entry("LLaMA", "Model").aliases) < set(llama.aliases)
+    assert vocab.lookup("Lama-the-first") == ("LLaMA", "Model")
+    assert vocab.is_generic("our pipeline") and vocab.is_generic("large language models")
+    assert ("ZorgLM-7B", "zorglm-7b") in vocab.distinct and len(vocab.distinct) == len(shipped.distinct) + 1
+
+
+def test_a_user_layer_changes_the_vocabulary_hash(tmp_path):
+    write(tmp_path, "methods.yaml", "- FooTune\n")
+    first = vocabulary_hash(layers=[tmp_path])
+    assert first != vocabulary_hash() and first == vocabulary_hash(layers=[tmp_path])
+    write(tmp_path, "methods.yaml", "- FooTune\n- BarTune\n")
+    assert vocabulary_hash(layers=[tmp_path]) != first
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({}, r"mine: no vocabulary files here"),
+        ({"methods.yaml": "- name: LoRA\n  aliases: [a, b\n"}, r"methods\.yaml:3: not YAML"),
+        ({"method.yaml": "- LoRA\n"}, r"method\.yaml: not a vocabulary file \(the names are models\.yaml"),
+        ({"models.yaml": "- {aliases: [x]}\n"}, r"models\.yaml: entry 1 .* is neither a name nor a mapping"),
+    ],
+)
+def test_a_bad_user_layer_is_one_error_naming_the_file(tmp_path, files, message):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    for name, text in files.items():
+        write(folder, name, text)
+    with pytest.raises(KgError, match=message):
+        load_vocabulary(layers=[folder])
+    with pytest.raises(KgError, match="nowhere: no such vocabulary folder"):
+        load_vocabulary(layers=[tmp_path / "nowhere"])
 
 
 def test_hash_changes_with_content(tmp_path):
@@ -79,3 +140,10 @@ def test_shipped_vocabulary_names_each_entry_once():
             for name in (str(raw["name"]) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name"))
         ]
         assert len(names) == len(set(names)), (path.name, sorted({n for n in names if names.count(n) > 1}))
+
+
+def test_a_user_layer_keeps_names_told_apart_by_case_apart(tmp_path):
+    write(tmp_path, "models.yaml", "- name: BiomedGPT\n  aliases: [Zhang's BiomedGPT]\n")
+    vocab = load_vocabulary(layers=[tmp_path])
+    assert vocab.lookup("Zhang's BiomedGPT") == vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
+    assert vocab.lookup("BioMedGPT-LM") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")

@@ -31,6 +31,7 @@ import networkx as nx
 
 from ..errors import KgError
 from ..rdf import DEFAULT_BASE
+from ..store import build_advice
 from ..vocab import normalize_name
 
 # How each kind of node looks, in every export: vis-network shape, Graphviz shape, colour.
@@ -43,6 +44,7 @@ STYLE = {
     "Modality": ("hexagon", "hexagon", "#9467bd"),
     "Domain": ("star", "octagon", "#8c564b"),
     "Result": ("dot", "plaintext", "#e377c2"),
+    "Author": ("dot", "egg", "#bcbd22"),
 }
 # Edges that say something about an entity; a query's drawing follows these one hop out.
 CONTEXT_PREDICATES = frozenset(
@@ -67,7 +69,7 @@ def load_graph(build: str | Path) -> nx.MultiDiGraph:
     """The graph of a build folder, as the build made it; ``ValueError`` if there is none."""
     path = Path(build) / "graph.json"
     if not path.is_file() or not (Path(build) / "manifest.json").is_file():  # the manifest comes last
-        raise KgError(f"{build}: no complete build here (run `kg build --out {build}` first)")
+        raise KgError(f"{build}: no complete build here ({build_advice(build)})")
     graph = nx.node_link_graph(json.loads(path.read_text(encoding="utf-8")), edges="edges")
     if not isinstance(graph, nx.MultiDiGraph):  # graph.json says which kind of graph it holds
         raise KgError(f"{path}: not the directed multigraph a build writes")
@@ -141,7 +143,7 @@ def select(build: str | Path, query: str | None = None, params: dict[str, str] |
     return Selection(graph.subgraph(neighbourhood(graph, seeds)).copy(), seeds, title, graph)
 
 
-def _describe(arguments: dict[str, str]) -> str:
+def _describe(arguments: dict[str, str | None]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in arguments.items()) or "no parameters"
 
 

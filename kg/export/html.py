@@ -32,6 +32,7 @@ import networkx as nx
 
 from ..errors import KgError
 from ..files import atomic_write
+from ..graph import paper_node
 from ..store import shorten
 from . import STYLE, Selection, merged_edges, paper_title
 
@@ -89,7 +90,10 @@ def render_html(
 
 
 def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiGraph) -> dict:
-    """Nodes (with layout position, style and details), merged edges, paper titles, legend entries."""
+    """Nodes (with layout position, style and details), merged edges, paper titles, legend entries.
+
+    Authors are not drawn (a paper's details list them): they would outnumber everything else."""
+    graph = graph.subgraph([n for n, data in graph.nodes(data=True) if data.get("kind") != "Author"])
     edges = merged_edges(graph, full)
     degree = dict.fromkeys(graph, 0)
     for u, v, _ in edges:
@@ -104,6 +108,7 @@ def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiG
         own = [data["paper_id"]] if kind == "Paper" else list(data.get("papers") or [])
         for paper in own:
             papers[paper] = paper_title(full, paper)
+        years = sorted({y for y in (full.nodes.get(paper_node(p), {}).get("year") for p in own) if isinstance(y, int)})
         x, y = positions[node]
         name = data.get("label") or node
         nodes.append(
@@ -120,6 +125,7 @@ def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiG
                 "seed": node in seeds,
                 "aliases": list(data.get("aliases") or []),
                 "papers": own,
+                "years": years,  # of its papers: what the year filter keeps or hides it by
                 "abstract": data.get("abstract") or "",
                 "facts": [
                     [k, _text(v)] for k, v in sorted(data.items()) if k not in _LISTED and v not in (None, "", [])
@@ -148,6 +154,7 @@ def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiG
     predicates = sorted({e["predicate"] for e in links})
     return {
         "nodes": nodes,
+        "years": sorted({y for n in nodes for y in n["years"]}),
         "edges": links,
         "papers": papers,
         "kinds": [
@@ -250,6 +257,9 @@ _TEMPLATE = """<!DOCTYPE html>
 <aside id="filters">
   <h2>Entity types</h2><div id="kind-filters"></div>
   <h2>Relations</h2><div id="predicate-filters"></div>
+  <h2>Years</h2>
+  <div id="year-filter"><select id="year-from" aria-label="From year"><option value="">any</option></select>
+    to <select id="year-to" aria-label="To year"><option value="">any</option></select></div>
   <p class="muted" id="sizes"></p>
 </aside>
 <div id="graph"></div>
@@ -268,7 +278,11 @@ const nodes = new vis.DataSet(DATA.nodes);
 const edges = new vis.DataSet(DATA.edges);
 const shownKinds = new Set(DATA.kinds.map(k => k.kind));
 const shownPredicates = new Set(DATA.predicates.filter(p => !p.hidden).map(p => p.predicate));
-const nodeView = new vis.DataView(nodes, {filter: n => shownKinds.has(n.kind)});
+// A node stays while one of its papers is in the chosen years; with no years chosen, every node stays.
+const years = {from: null, to: null};
+const inYears = n => (years.from === null && years.to === null) ||
+  n.years.some(y => (years.from === null || y >= years.from) && (years.to === null || y <= years.to));
+const nodeView = new vis.DataView(nodes, {filter: n => shownKinds.has(n.kind) && inYears(n)});
 const edgeView = new vis.DataView(edges, {filter: e => shownPredicates.has(e.predicate)});
 const big = DATA.nodes.length > 1500;
 const network = new vis.Network(document.getElementById("graph"), {nodes: nodeView, edges: edgeView}, {
@@ -313,6 +327,12 @@ DATA.predicates.forEach(p => {
   line.style.background = p.color;
   filterRow(document.getElementById("predicate-filters"), p.predicate, line, p.count, !p.hidden, shownPredicates, edgeView);
 });
+["from", "to"].forEach(end => {
+  const select = document.getElementById(`year-${end}`);
+  DATA.years.forEach(y => select.append(el("option", String(y), {value: String(y)})));
+  select.addEventListener("change", () => { years[end] = select.value ? Number(select.value) : null; nodeView.refresh(); });
+});
+if (!DATA.years.length) document.getElementById("year-filter").replaceChildren(el("span", "no paper has a year", {className: "muted"}));
 document.getElementById("sizes").textContent =
   `${DATA.nodes.length} nodes, ${DATA.edges.length} edges. Size: number of connections. Bold border: answered by the query.`;
 

@@ -1,10 +1,14 @@
 package kg.neo4j;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
+import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
@@ -17,8 +21,11 @@ import org.neo4j.io.ByteUnit;
  * <p>Usage: {@code NEO4J_PASSWORD=secret123 java -jar kg-neo4j-server.jar HOME PORT}. The password
  * comes from the environment (never the command line, which other users can read); it becomes the
  * password of the user {@code neo4j}. Prints {@code READY bolt://127.0.0.1:PORT} once Bolt accepts
- * connections, and stops cleanly on SIGTERM or when standard input closes. HOME keeps the data,
- * so a restart on the same HOME finds the graph again.
+ * connections, and runs until SIGTERM or SIGINT (Ctrl-C), which stop it cleanly in a second or
+ * two. Where standard input is a pipe, its end stops it too: a parent that holds the pipe (the
+ * tests) stops it by closing it, and it never outlives such a parent. Standard input from a
+ * terminal or /dev/null ({@code nohup make neo4j &}) is never read. HOME keeps the data, so a
+ * restart on the same HOME finds the graph again.
  */
 public final class Server {
     private Server() {}
@@ -40,6 +47,9 @@ public final class Server {
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
+                // Bolt waits 5 s for its connections and 5 s for its threads on shutdown: a stop took 10 s
+                .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofMillis(500))
+                .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofMillis(500))
                 .build();
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable stop = () -> {
@@ -51,10 +61,24 @@ public final class Server {
         setPassword(dbms, password);
         System.out.println("READY bolt://127.0.0.1:" + port);
         System.out.flush();
-        while (System.in.read() != -1) {
-            // nothing to read: we only wait for the end of standard input
+        if (stdinIsPipe()) {
+            while (System.in.read() != -1) {
+                // nothing to read: we only wait for the end of standard input
+            }
+            stop.run();
+            System.exit(0); // Neo4j's lingering non-daemon threads would hold the JVM for seconds more
+        } else {
+            Thread.currentThread().join(); // until a signal runs the shutdown hook
         }
-        stop.run();
+    }
+
+    /** Whether standard input is a pipe (Linux: /proc/self/fd/0 links to "pipe:[N]"). */
+    private static boolean stdinIsPipe() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString().startsWith("pipe:");
+        } catch (IOException | UnsupportedOperationException error) {
+            return false;
+        }
     }
 
     /** The initial password; on a restart with the same HOME it is already set, which is fine. */
