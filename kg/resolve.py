@@ -8,7 +8,9 @@ Names of one entity type are merged, in this order:
 4. the user's forced merges (a YAML file that persists across builds);
 5. names whose embeddings are closer than a threshold, unless their version numbers differ.
 
-A forced split forbids any merge that would put its names into one node. Every merge is kept as
+A forced split, a group of ``schemas/vocab/distinct.yaml``, and two names that a paper relates
+(``Llama 3.1 Instruct`` fine-tuned from ``Llama 3.1``, a variant of it, or outperforming it)
+forbid any merge that would put those names into one node. Every merge is kept as
 a ``(name, name, rule)`` link, so :meth:`Resolution.report` can say why each name joined its node.
 
 >>> records = [{"id": "p1", "entities": [{"name": "LoRA", "type": "Method", "aliases": ["Low-Rank Adaptation"]}]},
@@ -37,6 +39,8 @@ from .vocab import normalize_name as normalize
 # Measured with `kg eval-merges` on the gold aliases: at 0.92 embedding merges are right 97% of the
 # time on the dev gold and 91% on the held-out gold (0.90: 93% and 81%).
 DEFAULT_THRESHOLD = 0.92
+# A paper that states one of these between two names says they are two things.
+STATED_APART = frozenset({"fine_tuned_from", "variant_of", "outperforms"})
 _VERSION_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -183,7 +187,15 @@ def resolve(
     surfaces: dict[Key, Counter] = defaultdict(Counter)  # key -> surface forms seen, as names
     papers: dict[Key, set[str]] = defaultdict(set)
     alias_links: list[tuple[Key, Key, str, tuple[str, str]]] = []
+    apart: set[frozenset[Key]] = set()
     for record in records:
+        types = {entity["name"]: entity["type"] for entity in record.get("entities", [])}
+        for relation in record.get("relations", []):
+            subject, obj = relation.get("subject"), relation.get("object")
+            if relation.get("predicate") in STATED_APART and subject in types and obj in types:
+                pair = frozenset((key_of(types[subject], subject), key_of(types[obj], obj)))
+                if len(pair) == 2:
+                    apart.add(pair)
         for entity in record.get("entities", []):
             kind = entity["type"]
             key = key_of(kind, entity["name"])
@@ -197,7 +209,7 @@ def resolve(
     warnings: list[str] = []
     splits = _typed_groups(overrides.splits, surfaces, key_of, warnings, "split")
     distinct = _typed_groups(vocab.distinct if vocab is not None else [], surfaces, key_of)
-    cannot_link = {frozenset((a, b)) for group in splits + distinct for a in group for b in group if a != b}
+    cannot_link = {frozenset((a, b)) for group in splits + distinct for a in group for b in group if a != b} | apart
     clusters = _Clusters(cannot_link)
     for key in sorted(surfaces):
         clusters.add(key)
@@ -349,10 +361,16 @@ def _nodes(clusters: _Clusters, surfaces, papers, vocab, key_of) -> Resolution:
         canonical = None
         if vocab is not None:
             canonical = _vocab_canonical(vocab, Counter({n: 1 for k in keys for n in surfaces[k]}), kind)
+            home = key_of(kind, canonical) if canonical else None
+            if home in clusters.parent and clusters.find(home) != root:
+                # the entry's own name is another node (a paper or split set them apart): not this label
+                canonical = None
         label = canonical or _label(surfaces, keys)
         node_id = f"{kind.lower()}/{slug(label)}"
-        if node_id in used:  # two labels that differ only in punctuation: a stable suffix
-            node_id += "-" + hashlib.sha1(label.encode()).hexdigest()[:6]
+        salt = ""
+        while node_id in used:  # two labels that differ only in punctuation: a stable suffix
+            node_id = f"{kind.lower()}/{slug(label)}-" + hashlib.sha1((label + salt).encode()).hexdigest()[:6]
+            salt += "+"
         used.add(node_id)
         names = {name for k in keys for name in surfaces[k]}
         nodes[node_id] = Node(

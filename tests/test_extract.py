@@ -444,4 +444,4 @@ def test_generic_plurals_and_venues_are_not_entities_and_adam_stays_adam():
 def test_the_shipped_vocabulary_keeps_the_two_biomedgpts_apart():
     vocab = load_vocabulary()
     assert vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
-    assert vocab.lookup("BioMedGPT-LM") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")
+    assert vocab.lookup("BioMedGPT-10B") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")

@@ -206,3 +206,18 @@ def test_merge_threshold_is_measured_against_gold_aliases(tmp_path):
     strict, loose = score_merges(gold, Embedder(tmp_path / "cache.npz"), [0.9, 0.5])
     assert (strict.precision, strict.recall, strict.merges) == (1.0, 0.5, 1)  # the paraphrase, not the acronym
     assert loose.merges > strict.merges and loose.precision < 1.0  # MedQA ~ MedMCQA at 0.5
+
+
+def test_names_a_paper_relates_are_never_merged_even_where_the_vocabulary_joins_them():
+    """ "Llama 3.1 Instruct is fine-tuned from Llama 3.1": two models, whatever the vocabulary's aliases say."""
+    vocab = Vocabulary([Entry("Llama 3.1", "Model", ("Llama 3.1 Instruct",))])
+    base, tuned = {"name": "Llama 3.1", "type": "Model"}, {"name": "Llama 3.1 Instruct", "type": "Model"}
+    elsewhere = [paper("p1", base), paper("p2", tuned)]
+    assert resolve(elsewhere, vocab).node_id("Model", "Llama 3.1 Instruct") == "model/llama-3-1"
+    related = [*elsewhere, paper("p3", base, tuned)]
+    related[2]["relations"] = [{"subject": "Llama 3.1 Instruct", "predicate": "fine_tuned_from", "object": "Llama 3.1"}]
+    resolution = resolve(related, vocab)
+    instruct = resolution.node_id("Model", "Llama 3.1 Instruct")
+    assert instruct != resolution.node_id("Model", "Llama 3.1") == "model/llama-3-1"
+    # the vocabulary's name labels the node that holds it, not the one a paper set apart from it
+    assert resolution.nodes[instruct].label == "Llama 3.1 Instruct"

@@ -146,4 +146,4 @@ def test_a_user_layer_keeps_names_told_apart_by_case_apart(tmp_path):
     write(tmp_path, "models.yaml", "- name: BiomedGPT\n  aliases: [Zhang's BiomedGPT]\n")
     vocab = load_vocabulary(layers=[tmp_path])
     assert vocab.lookup("Zhang's BiomedGPT") == vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
-    assert vocab.lookup("BioMedGPT-LM") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")
+    assert vocab.lookup("BioMedGPT-10B") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")
