@@ -330,6 +330,7 @@ def build(
     """
     from .build import FAILURES_LOG
     from .build import build as run_build
+    from .catalog import find_query
     from .check import read_pins
     from .rdf import DEFAULT_BASE
     from .resolve import DEFAULT_THRESHOLD
@@ -338,6 +339,12 @@ def build(
     # what the check needs is read first: a bad pins file or query folder fails before the build
     pins = read_pins(pins_file) if pins_file else []
     catalog = _catalog(query_dirs) if check or pins_file else None
+    for entry in pins:
+        try:
+            find_query(catalog or {}, entry["query"])
+        except KgError as error:
+            hint = "" if query_dirs else "; a query of your own needs --queries DIR"
+            raise KgError(f"{pins_file}: {error}{hint}") from None
     report = run_build(
         inputs or None,
         out,
@@ -506,7 +513,6 @@ def extract(
     fixes = Corrections.load(corrections)
     chosen = load_extractor(extractor, vocab=_vocabulary(vocab_dirs), model=model)
     problems: list = []
-    warnings: list[str] = []
     papers = list(
         read_papers(
             inputs,
@@ -514,7 +520,8 @@ def extract(
             on_problem=problems.append,
             max_abstract_chars=max_abstract_chars,
             max_records=max_records,
-            on_warning=warnings.append,
+            # shown as they come, so that they are not lost where reading then fails
+            on_warning=lambda warning: click.echo(f"warning: {warning}", err=True),
             column_map=column_map,
         )
     )
@@ -530,7 +537,7 @@ def extract(
         failures_log=log,
     )
     count = write_jsonl(out, (fixes.apply(record) for record in records))
-    warnings += fixes.unmatched([paper.id for paper in papers])
+    warnings = fixes.unmatched([paper.id for paper in papers])
     for problem in problems:
         click.echo(f"skipped: {problem}", err=True)
     for warning in warnings:

@@ -57,6 +57,19 @@ def test_pins_without_check_fails_the_build_when_an_answer_changed(build_copy, e
     assert "implies --check" in kg("build", "--help").output
 
 
+def test_a_pin_of_an_unknown_query_fails_before_anything_is_built(tmp_path):
+    pins = tmp_path / "pins.yaml"
+    pins.write_text("- query: my-question\n  params: {}\n  rows: []\n")
+    papers, out = tmp_path / "papers.jsonl", tmp_path / "build"
+    papers.write_text('{"id": "p1", "title": "T", "abstract": "We fine-tune LLaMA with LoRA."}\n')
+    line = one_error_line(kg("build", papers, "--out", out, "--no-embeddings", "--pins", pins))
+    assert line == (
+        f"error: {pins}: no canned query 'my-question' (`kg query --list` lists them); "
+        "a query of your own needs --queries DIR"
+    )
+    assert not out.exists()
+
+
 # 2. make neo4j: runs until a signal, not until its standard input closes; stops promptly
 
 

@@ -6,7 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from kg.cli import cli
 from kg.errors import KgError
 from kg.readers import InputError, read_papers
 from kg.readers.formats import detect
@@ -269,6 +271,16 @@ def test_folder_of_only_unreadable_files_names_them(tmp_path):
     assert str(error.value) == (
         f"{tmp_path}:1: no papers found: 4 file(s) skipped, not a format kg reads (a.pdf, b.docx, c.zip, ...)"
     )
+
+
+def test_kg_extract_shows_each_skipped_file_before_it_fails(tmp_path):
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04\x00\x00binary")
+    result = CliRunner().invoke(cli, ["extract", str(tmp_path), "--out", str(tmp_path / "x.jsonl")])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"warning: {tmp_path / 'notes.docx'}: skipped: not a format kg reads (binary content)",
+        f"error: {tmp_path}:1: no papers found: 1 file(s) skipped, not a format kg reads (notes.docx)",
+    ]
 
 
 def test_binary_file_given_by_name_is_an_error_not_a_crash(tmp_path):
