@@ -43,7 +43,7 @@ from pathlib import Path
 
 from .errors import KgError
 from .files import resource_dir
-from .store import SPARQL_TOKENS, QueryError
+from .store import QueryError, no_value_given, parameters_of
 from .vocab import normalize_name
 
 SUFFIX = {"sparql": ".rq", "cypher": ".cypher"}
@@ -73,10 +73,7 @@ class CannedQuery:
             raise KgError(f"query {self.name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {known})")
         missing = [name for name in self.required if name not in given]
         if missing:
-            raise KgError(
-                f"query {self.name!r} uses ${', $'.join(missing)} but no value is given: pass "
-                + " ".join(f"-p {name}=VALUE" for name in missing)
-            )
+            raise KgError(f"query {self.name!r} {no_value_given(missing)}")
         values: dict[str, str | None] = {**self.params, **given}
         keys = {f"{name}_key": normalize_name(str(value)) or None for name, value in values.items()}
         return {**values, **keys}
@@ -122,22 +119,6 @@ def parse_query_file(path: Path, require_header: bool = True) -> CannedQuery:
         query.required = list(dict.fromkeys(used))
         query.params = dict.fromkeys(query.required, "")
     return query
-
-
-_CYPHER_PARAMETER = re.compile(r'"(?:[^"\\]|\\.)*"' r"|'(?:[^'\\]|\\.)*'" r"|`[^`]*`|//[^\n]*|\$(\w+)")
-
-
-def parameters_of(text: str, suffix: str = ".rq") -> list[str]:
-    """The ``$name`` parameters a query uses, in order of first use (not those in strings, IRIs or
-    comments).
-
-    >>> parameters_of('SELECT * { ?m rdfs:label $name ; kgo:x "$not" } # $nor')
-    ['name']
-    >>> parameters_of("MATCH (m {label: $name}) RETURN '$not' AS x", ".cypher")
-    ['name']
-    """
-    pattern = _CYPHER_PARAMETER if suffix == ".cypher" else SPARQL_TOKENS
-    return list(dict.fromkeys(m.group(1) for m in pattern.finditer(text) if m.group(1)))
 
 
 def did_you_mean(name: str, names: Iterable[str]) -> str:

@@ -63,6 +63,20 @@ def author_node(name: str) -> str:
     return f"author/{key}"
 
 
+def paper_authors(meta: dict) -> list[tuple[str, str]]:
+    """A paper's authors in order as ``(author node, name)``, each person once (a name listed twice
+    keeps its first place): what the ``has_author`` edges and the RDF author list both number.
+
+    >>> paper_authors({"authors": ["Edward J. Hu", "Yelong Shen", "Edward J. Hu"]})
+    [('author/edward-j-hu', 'Edward J. Hu'), ('author/yelong-shen', 'Yelong Shen')]
+    """
+    names = meta.get("authors") or []
+    firsts: dict[str, str] = {}
+    for name in [names] if isinstance(names, str) else names:
+        firsts.setdefault(author_node(name), name)
+    return list(firsts.items())
+
+
 def paper_year(meta: dict) -> int | None:
     """A paper's year as a number: its ``year`` ("2021" or 2021), else its ISO ``date``'s.
 
@@ -141,16 +155,11 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter, authors
         }
     }
     edges: dict[tuple, dict] = {}
-    names = meta.get("authors") or []
-    for position, name in enumerate([names] if isinstance(names, str) else names, start=1):
-        author = author_node(name)
+    for position, (author, name) in enumerate(paper_authors(meta), start=1):
         if author not in authors:
             authors.add(author)
             nodes[author] = {"kind": "Author", "label": name}
-        # the first position wins where a name is listed twice
-        edges.setdefault(
-            (paper, author, f"has_author@{pid}"), {"predicate": "has_author", "paper": pid, "position": position}
-        )
+        edges[(paper, author, f"has_author@{pid}")] = {"predicate": "has_author", "paper": pid, "position": position}
     # This paper's own typing of a name comes first ("instruction tuning" is a Method here).
     local = {
         normalize_name(name): entity["type"]

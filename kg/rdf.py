@@ -37,7 +37,7 @@ from rdflib import RDF, RDFS, XSD, Graph, Namespace
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from .files import atomic_write
-from .graph import author_node
+from .graph import paper_authors
 from .resolve import slug
 from .vocab import normalize_name
 
@@ -268,17 +268,13 @@ def _paper(subject: str, data: dict, base: str) -> Iterator[str]:
         yield f"{subject} {_T['isPartOf']} {venue} .\n"
         yield f"{venue} {_T['type']} {_T['Venue']} .\n"
         yield f"{venue} {_T['label']} {_text(data['venue'])} .\n"
-    authors = data.get("authors") or []
+    authors = paper_authors(data)
     if authors:  # the order of the authors (dcterms:creator, from the has_author edges, has none)
         listed = _iri(f"{base}paper/{data['paper_id']}/authors")
         yield f"{subject} {_T['authorList']} {listed} .\n"
         yield f"{listed} {_T['type']} {_T['Seq']} .\n"
-        seen = set()
-        for name in [authors] if isinstance(authors, str) else authors:
-            node = author_node(name)
-            if node not in seen:
-                seen.add(node)
-                yield f"{listed} <{RDF}_{len(seen)}> {_iri(base + node)} .\n"
+        for position, (node, _) in enumerate(authors, start=1):
+            yield f"{listed} <{RDF}_{position}> {_iri(base + node)} .\n"
 
 
 def _metadata_term(value, form: str) -> str:

@@ -257,6 +257,28 @@ def build_advice(build: str | Path) -> str:
     return f"build one with `kg build PAPERS --out {build}`, PAPERS being your files or folders of papers"
 
 
+_CYPHER_PARAMETER = re.compile(r'"(?:[^"\\]|\\.)*"' r"|'(?:[^'\\]|\\.)*'" r"|`[^`]*`|//[^\n]*|\$(\w+)")
+
+
+def parameters_of(text: str, suffix: str = ".rq") -> list[str]:
+    """The ``$name`` parameters a query uses, in order of first use (not those in strings, IRIs or
+    comments).
+
+    >>> parameters_of('SELECT * { ?m rdfs:label $name ; kgo:x "$not" } # $nor')
+    ['name']
+    >>> parameters_of("MATCH (m {label: $name}) RETURN '$not' AS x", ".cypher")
+    ['name']
+    """
+    pattern = _CYPHER_PARAMETER if suffix == ".cypher" else SPARQL_TOKENS
+    return list(dict.fromkeys(m.group(1) for m in pattern.finditer(text) if m.group(1)))
+
+
+def no_value_given(missing: list[str]) -> str:
+    """How a query using parameters without a value is told: what to pass."""
+    passes = " ".join(f"-p {name}=VALUE" for name in missing)
+    return f"uses ${', $'.join(missing)} but no value is given: pass {passes}"
+
+
 def check_parameters(sparql: str, params: dict) -> None:
     """A :class:`QueryError` where an ad-hoc query uses a ``$name`` no parameter gives (unbound, it
     would match anything) or a parameter is given that the query does not use.
@@ -269,13 +291,10 @@ def check_parameters(sparql: str, params: dict) -> None:
     Traceback (most recent call last):
     kg.store.QueryError: -p name: the query has no $name
     """
-    used = list(dict.fromkeys(m.group(1) for m in SPARQL_TOKENS.finditer(sparql) if m.group(1)))
+    used = parameters_of(sparql)
     missing = [name for name in used if name not in params]
     if missing:
-        raise QueryError(
-            f"the query uses ${', $'.join(missing)} but no value is given: pass "
-            + " ".join(f"-p {name}=VALUE" for name in missing)
-        )
+        raise QueryError(f"the query {no_value_given(missing)}")
     unused = [name for name in params if name not in used]
     if unused:
         raise QueryError(f"-p {unused[0]}: the query has no ${unused[0]}")

@@ -295,6 +295,7 @@ def shipped_folder() -> Path:
 
 # the file names a vocabulary folder may hold (stems), besides those of FILE_TYPES
 OTHER_FILES = ("metrics", "stoplist", "distinct")
+_KNOWN_FILES = ", ".join(f"{name}.yaml" for name in (*FILE_TYPES, *OTHER_FILES))  # for error messages
 
 
 @dataclass
@@ -314,8 +315,7 @@ def _read_folder(folder: Path, strict: bool) -> _Files:
     for path in _yaml_files(folder):
         stem = path.stem.lower()
         if strict and stem not in FILE_TYPES and stem not in OTHER_FILES:
-            known = ", ".join(f"{name}.yaml" for name in (*FILE_TYPES, *OTHER_FILES))
-            raise KgError(f"{path}: not a vocabulary file (the names are {known})")
+            raise KgError(f"{path}: not a vocabulary file (the names are {_KNOWN_FILES})")
         items = _read_yaml(path)
         if stem in FILE_TYPES or stem == "metrics":
             etype = FILE_TYPES.get(stem, "Metric")
@@ -353,8 +353,7 @@ def _user_folders(layers) -> list[Path]:
         if not folder.is_dir():
             raise KgError(f"{folder}: no such vocabulary folder (--vocab takes a folder of YAML files)")
         if not _yaml_files(folder):
-            known = ", ".join(f"{name}.yaml" for name in (*FILE_TYPES, *OTHER_FILES))
-            raise KgError(f"{folder}: no vocabulary files here (YAML files named {known})")
+            raise KgError(f"{folder}: no vocabulary files here (YAML files named {_KNOWN_FILES})")
         folders.append(folder)
     return folders
 
@@ -423,10 +422,13 @@ def vocabulary_hash(folder: Path | None = None, layers=()) -> str:
     ``layers`` (where there are any): a changed file of any of them changes it."""
     folder = Path(folder) if folder is not None else shipped_folder()
     digest = hashlib.sha256()
-    for path in sorted(_yaml_files(folder) if folder.is_dir() else [], key=lambda p: p.name):
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+
+    def add(files: list[Path]) -> None:
+        for path in sorted(files, key=lambda p: p.name):
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+
+    add(_yaml_files(folder) if folder.is_dir() else [])
     for layer in _user_folders(layers):
         digest.update(b"\0layer\0")
-        for path in sorted(_yaml_files(layer), key=lambda p: p.name):
-            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        add(_yaml_files(layer))
     return digest.hexdigest()
