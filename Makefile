@@ -14,7 +14,7 @@ NEO4J_JAR := tests/neo4j/target/kg-neo4j-server.jar
 NEO4J_PORT ?= 7687
 NEO4J_DATA ?= .neo4j
 
-.PHONY: install system run lint check test neo4j bench clean
+.PHONY: install system run lint check test neo4j bench screenshots clean
 
 install: $(VENV)/.installed
 
@@ -43,8 +43,8 @@ run: install
 	$(BIN)/kg query leaderboard -p dataset=MedQA -p metric=accuracy --build build
 
 lint: install
-	$(BIN)/ruff check kg tests conftest.py
-	$(BIN)/ruff format --check kg tests conftest.py
+	$(BIN)/ruff check kg tests docs conftest.py
+	$(BIN)/ruff format --check kg tests docs conftest.py
 	$(BIN)/mypy kg
 
 # The fast subset: no server, no browser, nothing marked slow (markers in pyproject.toml), one
@@ -73,6 +73,10 @@ neo4j: install system $(NEO4J_JAR)
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/kg bench run --sizes 1000,10000,100000 --workdir bench
+
+# The README's pictures of `kg serve` (data/img/serve-*.png), taken in headless Chromium.
+screenshots: install system
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf build .pytest_cache .hypothesis .mypy_cache .ruff_cache

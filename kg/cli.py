@@ -828,6 +828,55 @@ def search(text, limit, kinds, build_dir, fmt, neo4j, uri, user, database):
 
 
 @cli.command()
+@click.argument("question", required=False)
+@BUILD_OPTION
+@QUERIES_OPTION
+@FORMAT_OPTION
+@click.option(
+    "--score",
+    "score_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help='Instead of a question: route each {"question", "query", "params"} line of this JSONL file and '
+    "print how many came out right (query null: no canned query answers it).",
+)
+@fail_cleanly
+def ask(question, build_dir, query_dirs, fmt, score_file):
+    """Answer a QUESTION in plain words with the canned query it asks (offline sentence embeddings),
+    its parameters filled with the graph's names found in the question. Prints the query and its
+    parameters (on stderr with --format json or csv), then the answer. When no query is clearly
+    the one, lists the closest with the `kg query` command for each instead.
+
+    \b
+    Example:
+      kg ask "Which LoRA variants were used for image segmentation?"
+      kg ask "best accuracy on MedQA for any metric" --format json
+      kg ask "who wrote the most papers on DPO?" --queries my-queries/
+      kg ask --score tests/data/ask/dev.jsonl
+    """
+    from .ask import Context, answer, command_line, describe, fill_parameters, read_questions, route, score_routing
+
+    catalog = _catalog(query_dirs)
+    if score_file:
+        rows = read_questions(score_file)
+        scored = score_routing(rows, Context.of(build_dir, catalog))
+        for text, chosen, params in scored.misses:
+            click.echo(f"miss: {text!r} -> {chosen or 'unsure'} {params or ''}".rstrip())
+        click.echo(str(scored))
+        return
+    if not question:
+        raise KgError("give a QUESTION (or --score FILE.jsonl)")
+    routing = route(question, build_dir, catalog)
+    if routing.query is None:
+        click.echo("not sure which question you mean; the closest:")
+        for name, text, _ in routing.candidates:
+            params = fill_parameters(question, catalog[name], build_dir, catalog)
+            click.echo(f"  {name}: {text}\n    {command_line(name, params, build_dir, query_dirs)}")
+        return
+    click.echo(describe(routing), err=fmt != "table")
+    click.echo(answer(routing, build_dir, catalog).render(fmt))
+
+
+@cli.command()
 @click.argument("query_or_file")
 @PARAM_OPTION
 @BUILD_OPTION
@@ -879,6 +928,46 @@ QUERY_OPTION = click.option(
 )
 
 
+@cli.command()
+@BUILD_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a query may run before it is cancelled.",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Queries answered at once (one process each).",
+)
+@QUERIES_OPTION
+@fail_cleanly
+def serve(build_dir, host, port, timeout, workers, query_dirs):
+    """Serve a build read-only: a SPARQL 1.1 endpoint and pages to browse it.
+
+    /sparql answers the SPARQL 1.1 Protocol (GET and POST; JSON, XML, CSV or TSV results, Turtle or
+    N-Triples graphs) and refuses updates; / lists the counts and every canned question as a form,
+    with entity, paper, answer and graph-view pages behind it. Ctrl-C stops it.
+
+    \b
+    Example:
+      kg serve --build build --port 8000
+      curl -G http://127.0.0.1:8000/sparql -H 'Accept: text/csv' \\
+           --data-urlencode 'query=SELECT ?name WHERE { ?m a kgo:Model ; rdfs:label ?name } LIMIT 3'
+    """
+    from .server.app import serve as run_server
+
+    run_server(
+        build_dir, host=host, port=port, timeout=timeout, workers=workers, query_dirs=query_dirs, announce=click.echo
+    )
+
+
 @cli.group(name="export")
 def export_group():
     """Export the graph: an interactive HTML page, static figures, or files for other graph tools.
@@ -895,24 +984,39 @@ def export_group():
 @BUILD_OPTION
 @QUERY_OPTION
 @PARAM_OPTION
+@click.option("--entity", metavar="NAME", help="Only this entity (by its name or any alias) and its one-hop context.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
 @fail_cleanly
-def export_html(build_dir, query_name, params, out):
-    """One self-contained HTML page of the graph (or a query's part of it) that works offline.
+def export_html(build_dir, query_name, params, entity, out):
+    """One self-contained HTML page of the graph that works offline: Graphviz drawings, every node labelled.
 
-    Search box, filters by entity type and relation, details of a clicked node or edge
-    (names, papers, evidence sentences).
+    The whole graph's page opens on its most connected methods, models and datasets; with --query
+    on the answers and their one-hop context; with --entity on that entity and its neighbours.
+    Clicking a node shows its details (names, papers, statements with their evidence sentences)
+    and draws its neighbourhood; the search box finds any node of the page.
 
     \b
     Example:
       kg export html --out graph.html
       kg export html --query lora-variants-for-task -p task=segmentation --out lora.html
+      kg export html --entity LoRA --out lora.html
     """
-    from .export import select
-    from .export.html import write_html
+    from .export import load_graph, select
+    from .export.html import select_entity, write_html
 
-    counts = write_html(select(build_dir, query_name, _parse_params(params)), out)
-    click.echo(f"wrote {out} ({counts['nodes']} nodes, {counts['edges']} edges)")
+    if entity is not None and query_name:
+        raise KgError("give --query or --entity, not both")
+    if entity is not None:
+        if params:
+            raise KgError("-p goes with --query, not --entity")
+        selection = select_entity(load_graph(build_dir), entity)
+    else:
+        selection = select(build_dir, query_name, _parse_params(params))
+    counts = write_html(selection, out)
+    click.echo(
+        f"wrote {out} ({counts['nodes']} nodes, {counts['edges']} edges; it opens on {counts['shown']} of them, "
+        f"and {counts['views']} can be expanded)"
+    )
 
 
 def _figure_command(fmt: str):
@@ -929,18 +1033,23 @@ def _figure_command(fmt: str):
     @fail_cleanly
     def figure(view, build_dir, query_name, params, out):
         from .export import load_graph, select
-        from .export.figures import render, view_selection
+        from .export.figures import render, render_view, view_selection
 
         if view and query_name:
             raise KgError("give --view or --query, not both")
         params = _parse_params(params)
-        selection = (
-            view_selection(load_graph(build_dir), view, params) if view else select(build_dir, query_name, params)
-        )
+        if query_name:  # the pages' view: labelled nodes that overlap nothing, the best connected 60 at most
+            drawn, left_out = render_view(select(build_dir, query_name, params), out, fmt)
+            click.echo(f"wrote {out} ({drawn} nodes" + (f"; {left_out} more left out" if left_out else "") + ")")
+            return
+        selection = view_selection(load_graph(build_dir), view, params) if view else select(build_dir, None, params)
         click.echo(f"wrote {out} ({render(selection, out, fmt)} nodes)")
 
     article = "An" if fmt == "svg" else "A"
-    figure.__doc__ = f"""{article} {fmt.upper()} drawing (Graphviz dot) of a view or of what a canned query answers.
+    figure.__doc__ = f"""{article} {fmt.upper()} drawing (Graphviz) of a view or of what a canned query answers.
+
+    A view is laid out in ranks (dot); a query's answers and their context as the HTML pages draw
+    them (neato, overlaps removed), at most 60 nodes.
 
     \b
     Example:

@@ -1,4 +1,5 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +7,18 @@ import pytest
 from kg.build import build
 
 ROOT = Path(__file__).resolve().parent.parent
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +53,25 @@ def sources_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sources") / "build"
     build([ROOT / "tests" / "data" / "sources"], out, embeddings=False, skip_bad=True)
     return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A real headless Chromium (Debian's), with a fresh profile, driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 900},
+        )
+        yield context
+        context.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

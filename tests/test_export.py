@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -19,17 +18,6 @@ from click.testing import CliRunner
 from kg.cli import cli
 from kg.export import load_graph
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -59,25 +47,6 @@ def page_data(path: Path) -> dict:
     )
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """A real headless Chromium (Debian's), with a fresh profile, driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900},
-        )
-        yield context
-        context.close()
-
-
 def open_offline(browser, path: Path):
     """Open a page from file://, refusing (and recording) every request that would leave the file."""
     tab = browser.new_page()
@@ -97,10 +66,16 @@ def open_offline(browser, path: Path):
     return tab
 
 
-def test_html_is_one_file_with_the_script_inlined(page):
+def drawing_ids(svg: str) -> list[str]:
+    return re.findall(r'<g class="node kg-node" data-id="([^"]+)"', svg)
+
+
+def test_html_is_one_file_with_its_drawings_inlined(page, built):
     text = page.read_text(encoding="utf-8")
     assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=", text, re.IGNORECASE)  # nothing to fetch
-    assert "vis-network" in text and "@version 9." in text  # the library itself, from pyvis's copy
+    markup = re.sub(r'<script type="application/json" id="kg-data">.*?</script>', "", text, flags=re.DOTALL)
+    assert not re.search(r"https?://(?!www\.w3\.org/(2000/svg|1999/xlink))", markup)  # no CDN: no address but SVG's
+    assert "vis-network" not in text  # Graphviz lays out and renders: SVG inlined, no drawing library to load
     data = page_data(page)
     assert {k["kind"] for k in data["kinds"]} == {
         "Paper",
@@ -112,7 +87,18 @@ def test_html_is_one_file_with_the_script_inlined(page):
         "Domain",
         "Result",
     }
-    assert {p["predicate"]: p["hidden"] for p in data["predicates"]}["mentions"] is True
+    # A paper's mentions of each name are neither drawn nor listed (its papers are, in each node's details).
+    assert {p["predicate"] for p in data["predicates"]}.isdisjoint({"mentions", "reports"})
+    assert 'data-predicate="mentions' not in text and " mentions" not in " ".join(
+        re.findall(r'data-predicate="([^"]*)"', text)
+    )
+    # The page opens on the overview: 36 nodes, not all 605; every node has its own drawing to expand to.
+    graph = load_graph(built)
+    first = re.search(r'<div id="view">(<svg .*?</svg>)</div>', text, re.DOTALL).group(1)
+    assert len(drawing_ids(first)) == 36
+    views = dict(re.findall(r'<template data-view="([^"]+)">(<svg .*?</svg>)</template>', text, re.DOTALL))
+    assert set(views) == {n["id"] for n in data["nodes"]} == set(graph)  # (no authors in this build)
+    assert all(node in drawing_ids(svg) for node, svg in views.items())
 
 
 @pytest.mark.browser
@@ -120,81 +106,93 @@ def test_html_page_draws_searches_and_shows_details_in_chromium(browser, page, b
     graph = load_graph(built)
     tab = open_offline(browser, page)
     assert tab.outside == [] and tab.errors == []
-    assert tab.evaluate("kg.nodes.length") == graph.number_of_nodes()
-    # Something is drawn: the canvas holds many pixels that are not the white background.
-    drawn = tab.evaluate("""() => {
-        const canvas = document.querySelector('#graph canvas');
-        const pixels = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-        let count = 0;
-        for (let i = 0; i < pixels.length; i += 4)
-          if (pixels[i + 3] > 0 && pixels[i] + pixels[i + 1] + pixels[i + 2] < 600) count++;
-        return count; }""")
-    assert drawn > 5000
+    assert len(tab.evaluate("kg.data.nodes")) == graph.number_of_nodes()
+    # Something is drawn: the overview's nodes, each labelled, and edges between them.
+    labels = tab.evaluate("[...document.querySelectorAll('#view .kg-node')].map(g => g.textContent.trim())")
+    assert len(labels) == 36 and all(labels) and "MedQA" in labels and "LoRA" in labels
+    assert tab.evaluate("document.querySelectorAll('#view .kg-edge').length") > 10
 
-    # A person types SALT and presses Enter: it is selected and its details shown.
+    # A person types SALT and presses Enter: its details are shown, and its neighbourhood drawn.
     tab.fill("#search", "SALT")
     tab.press("#search", "Enter")
     assert tab.inner_text("#search-status") == "1 found"
-    assert tab.evaluate("kg.network.getSelectedNodes()") == ["method/salt"]
+    assert tab.evaluate("kg.current()") == "method/salt"
     assert tab.inner_text("#detail-name") == "SALT"
     assert "Method" in tab.inner_text("#detail-kind")
     assert "SALT: Singular Value Adaptation with Low-Rank Transformation" in tab.inner_text("#detail-papers")
     assert "Singular Value Adaptation" in tab.inner_text("#details")  # an alias
-    # The rest of the graph fades; SALT's neighbour LoRA keeps its colour.
-    assert tab.evaluate("kg.nodes.get('method/lora').color") != tab.evaluate("kg.nodes.get('dataset/medqa').color")
-    assert tab.evaluate("kg.nodes.get('dataset/medqa').color").startswith("rgba(190")
+    drawn = set(tab.evaluate("[...document.querySelectorAll('#view .kg-node')].map(g => g.dataset.id)"))
+    assert {"method/salt", "method/lora"} <= drawn and "dataset/medqa" not in drawn
+    assert tab.evaluate("document.querySelector('#view .kg-selected').dataset.id") == "method/salt"
 
-    # Then clicks the MedQA node with the mouse, where the page draws it.
-    x, y = tab.evaluate("""() => {
-        kg.network.focus('dataset/medqa', {scale: 1.5, animation: false});
-        const p = kg.network.canvasToDOM(kg.network.getPosition('dataset/medqa'));
-        const box = document.getElementById('graph').getBoundingClientRect();
-        return [box.left + p.x, box.top + p.y]; }""")
-    tab.mouse.click(x, y)
+    # Back to the overview, then clicks the MedQA node with the mouse.
+    tab.click("#start")
+    tab.click('#view .kg-node[data-id="dataset/medqa"]')
     assert tab.inner_text("#detail-name") == "MedQA"
     assert "Dataset" in tab.inner_text("#detail-kind")
     papers = tab.inner_text("#detail-papers")
     titles = {graph.nodes[f"paper/{p}"]["title"] for p in graph.nodes["dataset/medqa"]["papers"]}
     assert titles and all(title in papers for title in titles)
+    assert tab.evaluate("kg.current()") == "dataset/medqa"  # expanded: MedQA's neighbourhood is drawn
+    evaluated = {u for u, v, p in graph.edges(data="predicate") if v == "dataset/medqa" and p == "evaluated_on"}
+    assert evaluated and evaluated <= set(
+        tab.evaluate("[...document.querySelectorAll('#view .kg-node')].map(g => g.dataset.id)")
+    )
 
     # And clicks an edge: a statement with its evidence sentence, paper title and confidence.
     spot = tab.evaluate("""() => {
-        const box = document.getElementById('graph').getBoundingClientRect();
-        for (const e of kg.edgeView.get()) {
-          if (e.smooth || !e.statements[0].evidence) continue;
-          const a = kg.network.getPosition(e.from), b = kg.network.getPosition(e.to);
-          const mid = {x: (a.x + b.x) / 2, y: (a.y + b.y) / 2};
-          kg.network.moveTo({position: mid, scale: 1.5, animation: false});
-          const p = kg.network.canvasToDOM(mid);
-          if (kg.network.getNodeAt(p) === undefined && kg.network.getEdgeAt(p) === e.id)
-            return {id: e.id, x: box.left + p.x, y: box.top + p.y};
+        for (const g of document.querySelectorAll('#view .kg-edge')) {
+          const e = kg.data.edges.find(e => e.from === g.dataset.from && e.to === g.dataset.to &&
+                                            g.dataset.predicate.split(' ').includes(e.predicate));
+          if (!e || !e.statements[0].evidence) continue;
+          const path = g.querySelector('path');
+          const p = path.getPointAtLength(path.getTotalLength() / 2).matrixTransform(path.getScreenCTM());
+          if (document.elementFromPoint(p.x, p.y)?.closest('.kg-edge') === g) return {x: p.x, y: p.y, edge: e};
         }
         return null; }""")
     assert spot is not None
     tab.mouse.click(spot["x"], spot["y"])
-    edge = tab.evaluate(f"kg.edges.get('{spot['id']}')")
     details = tab.inner_text("#details")
-    statement = edge["statements"][0]
-    assert edge["predicate"] in tab.inner_text("#detail-name")
-    assert statement["evidence"] in details and statement["title"] in details
+    statement = spot["edge"]["statements"][0]
+    assert spot["edge"]["predicate"].replace("_", " ") in tab.inner_text("#detail-name")
+    assert statement["evidence"] in details and graph.nodes[f"paper/{statement['paper']}"]["title"] in details
     assert f"confidence {statement['confidence']:.2f}" in details
 
     tab.screenshot(path=tmp_path / "graph.png")
     assert (tmp_path / "graph.png").read_bytes().startswith(PNG_MAGIC)
+    assert tab.errors == []
     tab.close()
 
 
 @pytest.mark.browser
 def test_html_filters_hide_and_show_types_and_relations(browser, page):
     tab = open_offline(browser, page)
-    papers = tab.evaluate("kg.nodes.get({filter: n => n.kind === 'Paper'}).length")
-    shown = tab.evaluate("kg.nodeView.length")
+    tab.fill("#search", "LoRA")
+    tab.press("#search", "Enter")
+    assert tab.evaluate("kg.current()") == "method/lora"
+    visible = "sel => [...document.querySelectorAll(sel)].filter(g => g.getBoundingClientRect().width > 0).length"
+    papers = tab.evaluate(visible, "#view .kg-node[data-kind=Paper]")
+    shown = tab.evaluate(visible, "#view .kg-node")
+    to_papers = tab.evaluate("""[...document.querySelectorAll('#view .kg-edge')].filter(g =>
+        document.querySelector(`#view .kg-node[data-id="${g.dataset.from}"]`).dataset.kind === 'Paper').length""")
+    edges = tab.evaluate(visible, "#view .kg-edge")
+    assert papers >= 2 and to_papers >= 2
     tab.uncheck("[data-filter=Paper]")
-    assert tab.evaluate("kg.nodeView.length") == shown - papers
-    mentions = tab.evaluate("kg.edges.get({filter: e => e.predicate === 'mentions'}).length")
-    edges = tab.evaluate("kg.edgeView.length")
-    tab.check("[data-filter=mentions]")
-    assert tab.evaluate("kg.edgeView.length") == edges + mentions
+    assert tab.evaluate(visible, "#view .kg-node") == shown - papers
+    assert tab.evaluate(visible, "#view .kg-node[data-kind=Paper]") == 0
+    assert tab.evaluate(visible, "#view .kg-edge") == edges - to_papers  # a hidden node's edges go with it
+    tab.check("[data-filter=Paper]")
+    assert tab.evaluate(visible, "#view .kg-node") == shown
+    only_variant = '#view .kg-edge[data-predicate="variant_of"]'
+    variants = tab.evaluate(visible, only_variant)
+    also_broader = '#view .kg-edge[data-predicate="broader variant_of"]'  # one edge, two coloured lines
+    both = tab.evaluate(visible, also_broader)
+    assert variants >= 1 and both >= 2
+    tab.uncheck("[data-filter=variant_of]")
+    assert tab.evaluate(visible, only_variant) == 0 and tab.evaluate(visible, also_broader) == both
+    assert tab.evaluate(visible, "#view .kg-edge") == edges - variants
+    tab.check("[data-filter=variant_of]")
+    assert tab.evaluate(visible, "#view .kg-edge") == edges
     assert tab.errors == []
     tab.close()
 
@@ -208,7 +206,13 @@ def test_html_of_a_query_draws_its_answers_and_their_context(built, tmp_path):
     nodes = {n["id"]: n for n in page_data(out)["nodes"]}
     assert nodes["method/salt"]["seed"]  # the answer
     assert "method/lora" in nodes and not nodes["method/lora"]["seed"]  # one hop: SALT is a variant of LoRA
-    assert len(nodes) < 50
+    # The page opens on the answer and its context alone, the answer drawn bold; SALT and LoRA expand.
+    text = out.read_text(encoding="utf-8")
+    first = re.search(r'<div id="view">(<svg .*?</svg>)</div>', text, re.DOTALL).group(1)
+    assert {"method/salt", "method/lora"} <= set(drawing_ids(first)) and len(drawing_ids(first)) < 50
+    assert re.search(r'data-id="method/salt"[^>]*>\s*<a[^>]*>\s*<polygon[^>]*stroke="#000000" stroke-width="3"', first)
+    views = set(re.findall(r'<template data-view="([^"]+)">', text))
+    assert set(drawing_ids(first)) <= views and len(views) < len(nodes) < 400
 
 
 def test_graphml_and_gexf_read_back_with_networkx(built, tmp_path):
@@ -371,13 +375,16 @@ def test_html_keeps_hostile_names_as_text():
     graph = nx.MultiDiGraph()
     name = "</script><!--<script>alert(1)</script> %DATA%"
     graph.add_node("method/x", kind="Method", label=name, aliases=[], papers=[])
-    text = render_html(graph, title="%VIS_JS% <b>")
-    assert text.count("</script>") == 3  # vis-network, the data, the page's own script
+    text = render_html(graph, title="%APP_JS% <b>")
+    assert text.count("</script>") == 2  # the data, the page's own script
+    assert text.count("<script") == 2 and "<!--" not in text
     data = json.loads(
         re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.DOTALL).group(1)
     )
     assert data["nodes"][0]["name"] == name
-    assert "<title>%VIS_JS% &lt;b&gt;</title>" in text
+    assert "<title>%APP_JS% &lt;b&gt;</title>" in text
+    label = re.search(r'data-id="method/x".*?</g>', text, re.DOTALL).group(0)
+    assert "&lt;/script&gt;&lt;!--&lt;script&gt;alert(1)" in label  # drawn as text, cut to 40 characters
 
 
 def test_equal_graphs_give_equal_pages_across_processes(built, tmp_path):

@@ -13,9 +13,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
+from test_serve import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ("pyproject.toml", "README.md", "LICENSE", "kg", "queries", "schemas", "data")
@@ -87,3 +90,33 @@ def test_the_installed_wheel_builds_the_same_graph_as_the_checkout(installed, ex
     assert "leaderboard" in {query["name"] for query in listing}
     answer = run(installed / "kg", "query", "leaderboard", "--build", "mine", "--format", "json", cwd=outside, env=env)
     assert json.loads(answer)
+    # the server's page templates came along: the installed `kg serve` renders its pages
+    port = free_port()
+    server = subprocess.Popen(
+        [installed / "kg", "serve", "--build", "mine", "--port", str(port), "--workers", "1"],
+        cwd=outside,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        page = fetch(f"http://127.0.0.1:{port}/entity/method/lora", server)
+        assert "<h1>LoRA" in page and "Low-Rank Adaptation" in page
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def fetch(url: str, server: subprocess.Popen) -> str:
+    """A page of a server that is starting: asked again until it answers (or the server exits)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"kg serve exited: {server.stderr.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            time.sleep(0.3)
+    raise AssertionError(f"{url} did not answer within 60 s")

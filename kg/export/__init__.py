@@ -46,6 +46,23 @@ STYLE = {
     "Result": ("dot", "plaintext", "#e377c2"),
     "Author": ("dot", "egg", "#bcbd22"),
 }
+# The colour of each predicate's edges, in every export.
+PREDICATE_COLOURS = {
+    "proposes": "#6a3d9a",
+    "fine_tuned_from": "#1f78b4",
+    "uses_method": "#ff7f00",
+    "variant_of": "#e31a1c",
+    "evaluated_on": "#33a02c",
+    "applied_to": "#b15928",
+    "has_modality": "#cab2d6",
+    "in_domain": "#fb9a99",
+    "outperforms": "#000000",
+    "broader": "#a6cee3",
+    "mentions": "#d9d9d9",
+    "has_result": "#fdbf6f",
+    "reports": "#d9d9d9",
+    "on_dataset": "#b2df8a",
+}
 # Edges that say something about an entity; a query's drawing follows these one hop out.
 CONTEXT_PREDICATES = frozenset(
     {
@@ -63,6 +80,11 @@ CONTEXT_PREDICATES = frozenset(
         "on_dataset",
     }
 )
+
+
+# A paper's edges to each name it mentions and each result it reports: drawings and pages leave them
+# out (there are thousands; a node's papers say the same).
+HIDDEN_PREDICATES = ("mentions", "reports")
 
 
 def load_graph(build: str | Path) -> nx.MultiDiGraph:
@@ -109,6 +131,16 @@ def neighbourhood(graph: nx.MultiDiGraph, seeds: set[str]) -> set[str]:
         if data.get("predicate") in CONTEXT_PREDICATES and (u in seeds or v in seeds):
             nodes.update((u, v))
     return nodes
+
+
+def context_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """What drawings show of a graph: every node but authors, every edge but :data:`HIDDEN_PREDICATES`."""
+    context: nx.MultiDiGraph = nx.MultiDiGraph()
+    context.add_nodes_from((n, d) for n, d in graph.nodes(data=True) if d.get("kind") != "Author")
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if u in context and v in context and data.get("predicate") not in HIDDEN_PREDICATES:
+            context.add_edge(u, v, key, **data)
+    return context
 
 
 @dataclass

@@ -9,6 +9,8 @@ Three named views, each a tree or neighbourhood around one entity (its name from
 
 Graphviz's ``dot`` lays them out in ranks, so labels never overlap. Parallel statements of one fact
 are drawn as one edge, labelled with the number of papers; ``mentions`` and ``reports`` are left out.
+What a canned query answers is drawn by :func:`render_view` with the pages' view
+(:mod:`kg.export.view`): at most 60 nodes, each labelled, none over another's label.
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
@@ -31,7 +33,7 @@ import networkx as nx
 from ..errors import KgError
 from ..files import atomic_write
 from ..store import shorten
-from . import CONTEXT_PREDICATES, STYLE, Selection, match_nodes, merged_edges, neighbourhood
+from . import CONTEXT_PREDICATES, STYLE, Selection, context_graph, match_nodes, merged_edges, neighbourhood
 
 # view -> (parameter, default value, kind of the entity it names)
 VIEWS = {
@@ -147,6 +149,22 @@ def render(selection: Selection, out: str | Path, fmt: str) -> int:
     with atomic_write(out, "wb") as stream:
         stream.write(image)
     return selection.graph.number_of_nodes()
+
+
+def render_view(selection: Selection, out: str | Path, fmt: str, *, max_nodes: int = 60) -> tuple[int, int]:
+    """Draw a query's selection as :func:`kg.export.view.draw` does (every node labelled, none over
+    another's label; the answers highlighted, the best connected ``max_nodes`` nodes) into ``out``
+    as ``png`` or ``svg`` (atomically); returns the nodes drawn and the nodes left out."""
+    from .view import finish_svg, pipe, to_graphviz
+
+    graph = context_graph(selection.graph)
+    if not graph.number_of_nodes():
+        raise KgError("nothing to draw: the selection is empty")
+    dot, drawn = to_graphviz(graph, selection.seeds, max_nodes=max_nodes, title=selection.title)
+    image = finish_svg(pipe(dot, "svg"), drawn, graph).encode("utf-8") if fmt == "svg" else pipe(dot, fmt)
+    with atomic_write(out, "wb") as stream:
+        stream.write(image)
+    return len(drawn.nodes), drawn.left_out
 
 
 def statistics(graph: nx.MultiDiGraph, top: int = 10) -> dict[str, list[tuple[str, int]]]:

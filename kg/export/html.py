@@ -1,69 +1,138 @@
-"""One self-contained HTML page of the graph: vis-network inlined, no network access, opens from file://.
+"""One self-contained HTML page of the graph: Graphviz drawings inlined as SVG, no network access,
+opens from file://.
 
-vis-network comes from the ``pyvis`` package, which ships a build of it (``pyvis/templates/lib``).
-pyvis's own page template fetches Bootstrap from a CDN even with ``cdn_resources="in_line"``, so the
-page here is our own small template around the vis-network script and stylesheet read from pyvis.
+The page starts small. The whole graph's page opens on an overview, the most connected methods,
+models and datasets (:data:`OVERVIEW_PER_KIND` of each); a query's page on its answers (bold border)
+and their one-hop context; an entity's page (``kg export html --entity NAME``) on that entity and
+its neighbours. Every drawing is :func:`kg.export.view.draw`'s: each node labelled, no label under
+another node.
 
-The layout is computed here (Graphviz sfdp, seeded, so equal graphs give equal pages) and
-the browser's physics stays off: the page is drawn at once even with a few thousand nodes. Parallel
-statements of one fact (same ends and predicate, several papers) are drawn as one edge whose width
-grows with the number of papers; clicking it lists each paper's evidence. ``mentions`` and
-``reports`` edges (a paper naming each of its entities) start hidden; their checkboxes show them.
+Clicking a node shows its details (type, names, papers, and each statement about it with its
+evidence sentences and papers) and expands it: the drawing becomes that node's neighbourhood, drawn
+beforehand. The whole graph's page holds one such drawing for each of its :data:`EXPANDABLE` best
+connected nodes (the search box reaches all of them; one past those shows its details); a query's or an entity's page one for each node of its first drawing and for each
+node those drawings show, two clicks deep. Statements in the details panel link their other end the
+same way. A node's drawing is the address's fragment (``graph.html#method/lora``): the browser's
+back button goes back, and a link can point at one. Without JavaScript the first drawing still
+shows; each drawing is a ``<template>`` the page's script puts in place.
+
+``mentions`` and ``reports`` edges (a paper naming each of its entities) are not drawn: a node's
+details list its papers.
 
 >>> import networkx as nx
 >>> g = nx.MultiDiGraph()
 >>> g.add_node("method/lora", kind="Method", label="LoRA", aliases=["Low-Rank Adaptation"], papers=[])
 >>> page = render_html(g)
->>> "<script src=" in page, "LoRA" in page
-(False, True)
+>>> "<script src=" in page, ">LoRA</text>" in page, 'data-view="method/lora"' in page
+(False, True, True)
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Set as AbstractSet
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import networkx as nx
 
 from ..errors import KgError
 from ..files import atomic_write
 from ..graph import paper_node
-from ..store import shorten
-from . import STYLE, Selection, merged_edges, paper_title
+from . import (
+    CONTEXT_PREDICATES,
+    PREDICATE_COLOURS,
+    STYLE,
+    Selection,
+    context_graph,
+    match_nodes,
+    merged_edges,
+    neighbourhood,
+    paper_title,
+)
+from .view import draw, draw_many, keep
 
-VIS = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
-PREDICATE_COLOURS = {
-    "proposes": "#6a3d9a",
-    "fine_tuned_from": "#1f78b4",
-    "uses_method": "#ff7f00",
-    "variant_of": "#e31a1c",
-    "evaluated_on": "#33a02c",
-    "applied_to": "#b15928",
-    "has_modality": "#cab2d6",
-    "in_domain": "#fb9a99",
-    "outperforms": "#000000",
-    "broader": "#a6cee3",
-    "mentions": "#d9d9d9",
-    "has_result": "#fdbf6f",
-    "reports": "#d9d9d9",
-    "on_dataset": "#b2df8a",
-}
-# Shown at first; the rest can be switched on (a paper mentions every name in it: thousands of edges).
-HIDDEN_PREDICATES = ("mentions", "reports")
+OVERVIEW_KINDS = ("Method", "Model", "Dataset")
+OVERVIEW_PER_KIND = 12
+START_NODES = 60  # at most, in the drawing a page opens on
+VIEW_NODES = 40  # at most, in a node's neighbourhood
+EXPANDABLE = 2000  # nodes of the whole graph's page with a drawing of their own (the rest: details)
 _LISTED = {"kind", "label", "aliases", "papers", "title", "abstract"}  # shown in their own places
 
 
+def select_entity(graph: nx.MultiDiGraph, name: str) -> Selection:
+    """An entity (by its label or any alias, as :func:`kg.export.match_nodes` reads names) and its
+    one-hop context; an error naming ``name`` if no node has it."""
+    named = match_nodes(graph, [[name]])
+    found = {node for node in named if graph.nodes[node].get("kind") != "Author"}
+    if named and not found:
+        raise KgError(f"{name!r} names an author: pages draw no authors (a paper's details list them)")
+    if not found:
+        raise KgError(f"no entity named {name!r} in the graph")
+    labels = sorted(str(graph.nodes[node].get("label") or node) for node in found)
+    return Selection(
+        graph.subgraph(neighbourhood(graph, found)).copy(), found, f"{' / '.join(labels)} and its neighbours", graph
+    )
+
+
 def write_html(selection: Selection, out: str | Path) -> dict:
-    """Write the page of a selection to ``out`` (atomically); returns its node and edge counts."""
-    page = render_html(selection.graph, seeds=selection.seeds, title=selection.title, full=selection.full)
+    """Write the page of a selection to ``out`` (atomically); returns how many nodes and statements
+    it holds, how many nodes its first drawing shows and how many drawings it holds."""
+    page = Page(selection.graph, selection.seeds, selection.full)
+    text = render_html(selection.graph, seeds=selection.seeds, title=selection.title, full=selection.full, page=page)
     with atomic_write(out) as stream:
-        stream.write(page)
-    return {"nodes": selection.graph.number_of_nodes(), "edges": len(merged_edges(selection.graph))}
+        stream.write(text)
+    return {
+        "nodes": len(page.data["nodes"]),
+        "edges": len(page.data["edges"]),
+        "shown": page.start_nodes,
+        "views": len(page.views),
+    }
+
+
+class Page:
+    """What a page shows: its first drawing, one drawing per node it can expand, and the data of its
+    details panel (:func:`page_data`)."""
+
+    def __init__(self, graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiGraph):
+        context = context_graph(full)
+        if seeds:
+            start = context.subgraph(node for node in graph if node in context)
+            focus: AbstractSet[str] = frozenset(seeds)
+            self.caption = "The answers (bold border) and what they are one statement away from."
+        else:
+            start = context.subgraph(overview(context))
+            focus = frozenset()
+            self.caption = (
+                f"The {OVERVIEW_PER_KIND} most connected methods, models and datasets of "
+                f"{context.number_of_nodes()} nodes; search for any other."
+            )
+        shown = keep(start, focus, START_NODES)
+        self.start_nodes = len(shown)
+        if not shown:
+            self.caption = "Nothing to draw: pages draw no authors. Search for a name."
+        self.start = draw(start, focus, href=link, max_nodes=START_NODES)
+        if seeds:
+            first = set(shown)
+        else:  # a drawing per node weighs ~6 KB: past a few thousand nodes, the best connected only
+            ranked = sorted(context, key=lambda node: (-context.degree(node), node))
+            first = set(shown) | set(ranked[:EXPANDABLE])
+        neighbours = {node: around(context, node) for node in first}
+        drawn = {node: keep(sub, {node}, VIEW_NODES) for node, sub in neighbours.items()}
+        if seeds:  # two clicks deep: the nodes drawn first, and those their drawings show
+            expandable = set(shown).union(*drawn.values())
+            neighbours |= {node: around(context, node) for node in expandable - set(neighbours)}
+            drawn |= {node: keep(neighbours[node], {node}, VIEW_NODES) for node in expandable - set(drawn)}
+        else:
+            expandable = first
+        order = sorted(expandable)
+        views = draw_many([(neighbours[node], {node}) for node in order], href=link, max_nodes=VIEW_NODES)
+        self.views = dict(zip(order, views, strict=True))
+        self.data = page_data(full, seeds, full, nodes=set(shown).union(*(drawn[node] for node in order)))
+        for entry in self.data["nodes"]:
+            entry["view"] = entry["id"] in self.views
 
 
 def render_html(
@@ -72,56 +141,87 @@ def render_html(
     seeds: AbstractSet[str] = frozenset(),
     title: str = "Knowledge graph",
     full: nx.MultiDiGraph | None = None,
+    page: Page | None = None,
 ) -> str:
     """The page's HTML text."""
     full = graph if full is None else full
-    data = page_data(graph, seeds, full)
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    page = page or Page(graph, seeds, full)
+    payload = json.dumps(page.data, ensure_ascii=False, separators=(",", ":"))
+    templates = "\n".join(
+        f'<template data-view="{_escape(node, quote=True)}">{svg}</template>'
+        for node, svg in sorted(page.views.items())
+    )
     parts = {
         "TITLE": _escape(title),
-        "VIS_CSS": (VIS / "vis-network.css").read_text(encoding="utf-8"),
-        "VIS_JS": (VIS / "vis-network.min.js").read_text(encoding="utf-8"),
+        "CAPTION": _escape(page.caption),
+        "START": page.start,
+        "VIEWS": templates,
         # "</script" or "<!--" in a name would end or confuse the <script> element; JSON reads \u003c as "<".
         "DATA": payload.replace("<", "\\u003c"),
         "APP_JS": _APP,
     }
     # One pass, so that a title containing "%DATA%" stays text.
-    return re.sub(r"%(TITLE|VIS_CSS|VIS_JS|DATA|APP_JS)%", lambda match: parts[match.group(1)], _TEMPLATE)
+    return re.sub(r"%(TITLE|CAPTION|START|VIEWS|DATA|APP_JS)%", lambda match: parts[match.group(1)], _TEMPLATE)
 
 
-def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiGraph) -> dict:
-    """Nodes (with layout position, style and details), merged edges, paper titles, legend entries.
+def link(node: str) -> str:
+    """A node's address on the page: its drawing and details (``#method/lora``)."""
+    return "#" + quote(node, safe="/")
 
-    Authors are not drawn (a paper's details list them): they would outnumber everything else."""
-    graph = graph.subgraph([n for n, data in graph.nodes(data=True) if data.get("kind") != "Author"])
-    edges = merged_edges(graph, full)
-    degree = dict.fromkeys(graph, 0)
-    for u, v, _ in edges:
-        degree[u] += 1
-        degree[v] += 1
-    positions = layout(graph, edges)
-    papers = {}
-    nodes: list[dict[str, Any]] = []
-    for node, data in sorted(graph.nodes(data=True)):
+
+def around(context: nx.MultiDiGraph, node: str) -> nx.MultiDiGraph:
+    """A node and its one-hop context (as :func:`kg.export.neighbourhood` finds it): what expanding
+    it draws."""
+    nodes = {node}
+    for u, v, data in [*context.out_edges(node, data=True), *context.in_edges(node, data=True)]:
+        if data.get("predicate") in CONTEXT_PREDICATES:
+            nodes.update((u, v))
+    return context.subgraph(nodes)
+
+
+def overview(graph: nx.MultiDiGraph, per_kind: int = OVERVIEW_PER_KIND) -> set[str]:
+    """The ``per_kind`` most connected (most distinct neighbours) methods, models and datasets.
+
+    >>> g = nx.MultiDiGraph()
+    >>> for i in range(3):
+    ...     g.add_node(f"model/m{i}", kind="Model", label=f"M{i}")
+    >>> _ = g.add_edge("model/m1", "model/m2", predicate="variant_of")
+    >>> sorted(overview(g, per_kind=2))
+    ['model/m1', 'model/m2']
+    """
+    degree = {node: len(set(graph.successors(node)) | set(graph.predecessors(node))) for node in graph}
+    chosen: set[str] = set()
+    for kind in OVERVIEW_KINDS:
+        nodes = [node for node, data in graph.nodes(data=True) if data.get("kind") == kind]
+        chosen.update(sorted(nodes, key=lambda node: (-degree[node], node))[:per_kind])
+    return chosen
+
+
+def page_data(
+    graph: nx.MultiDiGraph,
+    seeds: AbstractSet[str],
+    full: nx.MultiDiGraph,
+    nodes: AbstractSet[str] | None = None,
+) -> dict:
+    """The details panel's data: ``nodes`` (default: all; never authors, which a paper's details
+    list) with their names, papers, years and other facts; the statements among them (``mentions``
+    and ``reports`` left out); paper titles; entries of the type, relation and year filters."""
+    context = context_graph(graph)
+    chosen = set(context) if nodes is None else {node for node in nodes if node in context}
+    sub = context.subgraph(chosen)
+    papers: dict[str, str] = {}
+    entries: list[dict[str, Any]] = []
+    for node, data in sorted(sub.nodes(data=True)):
         kind = data.get("kind", "")
-        shape, _, colour = STYLE.get(kind, ("dot", "ellipse", "#777777"))
-        own = [data["paper_id"]] if kind == "Paper" else list(data.get("papers") or [])
+        own = [data["paper_id"]] if kind == "Paper" and data.get("paper_id") else list(data.get("papers") or [])
         for paper in own:
             papers[paper] = paper_title(full, paper)
         years = sorted({y for y in (full.nodes.get(paper_node(p), {}).get("year") for p in own) if isinstance(y, int)})
-        x, y = positions[node]
-        name = data.get("label") or node
-        nodes.append(
+        entries.append(
             {
                 "id": node,
-                "name": name,
-                "label": shorten(name, 40 if kind == "Paper" else 60),  # the details panel shows it whole
+                "name": data.get("label") or node,
                 "kind": kind,
-                "shape": shape,
-                "color": colour,
-                "value": degree[node] + 1,
-                "x": x,
-                "y": y,
                 "seed": node in seeds,
                 "aliases": list(data.get("aliases") or []),
                 "papers": own,
@@ -130,39 +230,37 @@ def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiG
                 "facts": [
                     [k, _text(v)] for k, v in sorted(data.items()) if k not in _LISTED and v not in (None, "", [])
                 ],
-                **({"borderWidth": 4, "color": {"background": colour, "border": "#000000"}} if node in seeds else {}),
             }
         )
-    links: list[dict[str, Any]] = []
-    pairs: dict[frozenset, int] = {}  # edges already drawn between two nodes, either way
-    for i, ((u, v, predicate), statements) in enumerate(sorted(edges.items())):
-        nth = pairs[frozenset((u, v))] = pairs.get(frozenset((u, v)), -1) + 1
-        links.append(
+    edges: list[dict[str, Any]] = []
+    for (u, v, predicate), statements in sorted(merged_edges(sub, full).items()):
+        for statement in statements:
+            if statement["paper"]:
+                papers[statement["paper"]] = statement["title"]
+        edges.append(
             {
-                "id": f"e{i}",
                 "from": u,
                 "to": v,
                 "predicate": predicate,
-                "statements": statements,
-                "width": 1 + math.log2(len(statements)),
-                "color": PREDICATE_COLOURS.get(predicate, "#999999"),
-                # A second or third relation between the same two nodes bends away, so each can be clicked.
-                **({"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.25 * nth}} if nth else {}),
+                "statements": [
+                    {k: s[k] for k in ("paper", "evidence", "confidence")}
+                    for s in sorted(statements, key=lambda s: (s["paper"], s["evidence"]))
+                ],
             }
         )
-    kinds = sorted({n["kind"] for n in nodes})
-    predicates = sorted({e["predicate"] for e in links})
+    kinds: list[str] = sorted({entry["kind"] for entry in entries})
+    predicates: list[str] = sorted({edge["predicate"] for edge in edges})
     return {
-        "nodes": nodes,
-        "years": sorted({y for n in nodes for y in n["years"]}),
-        "edges": links,
-        "papers": papers,
+        "nodes": entries,
+        "years": sorted({y for entry in entries for y in entry["years"]}),
+        "edges": edges,
+        "papers": dict(sorted(papers.items())),
         "kinds": [
             {
                 "kind": k,
-                "shape": STYLE.get(k, ("dot",))[0],
+                "shape": STYLE.get(k, ("", "ellipse"))[1],  # Graphviz's
                 "color": STYLE.get(k, ("", "", "#777777"))[2],
-                "count": sum(n["kind"] == k for n in nodes),
+                "count": sum(entry["kind"] == k for entry in entries),
             }
             for k in kinds
         ],
@@ -170,45 +268,10 @@ def page_data(graph: nx.MultiDiGraph, seeds: AbstractSet[str], full: nx.MultiDiG
             {
                 "predicate": p,
                 "color": PREDICATE_COLOURS.get(p, "#999999"),
-                "hidden": p in HIDDEN_PREDICATES,
-                "count": sum(e["predicate"] == p for e in links),
+                "count": sum(edge["predicate"] == p for edge in edges),
             }
             for p in predicates
         ],
-    }
-
-
-def layout(graph: nx.MultiDiGraph, edges) -> dict[str, tuple[float, float]]:
-    """Node positions in screen pixels, by Graphviz's sfdp (a force layout in C: about two seconds
-    for 3,000 nodes where networkx's spring layout takes twenty), spread by the number of nodes."""
-    import graphviz
-
-    nodes = list(graph)
-    if not nodes:
-        return {}
-    index = {node: f"n{i}" for i, node in enumerate(nodes)}  # plain names: nothing to quote or parse
-    dot = graphviz.Graph(
-        engine="sfdp", graph_attr={"overlap": "true", "splines": "false", "start": "7"}, node_attr={"shape": "point"}
-    )
-    for node in nodes:
-        dot.node(index[node])
-    for u, v in sorted({tuple(sorted((u, v))) for u, v, _ in edges if u != v}):  # sorted: equal input, equal layout
-        dot.edge(index[u], index[v])
-    try:
-        plain = dot.pipe(format="plain").decode()
-    except graphviz.ExecutableNotFound:
-        raise KgError("Graphviz's sfdp program is not installed (apt-get install graphviz)") from None
-    found = {
-        int(f[1][1:]): (float(f[2]), -float(f[3]))  # Graphviz's y grows upwards, the page's downwards
-        for f in (line.split() for line in plain.splitlines())
-        if f[0] == "node"
-    }
-    xs, ys = [x for x, _ in found.values()], [y for _, y in found.values()]
-    size = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
-    scale = 90 * math.sqrt(len(nodes)) / size
-    return {
-        node: (round((found[i][0] - min(xs)) * scale, 1), round((found[i][1] - min(ys)) * scale, 1))
-        for i, node in enumerate(nodes)
     }
 
 
@@ -216,8 +279,9 @@ def _text(value) -> str:
     return "; ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _escape(text: str, quote: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if quote else text
 
 
 _TEMPLATE = """<!DOCTYPE html>
@@ -225,17 +289,24 @@ _TEMPLATE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>%TITLE%</title>
-<style>%VIS_CSS%</style>
 <style>
   html, body { margin: 0; height: 100%; font: 14px/1.4 system-ui, sans-serif; color: #222; }
-  body { display: grid; grid-template-columns: 250px 1fr 340px; grid-template-rows: auto 1fr; height: 100vh; }
+  body { display: grid; grid-template-columns: 230px 1fr 360px; grid-template-rows: auto 1fr; height: 100vh; }
   header { grid-column: 1 / 4; padding: 6px 12px; border-bottom: 1px solid #ddd; display: flex; gap: 12px; align-items: center; }
   header h1 { font-size: 16px; margin: 0; flex: 1; }
   #search { width: 260px; padding: 4px 6px; }
-  #search-status { color: #555; min-width: 120px; }
+  #search-status { color: #555; min-width: 90px; }
   aside { overflow: auto; padding: 8px 12px; border-right: 1px solid #ddd; }
   #details { border-left: 1px solid #ddd; border-right: 0; }
-  #graph { min-height: 0; }
+  main { overflow: auto; min-height: 0; padding: 4px 8px; }
+  #view-caption { margin: 4px 0; color: #555; }
+  #view svg { display: block; margin: 0 auto; }
+  .kg-node { cursor: pointer; }
+  .kg-node:hover polygon, .kg-node:hover ellipse, .kg-node:hover path { stroke-width: 2.5; }
+  .kg-selected polygon, .kg-selected ellipse, .kg-selected path { stroke: #000; stroke-width: 3; }
+  .kg-edge { cursor: pointer; }
+  .kg-edge:hover path { stroke-width: 3; }
+  .kg-hidden { display: none; }
   h2 { font-size: 14px; margin: 12px 0 4px; }
   label { display: flex; gap: 6px; align-items: center; cursor: pointer; }
   .marker { width: 12px; height: 12px; display: inline-block; }
@@ -250,6 +321,7 @@ _TEMPLATE = """<!DOCTYPE html>
 <body>
 <header>
   <h1 id="title">%TITLE%</h1>
+  <a id="start" href="#">First drawing</a>
   <input id="search" type="search" list="names" placeholder="Search a name or alias (Enter)" aria-label="Search">
   <datalist id="names"></datalist>
   <span id="search-status"></span>
@@ -262,9 +334,12 @@ _TEMPLATE = """<!DOCTYPE html>
     to <select id="year-to" aria-label="To year"><option value="">any</option></select></div>
   <p class="muted" id="sizes"></p>
 </aside>
-<div id="graph"></div>
-<aside id="details"><p class="muted">Click a node or an edge to see its details.</p></aside>
-<script>%VIS_JS%</script>
+<main id="graph">
+<p id="view-caption">%CAPTION%</p>
+<div id="view">%START%</div>
+</main>
+<aside id="details"><p class="muted">Click a node to see its details and its neighbourhood, or an edge to see its statements.</p></aside>
+%VIEWS%
 <script type="application/json" id="kg-data">%DATA%</script>
 <script>%APP_JS%</script>
 </body>
@@ -274,28 +349,14 @@ _TEMPLATE = """<!DOCTYPE html>
 _APP = r"""
 "use strict";
 const DATA = JSON.parse(document.getElementById("kg-data").textContent);
-const nodes = new vis.DataSet(DATA.nodes);
-const edges = new vis.DataSet(DATA.edges);
-const shownKinds = new Set(DATA.kinds.map(k => k.kind));
-const shownPredicates = new Set(DATA.predicates.filter(p => !p.hidden).map(p => p.predicate));
-// A node stays while one of its papers is in the chosen years; with no years chosen, every node stays.
-const years = {from: null, to: null};
-const inYears = n => (years.from === null && years.to === null) ||
-  n.years.some(y => (years.from === null || y >= years.from) && (years.to === null || y <= years.to));
-const nodeView = new vis.DataView(nodes, {filter: n => shownKinds.has(n.kind) && inYears(n)});
-const edgeView = new vis.DataView(edges, {filter: e => shownPredicates.has(e.predicate)});
-const big = DATA.nodes.length > 1500;
-const network = new vis.Network(document.getElementById("graph"), {nodes: nodeView, edges: edgeView}, {
-  physics: false,
-  layout: {improvedLayout: false},
-  nodes: {scaling: {min: 8, max: 44, label: {enabled: true, min: 11, max: 26, drawThreshold: 7}}, font: {size: 12}},
-  edges: {smooth: false, arrows: {to: {enabled: true, scaleFactor: 0.4}}},
-  interaction: {hover: true, hideEdgesOnDrag: big, hideEdgesOnZoom: big, tooltipDelay: 150},
-});
-network.once("afterDrawing", () => {
-  window.kgDrawnMs = performance.now();
-  document.body.dataset.ready = "true";
-});
+const NODES = new Map(DATA.nodes.map(n => [n.id, n]));
+const VIEWS = new Map([...document.querySelectorAll("template[data-view]")].map(t => [t.dataset.view, t]));
+const EDGES = new Map(DATA.edges.map(e => [`${e.from}\t${e.to}\t${e.predicate}`, e]));
+const KIND_COLOURS = new Map(DATA.kinds.map(k => [k.kind, k.color]));
+const view = document.getElementById("view"), caption = document.getElementById("view-caption");
+const details = document.getElementById("details");
+const start = {svg: view.firstElementChild, caption: caption.textContent, details: details.innerHTML};
+let current;  // the node whose neighbourhood is drawn; null: the first drawing
 
 function el(tag, text, attrs) {
   const node = document.createElement(tag);
@@ -303,103 +364,193 @@ function el(tag, text, attrs) {
   Object.assign(node, attrs || {});
   return node;
 }
+const href = id => "#" + encodeURIComponent(id).replace(/%2F/g, "/");
+function nodeLink(id) {
+  const n = NODES.get(id);
+  return el("a", n ? n.name : id, {href: href(id)});
+}
+
+// Filters: a node stays while its type is shown and one of its papers is in the chosen years
+// (with no years chosen, every node stays); an edge while one of its relations is shown and both its ends are.
+const shownKinds = new Set(DATA.kinds.map(k => k.kind));
+const shownPredicates = new Set(DATA.predicates.map(p => p.predicate));
+const years = {from: null, to: null};
+const inYears = n => !n || (years.from === null && years.to === null) ||
+  n.years.some(y => (years.from === null || y >= years.from) && (years.to === null || y <= years.to));
+function applyFilters() {
+  const hidden = new Set();
+  view.querySelectorAll(".kg-node").forEach(g => {
+    const off = !shownKinds.has(g.dataset.kind) || !inYears(NODES.get(g.dataset.id));
+    g.classList.toggle("kg-hidden", off);
+    if (off) hidden.add(g.dataset.id);
+  });
+  view.querySelectorAll(".kg-edge").forEach(g => {
+    const off = hidden.has(g.dataset.from) || hidden.has(g.dataset.to) ||
+      !g.dataset.predicate.split(" ").some(p => shownPredicates.has(p));
+    g.classList.toggle("kg-hidden", off);
+  });
+}
+// A swatch of each type's Graphviz shape and colour.
+const CLIPS = {
+  diamond: "polygon(50% 0, 100% 50%, 50% 100%, 0 50%)",
+  hexagon: "polygon(25% 0, 75% 0, 100% 50%, 75% 100%, 25% 100%, 0 50%)",
+  octagon: "polygon(30% 0, 70% 0, 100% 30%, 100% 70%, 70% 100%, 30% 100%, 0 70%, 0 30%)",
+  note: "polygon(0 0, 65% 0, 100% 35%, 100% 100%, 0 100%)",
+};
+const ROUNDING = {ellipse: "50%", egg: "50%", cylinder: "50% / 30%", plaintext: "3px"};
 function marker(shape, color) {
   const m = el("span", null, {className: "marker"});
   m.style.background = color;
-  m.style.borderRadius = shape === "dot" ? "50%" : "0";
-  if (shape === "diamond") m.style.transform = "rotate(45deg) scale(0.8)";
-  if (shape.startsWith("triangle")) m.style.clipPath = shape === "triangle" ? "polygon(50% 0, 100% 100%, 0 100%)" : "polygon(0 0, 100% 0, 50% 100%)";
-  if (shape === "hexagon") m.style.clipPath = "polygon(25% 0, 75% 0, 100% 50%, 75% 100%, 25% 100%, 0 50%)";
-  if (shape === "star") m.style.clipPath = "polygon(50% 0, 61% 35%, 98% 35%, 68% 57%, 79% 91%, 50% 70%, 21% 91%, 32% 57%, 2% 35%, 39% 35%)";
+  if (CLIPS[shape]) m.style.clipPath = CLIPS[shape];
+  if (ROUNDING[shape]) m.style.borderRadius = ROUNDING[shape];
   return m;
 }
-function filterRow(container, name, swatch, count, checked, set, view) {
-  const box = el("input", null, {type: "checkbox", checked: checked, value: name});
+function filterRow(container, name, swatch, count, set) {
+  const box = el("input", null, {type: "checkbox", checked: true, value: name});
   box.dataset.filter = name;
-  box.addEventListener("change", () => { box.checked ? set.add(name) : set.delete(name); view.refresh(); });
+  box.addEventListener("change", () => { box.checked ? set.add(name) : set.delete(name); applyFilters(); });
   const row = el("label");
   row.append(box, swatch, el("span", name), el("span", String(count), {className: "count"}));
   container.append(row);
 }
-DATA.kinds.forEach(k => filterRow(document.getElementById("kind-filters"), k.kind, marker(k.shape, k.color), k.count, true, shownKinds, nodeView));
+DATA.kinds.forEach(k => filterRow(document.getElementById("kind-filters"), k.kind, marker(k.shape, k.color), k.count, shownKinds));
 DATA.predicates.forEach(p => {
   const line = el("span", null, {className: "line"});
   line.style.background = p.color;
-  filterRow(document.getElementById("predicate-filters"), p.predicate, line, p.count, !p.hidden, shownPredicates, edgeView);
+  filterRow(document.getElementById("predicate-filters"), p.predicate, line, p.count, shownPredicates);
 });
 ["from", "to"].forEach(end => {
   const select = document.getElementById(`year-${end}`);
   DATA.years.forEach(y => select.append(el("option", String(y), {value: String(y)})));
-  select.addEventListener("change", () => { years[end] = select.value ? Number(select.value) : null; nodeView.refresh(); });
+  select.addEventListener("change", () => { years[end] = select.value ? Number(select.value) : null; applyFilters(); });
 });
 if (!DATA.years.length) document.getElementById("year-filter").replaceChildren(el("span", "no paper has a year", {className: "muted"}));
 document.getElementById("sizes").textContent =
-  `${DATA.nodes.length} nodes, ${DATA.edges.length} edges. Size: number of connections. Bold border: answered by the query.`;
+  `${DATA.nodes.length} nodes, ${DATA.edges.length} statements; ${VIEWS.size} of the nodes can be expanded. Bold border: what the drawing is about.`;
 
-const details = document.getElementById("details");
-function section(title, items) {
+// The drawing: the first one, or a node's neighbourhood.
+function showView(id) {
+  if (id === current) return;
+  current = id;
+  if (id === null) {
+    view.replaceChildren(start.svg);
+    caption.textContent = start.caption;
+  } else {
+    view.replaceChildren(VIEWS.get(id).content.cloneNode(true));
+    const left = Number(view.querySelector("svg").dataset.leftOut || 0);
+    caption.textContent = `${NODES.get(id).name} and what it is one statement away from` +
+      (left ? ` (${left} more not drawn: the best connected are)` : "") + ". Click a node to expand it.";
+  }
+  fit();
+  applyFilters();
+}
+// A drawing wider than its room is shrunk to fit, down to 70% (smaller labels would be hard to read).
+function fit() {
+  const svg = view.querySelector("svg");
+  if (!svg) return;
+  if (!svg.dataset.width) Object.assign(svg.dataset, {width: svg.width.baseVal.value, height: svg.height.baseVal.value});
+  const scale = Math.min(1, Math.max(0.7, (view.clientWidth - 4) / Number(svg.dataset.width)));
+  svg.setAttribute("width", Number(svg.dataset.width) * scale);
+  svg.setAttribute("height", Number(svg.dataset.height) * scale);
+}
+window.addEventListener("resize", fit);
+function select(id) {
+  view.querySelectorAll(".kg-selected").forEach(g => g.classList.remove("kg-selected"));
+  if (id !== null) view.querySelectorAll(`.kg-node[data-id="${CSS.escape(id)}"]`).forEach(g => g.classList.add("kg-selected"));
+}
+
+// The details panel.
+function section(title, items, id) {
   details.append(el("h2", title));
   const list = el("ul");
+  if (id) list.id = id;
   items.forEach(item => list.append(item instanceof Node ? item : el("li", item)));
   if (!items.length) list.append(el("li", "none", {className: "muted"}));
   details.append(list);
 }
 function kindBadge(kind) {
   const badge = el("span", kind, {className: "kind"});
-  badge.style.background = (DATA.kinds.find(k => k.kind === kind) || {color: "#777"}).color;
+  badge.style.background = KIND_COLOURS.get(kind) || "#777";
   return badge;
 }
+function statementItems(statements) {
+  return statements.map(s => {
+    const item = el("li");
+    item.append(el("span", DATA.papers[s.paper] || s.paper || "the vocabulary's hierarchy (no paper)"));
+    if (s.evidence) item.append(el("blockquote", s.evidence));
+    item.append(el("div", `confidence ${Number(s.confidence).toFixed(2)}`, {className: "muted"}));
+    return item;
+  });
+}
 function showNode(id) {
-  const n = nodes.get(id);
+  const n = NODES.get(id);
   if (!n) return false;
   details.replaceChildren(el("h2", n.name, {id: "detail-name"}));
-  const kind = el("p");
+  const kind = el("p", null, {id: "detail-kind"});
   kind.append(kindBadge(n.kind), el("span", " " + n.id, {className: "muted"}));
-  kind.id = "detail-kind";
   details.append(kind);
+  if (!VIEWS.has(id)) details.append(el("p", "Its neighbourhood is not drawn on this page (kg export html --entity draws it).", {className: "muted"}));
   section("Aliases", n.aliases);
-  section("Papers", n.papers.map(p => el("li", DATA.papers[p] || p)));
-  details.lastChild.id = "detail-papers";
+  section("Papers", n.papers.map(p => el("li", DATA.papers[p] || p)), "detail-papers");
   if (n.facts.length) section("Facts", n.facts.map(([k, v]) => `${k}: ${v}`));
-  if (n.abstract) { details.append(el("h2", "Abstract"), el("p", n.abstract)); }
-  const links = network.getConnectedEdges(id).map(e => edges.get(e))
-    .map(e => `${e.from === id ? "→" : "←"} ${e.predicate} ${nodes.get(e.from === id ? e.to : e.from).name}`);
-  section("Shown relations", links);
-  return true;
-}
-function showEdge(id) {
-  const e = edges.get(id);
-  if (!e) return false;
-  details.replaceChildren(el("h2", `${nodes.get(e.from).name} — ${e.predicate} → ${nodes.get(e.to).name}`, {id: "detail-name"}));
-  e.statements.forEach(s => {
-    details.append(el("h2", s.title || (s.paper ? s.paper : "the method hierarchy (no paper)")));
-    if (s.evidence) details.append(el("blockquote", s.evidence));
-    details.append(el("p", `confidence ${Number(s.confidence).toFixed(2)}`, {className: "muted"}));
+  if (n.abstract) details.append(el("h2", "Abstract"), el("p", n.abstract));
+  const statements = DATA.edges.filter(e => e.from === id || e.to === id).map(e => {
+    const item = el("li");
+    const other = e.from === id ? e.to : e.from;
+    item.append(el("span", `${e.from === id ? "→" : "←"} ${e.predicate.replace(/_/g, " ")} `), nodeLink(other));
+    const list = el("ul");
+    statementItems(e.statements).forEach(s => list.append(s));
+    item.append(list);
+    return item;
   });
+  section("Statements", statements, "detail-statements");
   return true;
 }
-// Fade everything but the chosen nodes, their neighbours and the edges between them.
-const FADED = "rgba(190,190,190,0.3)";
-let faded = false;
-function highlight(ids, withNeighbours) {
-  const focus = new Set(ids), keep = new Set(ids);
-  if (withNeighbours) ids.forEach(id => network.getConnectedNodes(id).forEach(n => keep.add(n)));
-  nodes.update(DATA.nodes.map(n => keep.has(n.id) ? {id: n.id, color: n.color, font: {color: "#222"}}
-                                                    : {id: n.id, color: FADED, font: {color: "rgba(120,120,120,0.4)"}}));
-  edges.update(DATA.edges.map(e => (focus.has(e.from) || focus.has(e.to)) && keep.has(e.from) && keep.has(e.to)
-                                   ? {id: e.id, color: e.color} : {id: e.id, color: FADED}));
-  faded = true;
+function showEdge(from, to, predicates) {
+  details.replaceChildren(el("h2", `${NODES.get(from).name} — ${predicates.join(", ").replace(/_/g, " ")} → ${NODES.get(to).name}`, {id: "detail-name"}));
+  predicates.forEach(p => {
+    const e = EDGES.get(`${from}\t${to}\t${p}`);
+    if (e) section(p.replace(/_/g, " "), statementItems(e.statements));
+  });
 }
-function clearHighlight() {
-  if (!faded) return;
-  nodes.update(DATA.nodes.map(n => ({id: n.id, color: n.color, font: {color: "#222"}})));
-  edges.update(DATA.edges.map(e => ({id: e.id, color: e.color})));
-  faded = false;
+
+// The address's fragment names the node shown: links, the back button and the search box go through it.
+let routed = null;  // the fragment last shown
+function route(force) {
+  if (!force && location.hash === routed) return;
+  routed = location.hash;
+  let id = null;
+  try { id = decodeURIComponent(location.hash.slice(1)) || null; } catch (error) { id = null; }
+  if (id !== null && !NODES.has(id)) id = null;
+  if (id === null) {
+    showView(null);
+    details.innerHTML = start.details;
+  } else {
+    if (VIEWS.has(id)) showView(id);
+    showNode(id);
+  }
+  select(id);
 }
-network.on("click", params => {
-  if (params.nodes.length) { showNode(params.nodes[0]); highlight(params.nodes, true); }
-  else if (params.edges.length) { const e = edges.get(params.edges[0]); showEdge(e.id); highlight([e.from, e.to], false); }
-  else clearHighlight();
+window.addEventListener("hashchange", () => route(false));
+// The page's own links (the first drawing, a statement's other end) are followed at once, too.
+document.addEventListener("click", event => {
+  const a = event.target.closest("a[href^='#']");
+  if (!a || view.contains(a) || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  location.hash = a.getAttribute("href");
+  route(true);
+});
+view.addEventListener("click", event => {
+  const node = event.target.closest(".kg-node"), edge = event.target.closest(".kg-edge");
+  if (node) {
+    event.preventDefault();
+    location.hash = href(node.dataset.id);
+    route(true);  // at once, not when the hashchange event comes (which then finds it shown)
+  } else if (edge) {
+    event.preventDefault();
+    select(null);
+    showEdge(edge.dataset.from, edge.dataset.to, edge.dataset.predicate.split(" "));
+  }
 });
 
 const key = s => s.toLowerCase().replace(/[\s._-]/g, "");
@@ -408,25 +559,24 @@ DATA.nodes.forEach(n => names.append(el("option", null, {value: n.name})));
 function search(text) {
   const q = key(text);
   const status = document.getElementById("search-status");
-  if (!q) { status.textContent = ""; network.unselectAll(); clearHighlight(); return []; }
+  if (!q) { status.textContent = ""; return []; }
   let hits = DATA.nodes.filter(n => key(n.name) === q || n.aliases.some(a => key(a) === q));
   if (!hits.length) hits = DATA.nodes.filter(n => key(n.name).includes(q) || n.aliases.some(a => key(a).includes(q)));
-  const ids = hits.map(n => n.id);
-  hits.forEach(n => { if (!shownKinds.has(n.kind)) { shownKinds.add(n.kind); document.querySelector(`[data-filter="${n.kind}"]`).checked = true; } });
-  nodeView.refresh();
-  network.selectNodes(ids);
-  ids.length ? highlight(ids, true) : clearHighlight();
-  status.textContent = ids.length ? `${ids.length} found` : "not found";
-  if (ids.length) {
-    network.focus(ids[0], {scale: 1.0, animation: false});
-    showNode(ids[0]);
-  }
-  return ids;
+  hits.sort((a, b) => (VIEWS.has(b.id) - VIEWS.has(a.id)) || a.name.localeCompare(b.name));
+  status.textContent = hits.length ? `${hits.length} found` : "not found";
+  if (!hits.length) return [];
+  location.hash = href(hits[0].id);
+  route(true);  // at once, not when the hashchange event comes (which then finds it shown)
+  if (hits.length > 1) section("Other matches", hits.slice(1, 30).map(n => { const li = el("li"); li.append(nodeLink(n.id)); return li; }));
+  return hits.map(n => n.id);
 }
 // Enter searches (again, too); picking a name from the list fires only "change".
 let searched = null;
 const searchBox = document.getElementById("search");
 searchBox.addEventListener("keydown", event => { if (event.key === "Enter") { searched = searchBox.value; search(searched); } });
 searchBox.addEventListener("change", () => { if (searchBox.value !== searched) { searched = searchBox.value; search(searched); } });
-window.kg = {network, nodes, edges, nodeView, edgeView, search, showNode, showEdge, highlight, clearHighlight};
+
+route(true);
+window.kg = {data: DATA, nodes: NODES, views: VIEWS, route, search, showNode, showEdge, applyFilters, current: () => current};
+document.body.dataset.ready = "true";
 """
