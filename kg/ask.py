@@ -2,16 +2,16 @@
 from the graph's own names. Offline and deterministic.
 
 Choosing the query: each query is scored by the cosine similarity of the question to the query's
-name and ``# question:`` line (the bundled MiniLM sentence embeddings, :mod:`kg.embed`; the mean
-of the question as asked and of the question with its names replaced by a placeholder, "best
-results on MedQA" → "best results on something"), plus two cues read from the catalog, not written
-per query: the share of the query's words the question uses (its question, its file name and the
-properties its text reads, ``kgo:outperforms``; each word weighted by how few queries use it), and
-the share of the names found in the question that the query has a parameter of the right type
-for. The question's words are read with :data:`SYNONYMS` (general English kept as data: "surpass"
-is the catalog's "beat", "benchmark" its "dataset"). A low best score, a near-tie between the best
-two, or a question most of whose own content words (names and function words aside) the best
-query's wording does not explain ("what license is MIMIC-CXR released under": a name, not a
+name and ``# question:`` line (the bundled MiniLM sentence embeddings, :mod:`kg.embed`; the mean of
+the question as asked and of the question with its names replaced by a placeholder, "best results on
+MedQA" → "best results on something"), plus two cues read from the catalog, not written per query:
+the share of the query's words the question uses (its question, its file name and the properties its
+text reads, ``kgo:outperforms``; each word weighted by how few queries use it), and the share of the
+names found in the question that the query has a parameter of the right type for. The question's
+words are read with :data:`SYNONYMS` (general English kept as data in schemas/question-words.yaml:
+"surpass" is the catalog's "beat", "benchmark" its "dataset"). A low best score, a near-tie between
+the best two, or a question most of whose own content words (names and function words aside) the
+best query's wording does not explain ("what license is MIMIC-CXR released under": a name, not a
 question of the catalog; :data:`MAX_UNEXPLAINED`) routes nowhere: ``query`` is ``None`` and
 ``candidates`` lists the closest three, never a guess.
 
@@ -58,9 +58,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
+
 from .catalog import CannedQuery, load_catalog
 from .embed import Embedder
 from .errors import KgError
+from .files import resource_dir
 from .records import ENTITY_TYPES, NAMED_TYPES
 from .store import Table, open_store
 from .vocab import normalize_name
@@ -96,36 +99,12 @@ QUANTIFIERS = ("any", "all", "every", "each", "whatever")
 # SAM to anything else"), never a name.
 ANY_PRONOUNS = frozenset("anything anyone anybody everything everyone whatever".split())
 # Other ways a question may say a word of the catalog's wording (the catalog's word, then the
-# words or phrases that mean it): the lexical cue reads them as that word, a synonym of a cue word
-# is a cue ("papers discussing FooNet"), and none is ever a passed-through name. General English,
-# not per query: the catalog's own words need no entry.
+# words or phrases that mean it), kept as data: schemas/question-words.yaml.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "beat": ("surpass", "exceed", "outdo", "outscore", "better than", "superior to", "improve over", "improve on"),
-    "dataset": ("benchmark", "corpus", "test set", "eval set", "evaluation set"),
-    "evaluated": ("tested", "assessed", "benchmarked", "validated", "measured", "evaluation", "eval"),
-    "mention": ("discuss", "cite", "reference", "refer", "talk about", "cover"),
-    "lineage": ("ancestry", "ancestor", "derived from", "descended", "family", "chain", "come from", "trace"),
-    "propose": ("introduce", "come up with", "invent", "coin", "original", "origin"),
-    "release": ("introduce", "present", "contribute", "create", "publish a"),
-    "new": ("novel",),
-    "year": ("timeline", "chronology", "date"),
-    "appear": ("show up", "emerge", "appearance"),
-    "model": ("llm", "network"),
-    "base": ("foundation", "pretrained", "pre trained"),
-    "often": ("common", "frequent", "popular"),
-    "best": ("top", "highest", "strongest", "sota", "state of the art", "leading"),
-    "result": ("score", "performance"),
-    "newest": ("latest", "recent"),
-    "author": ("researcher", "writer"),
-    "active": ("prolific", "productive"),
-    "wrote": ("write", "written", "publish"),
-    "use": ("apply", "employ", "adopt", "utilize", "utilise", "leverage", "try"),
-    "variant": ("flavour", "flavor", "version", "extension", "derivative", "adaptation"),
-    "method": ("technique", "approach", "algorithm"),
-    "relate": ("connect", "link", "relationship", "relation", "connection"),
-    "domain": ("field", "area"),
-    "paper": ("article", "publication", "study", "literature"),
-    "modality": ("data type", "input type", "type of data", "kind of data", "input"),
+    word: tuple(others)
+    for word, others in yaml.safe_load((resource_dir("schemas") / "question-words.yaml").read_text(encoding="utf-8"))[
+        "synonyms"
+    ].items()
 }
 # Words any query explains: how a question ranks or lists what it asks for ("top", "most").
 RANKING = frozenset("top most best highest rank ranked ranking number count counts".split())

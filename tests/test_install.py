@@ -90,6 +90,17 @@ def test_the_installed_wheel_builds_the_same_graph_as_the_checkout(installed, ex
     assert "leaderboard" in {query["name"] for query in listing}
     answer = run(installed / "kg", "query", "leaderboard", "--build", "mine", "--format", "json", cwd=outside, env=env)
     assert json.loads(answer)
+    # the router's question words came along (schemas/question-words.yaml)
+    asked = run(
+        installed / "kg",
+        "ask",
+        "Which LoRA variants were used for image segmentation?",
+        "--build",
+        "mine",
+        cwd=outside,
+        env=env,
+    )
+    assert asked.startswith("query: lora-variants-for-task  method=LoRA  task=image segmentation\n")
     # the server's page templates came along: the installed `kg serve` renders its pages
     port = free_port()
     server = subprocess.Popen(
