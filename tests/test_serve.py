@@ -416,3 +416,19 @@ def test_the_question_box_opens_the_answer_or_lists_the_closest_questions(server
     status, _, html = get(server + "/ask?" + urllib.parse.urlencode({"q": "what is the weather in Paris tomorrow"}))
     assert status == 200 and "Not sure which question you mean" in html
     assert html.count('<li><a href="/#q-') == 3
+
+
+def test_a_hub_entity_lists_its_first_statements_and_papers_and_counts_them_all(example_build, monkeypatch):
+    from starlette.testclient import TestClient
+
+    from kg.server import pages
+    from kg.server.app import create_app
+
+    everything = pages.Site(example_build).entity("method/lora")
+    monkeypatch.setattr(pages, "LISTED", 3)
+    with TestClient(create_app(example_build, workers=1)) as client:
+        html = client.get("/entity/method/lora").text
+    assert everything["statement_count"] == len(everything["statements"]) > 3
+    assert f"<h2>Statements ({everything['statement_count']})</h2>" in html
+    assert html.count("<tr>\n    <td>") == 3 and "The first 3, by relation" in html
+    assert f"<h2>Papers mentioning it ({everything['paper_count']})</h2>" in html and "The first 3, by title" in html

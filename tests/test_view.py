@@ -380,3 +380,13 @@ def test_the_whole_graph_page_draws_only_its_best_connected_nodes_past_the_limit
         re.search(r'<script type="application/json" id="kg-data">(.*?)</script>', text, re.DOTALL).group(1)
     )
     assert len(data["nodes"]) > len(drawn)  # every other node is still found and shows its details
+
+
+def test_a_drawing_of_many_edges_draws_them_straight_and_a_small_one_routes_them(graph):
+    from kg.export import view
+
+    hub = max(context_graph(graph), key=lambda node: (context_graph(graph).degree(node), node))
+    dense, drawn = view.to_graphviz(around(graph, hub), {hub})
+    assert len(drawn.edges) > view.ROUTED_EDGES and dense.graph_attr["splines"] == "line"
+    small, drawn = view.to_graphviz(around(graph, "method/salt"), {"method/salt"})
+    assert len(drawn.edges) <= view.ROUTED_EDGES and small.graph_attr["splines"] == "true"

@@ -58,6 +58,10 @@ FONT_FAMILY = "DejaVu Sans,Verdana,sans-serif"
 LABEL_CHARS = 40  # longer names are cut (the tooltip and a page's details panel show them whole)
 LINE_CHARS = 22  # a label wraps onto a second line past this
 SEED = "7"  # neato's random start: fixed, so equal graphs give equal drawings
+# Edges of a drawing Graphviz routes round its nodes; past this, straight lines (which may pass under
+# a node, never over a label: nodes are drawn over edges). Measured on a 10k build: a star of 59
+# edges took 0.2 to 9 s to route; 427 edges among 60 nodes 2.3 s routed, 175 s curved, 0.05 s straight.
+ROUTED_EDGES = 30
 BATCH = 40  # drawings laid out by one Graphviz process in draw_many (starting one costs more than a drawing)
 
 
@@ -191,6 +195,8 @@ def to_graphviz(
             penwidth=f"{1 + math.log2(max(max(predicates.values()), 1)):.2f}",
             tooltip=_escape(f"{_name(graph, u)} — {'; '.join(said)} — {_name(graph, v)}"),
         )
+    if len(edges) > ROUTED_EDGES:  # routed or curved, this many take Graphviz seconds to minutes
+        dot.graph_attr["splines"] = "line"
     return dot, Drawn({name: node for node, name in names.items()}, edges, left_out)
 
 

@@ -36,7 +36,7 @@ PREDICATE_OF = {str(prop): name for name, prop in PROPERTIES.items()}
 # Drawn around a resource: the export's context statements, less the results (a table on its page).
 VIEW_PREDICATES = tuple(sorted(CONTEXT_PREDICATES - {"has_result", "on_dataset"}))
 KINDS = ("Paper", *ENTITY_TYPES)
-LISTED = 500  # names a parameter field suggests (the most-mentioned first)
+LISTED = 500  # names a parameter field suggests, statements and papers a page lists (the first by order)
 
 
 class Site:
@@ -137,9 +137,9 @@ class Site:
             row["alias"]
             for row in self._select(f"SELECT ?alias WHERE {{ {iri} skos:altLabel ?alias }} ORDER BY ?alias")
         ]
-        mentioned = self._select(
-            f"SELECT ?paper ?title WHERE {{ ?paper kgo:mentions {iri} ; dcterms:title ?title }} ORDER BY ?title"
-        )
+        papers = self._select(f"SELECT ?paper ?title WHERE {{ ?paper kgo:mentions {iri} ; dcterms:title ?title }}")
+        mentioned = sorted((row["title"], row["paper"]) for row in papers)
+        statements, count = self.statements(f"{{ ?st rdf:subject {iri} }} UNION {{ ?st rdf:object {iri} }}")
         return {
             "id": local,
             "iri": iri[1:-1],
@@ -147,9 +147,11 @@ class Site:
             "kind": kind,
             "aliases": aliases,
             "merges": self.merges.get(local, []),
-            "statements": self.statements(f"{{ ?st rdf:subject {iri} }} UNION {{ ?st rdf:object {iri} }}"),
+            "statements": statements,
+            "statement_count": count,
             "results": self.results(f"{iri} kgo:hasResult ?r ."),
-            "papers": [{"id": self.local(row["paper"]), "title": row["title"]} for row in mentioned],
+            "papers": [{"id": self.local(paper), "title": title} for title, paper in mentioned[:LISTED]],
+            "paper_count": len(mentioned),
         }
 
     def paper(self, local: str) -> dict | None:
@@ -181,14 +183,22 @@ class Site:
             "authors": [row["name"] for row in authors],
             "keywords": sorted(str(v) for v in fields.get("keywords", []) + fields.get("subject", [])),
             "links": links,
-            "statements": self.statements(f"?st prov:wasDerivedFrom {iri} ."),
+            "statements": self.statements(f"?st prov:wasDerivedFrom {iri} .")[0],
             "results": self.results(f"{iri} kgo:reports ?r ."),
         }
 
-    def statements(self, pattern: str) -> list[dict]:
-        """The provenance records a graph pattern on ``?st`` picks, with both ends' names."""
+    def statements(self, pattern: str) -> tuple[list[dict], int]:
+        """The provenance records a graph pattern on ``?st`` picks, with both ends' names: the first
+        :data:`LISTED` by relation, sorted by names, and how many there are."""
+        # Picked by relation and id, then named: Oxigraph took 0.9 s to ORDER BY a hub's 7,296
+        # records of a 10k build, Python a few milliseconds.
+        picked = self._select(f"SELECT ?st ?p WHERE {{ {pattern} ?st rdf:predicate ?p }}")
+        first = sorted((row["p"], row["st"]) for row in picked)[:LISTED]
+        if not first:
+            return [], 0
+        listed = " ".join(f"<{st}>" for _, st in first)
         rows = self._select(
-            f"SELECT ?s ?p ?o ?paper ?title ?evidence ?confidence ?sl ?ol WHERE {{ {pattern} "
+            f"SELECT ?s ?p ?o ?paper ?title ?evidence ?confidence ?sl ?ol WHERE {{ VALUES ?st {{ {listed} }} "
             "?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?paper . "
             "?paper dcterms:title ?title . ?s rdfs:label ?sl . ?o rdfs:label ?ol . "
             "OPTIONAL { ?st kgo:evidence ?evidence } OPTIONAL { ?st kgo:confidence ?confidence } }"
@@ -207,7 +217,7 @@ class Site:
         statements.sort(
             key=lambda s: (s["predicate"], s["subject"]["label"], s["object"]["label"], s["paper"]["title"])
         )
-        return statements
+        return statements, len(picked)
 
     def results(self, pattern: str) -> list[dict]:
         """The results a graph pattern on ``?r`` picks: subject, metric, value, unit, dataset, paper, evidence."""
