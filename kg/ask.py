@@ -703,14 +703,6 @@ def _embedder() -> Embedder:
     return Embedder()
 
 
-def _stem(word: str) -> str:
-    word = _singular(word)
-    for suffix in ("ing", "ed", "er", "est", "ly"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
 def _root(key: str) -> str:
     """A name key without its inflection: "finetuned", "finetune" and "finetuning" are "finetun"."""
     return re.sub(r"(?:ing|ed|es|e|s)$", "", key) if len(key) > 5 else key

@@ -853,23 +853,23 @@ def ask(question, build_dir, query_dirs, fmt, score_file):
       kg ask "who wrote the most papers on DPO?" --queries my-queries/
       kg ask --score tests/data/ask/dev.jsonl
     """
-    from .ask import Context, answer, command_line, describe, fill_parameters, read_questions, route, score_routing
+    from .ask import Context, answer, command_line, describe, fill, read_questions, route_in, score_routing
 
+    if not question and not score_file:
+        raise KgError("give a QUESTION (or --score FILE.jsonl)")
     catalog = _catalog(query_dirs)
+    context = Context.of(build_dir, catalog)  # the graph's names, read once
     if score_file:
-        rows = read_questions(score_file)
-        scored = score_routing(rows, Context.of(build_dir, catalog))
+        scored = score_routing(read_questions(score_file), context)
         for text, chosen, params in scored.misses:
             click.echo(f"miss: {text!r} -> {chosen or 'unsure'} {params or ''}".rstrip())
         click.echo(str(scored))
         return
-    if not question:
-        raise KgError("give a QUESTION (or --score FILE.jsonl)")
-    routing = route(question, build_dir, catalog)
+    routing = route_in(question, context)
     if routing.query is None:
         click.echo("not sure which question you mean; the closest:")
         for name, text, _ in routing.candidates:
-            params = fill_parameters(question, catalog[name], build_dir, catalog)
+            params = fill(question, catalog[name], context).params
             click.echo(f"  {name}: {text}\n    {command_line(name, params, build_dir, query_dirs)}")
         return
     click.echo(describe(routing), err=fmt != "table")

@@ -24,7 +24,6 @@ True
 
 from __future__ import annotations
 
-import re
 import urllib.parse
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -39,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..ask import TYPE_ORDER, Context, Routing, param_specs, route_in
 from ..catalog import load_catalog
 from ..errors import KgError
 from ..store import bind_parameters, is_update, open_store
@@ -86,18 +86,25 @@ def create_app(
     def not_found(what: str) -> HTMLResponse:
         return page("error.html", 404, title="Not found", message=what)
 
+    # Each canned question as a form: a field that takes names of one kind suggests them.
+    questions = [
+        {
+            "query": query,
+            "fields": [
+                {
+                    "name": spec.name,
+                    "default": spec.default,
+                    "help": query.param_help.get(spec.name, ""),
+                    "list": spec.types[0] if len(spec.types) == 1 and spec.types[0] in TYPE_ORDER else "",
+                }
+                for spec in param_specs(query, TYPE_ORDER)
+            ],
+        }
+        for query in catalog.values()
+    ]
+
     async def home(request: Request) -> Response:
         counts, names = await run_in_threadpool(lambda: (site.counts, site.names))
-        questions = [
-            {
-                "query": query,
-                "fields": [
-                    {"name": p, "default": d, "help": query.param_help.get(p, ""), "list": _kind_of(query.text, p)}
-                    for p, d in query.params.items()
-                ],
-            }
-            for query in catalog.values()
-        ]
         return page("home.html", counts=counts, names=names, questions=questions)
 
     async def search(request: Request) -> Response:
@@ -159,13 +166,16 @@ def create_app(
             drawing=drawing,
         )
 
-    async def ask(request: Request) -> Response:
-        from ..ask import route
+    def route(question: str) -> Routing:
+        if "names" not in state:  # the graph's names, read once, at the first question
+            state["names"] = Context.of(build, catalog)
+        return route_in(question, state["names"])
 
+    async def ask(request: Request) -> Response:
         question = request.query_params.get("q", "").strip()
         if not question:
             return RedirectResponse("/", status_code=303)
-        routing = await run_in_threadpool(route, question, build, catalog)
+        routing = await run_in_threadpool(route, question)
         if routing.query:
             target = f"/answer/{routing.query}?" + urllib.parse.urlencode(routing.params)
             return RedirectResponse(target, status_code=303)
@@ -236,14 +246,6 @@ def serve(
 
 def _failure(status: int, reason: str) -> PlainTextResponse:
     return PlainTextResponse(reason + "\n", status_code=status)
-
-
-def _kind_of(sparql: str, parameter: str) -> str:
-    """The entity kind a parameter is matched against (``?x a kgo:Dataset ; kgo:matchKey $dataset_key``), or ``""``."""
-    found = re.search(r"a\s+kgo:(\w+)\s*;\s*kgo:matchKey\s+\$" + re.escape(parameter) + r"_key\b", sparql)
-    if found:
-        return found.group(1)
-    return "Metric" if parameter == "metric" else ""
 
 
 def _drawing(site: Site, focus: list[str]) -> str:

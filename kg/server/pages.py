@@ -28,10 +28,10 @@ import pyoxigraph as ox
 from ..export import CONTEXT_PREDICATES, base_iri
 from ..rdf import IDENTIFIER_PAGES, PREFIXES, PROPERTIES
 from ..records import ENTITY_TYPES
+from ..store import OxigraphStore
 from ..vocab import normalize_name
 
 KGO = str(PREFIXES["kgo"])
-_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
 PREDICATE_OF = {str(prop): name for name, prop in PROPERTIES.items()}
 # Drawn around a resource: the export's context statements, less the results (a table on its page).
 VIEW_PREDICATES = tuple(sorted(CONTEXT_PREDICATES - {"has_result", "on_dataset"}))
@@ -48,10 +48,8 @@ class Site:
         self.store = ox.Store.read_only(str(self.build / "store"))
 
     def _select(self, sparql: str) -> list[dict]:
-        solutions = self.store.query(sparql, prefixes=_PREFIXES)
-        assert isinstance(solutions, ox.QuerySolutions)  # every page query is a SELECT
-        columns = [v.value for v in solutions.variables]
-        return [{c: _value(solution[c]) for c in columns} for solution in solutions]
+        table = OxigraphStore(self.store).select(sparql)
+        return [dict(zip(table.columns, row, strict=True)) for row in table.rows]
 
     def local(self, iri: str) -> str:
         """A resource's path under the base IRI (its page's address); an outside IRI stays whole."""
@@ -276,16 +274,3 @@ def identifier_links(paper: dict) -> list[tuple[str, str]]:
         name = next((key for key, page in IDENTIFIER_PAGES.items() if link.startswith(page.split("{")[0])), "source")
         named.append((name, link))
     return named
-
-
-def _value(term):
-    if term is None:
-        return None
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if datatype.endswith(("#integer", "#int", "#long")):
-            return int(term.value)
-        if datatype.endswith(("#decimal", "#double", "#float")):
-            return float(term.value)
-        return term.value
-    return term.value

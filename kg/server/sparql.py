@@ -30,8 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import KgError
-from ..rdf import PREFIXES
-from ..store import OxigraphStore, Table
+from ..store import _PREFIXES, OxigraphStore, Table
 
 # media type -> Oxigraph format, the first of each being the default when the client accepts anything
 SOLUTION_FORMATS = {
@@ -48,7 +47,6 @@ GRAPH_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "text/plain": ox.RdfFormat.N_TRIPLES,
 }
-_PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
 
 
 class SparqlFailure(Exception):
