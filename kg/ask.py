@@ -177,6 +177,7 @@ def _name_rows(build: str | Path) -> list[tuple[str, str, str]]:
     store = open_store(build)
     names = store.select(
         "SELECT DISTINCT ?type ?label ?name WHERE { ?e a ?type ; kgo:matchKey ?key ; rdfs:label ?label . "
+        "FILTER(STRSTARTS(STR(?type), STR(kgo:))) "  # a method is also a skos:Concept: its kgo: type is the one
         "{ ?e rdfs:label ?name } UNION { ?e skos:altLabel ?name } }"
     )
     metrics = store.select("SELECT DISTINCT ?metric WHERE { ?result kgo:metric ?metric }")

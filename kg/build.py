@@ -42,23 +42,28 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from . import __version__
 from .corrections import CORRECTIONS, Corrections
 from .errors import KgError
 from .extractors import DEFAULT_EXTRACTOR, Extractor, load_extractor, validate_record
 from .files import atomic_write, folder_lock, resource_dir, write_json
 from .graph import iter_graph
+from .ids import IdRegistry, assign
+from .integrity import default_checks, default_ontology, load_checks, run_checks
 from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
-from .validate import ValidationReport, default_shapes, validate
+from .validate import Violation, default_shapes, shape_violations
 from .vocab import load_vocabulary, vocabulary_hash
 from .write import write_graph
 
 DATA = resource_dir("data")
 MANIFEST = "manifest.json"
 HASHES = "extractions.hashes"  # one content hash a line, beside extractions.jsonl's records
+IDS = "ids.json"  # the entity id registry (kg.ids), carried from build to build
 FAILURES_LOG = "extract-errors.log"  # the tracebacks of the papers an extractor failed on
 OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "store")
 
@@ -78,7 +83,7 @@ class BuildReport:
     reused: int = 0  # papers whose extraction was taken from the previous build
     given: int = 0  # papers whose record was given as it is (--records)
     seconds: dict = field(default_factory=dict)  # wall time of each stage (not in the manifest: it varies)
-    validation: dict = field(default_factory=dict)  # SHACL: conforms, violations, warnings
+    validation: dict = field(default_factory=dict)  # shapes and checks: conforms, violations, warnings
     up_to_date: bool = False  # nothing to do: the same inputs and settings made the build in place
 
 
@@ -322,6 +327,7 @@ def build(
     workers: int = 1,
     vocab_dirs: Iterable[str | Path] = (),
     column_map: dict[str, str] | None = None,
+    ids_file: str | Path | None = None,
 ) -> BuildReport:
     """Build the knowledge graph of ``inputs`` (default, when no ``records`` are given either: the
     example corpus) into folder ``out``.
@@ -341,7 +347,8 @@ def build(
     vocabulary folders, layered over the shipped vocabulary (:func:`kg.vocab.load_vocabulary`): a
     change in them changes the vocabulary's hash, so every paper is extracted again.
     ``column_map`` (our field -> the input's column or key) tells how the inputs name their fields
-    (:func:`kg.readers.read_papers`).
+    (:func:`kg.readers.read_papers`). Entity ids stay those of earlier builds (:mod:`kg.ids`): the
+    registry is ``ids.json`` in ``out``, or ``ids_file`` (read, then written back) where given.
     """
     out = Path(out)
     problems: list[InputError] = []
@@ -367,19 +374,33 @@ def build(
     if isinstance(extractor, str):
         extractor = load_extractor(extractor, vocab=vocab, model=model)
     hashes = [paper_hash(paper) for paper in papers]
-    fingerprint = input_fingerprint(
-        hashes,
-        vocabulary,
-        extractor=extractor.name,
-        extractor_version=extractor.version,
-        embeddings=embeddings,
-        threshold=threshold,
-        base=base,
-        skip_bad=skip_bad,
-        merges=_file_hash(merges_file) if merges_file else None,
-        shapes=_file_hash(default_shapes()),
-        corrections=fixes.digest or None,
-    )
+    registry_file = Path(ids_file) if ids_file else out / IDS
+    registry = IdRegistry.load(registry_file)
+
+    papers_digest = hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+    def fingerprint_of(registry: IdRegistry) -> str:
+        return input_fingerprint(
+            [papers_digest],
+            vocabulary,
+            ids=hashlib.sha256(json.dumps([registry.ids, registry.replaced], sort_keys=True).encode()).hexdigest(),
+            **settings,
+        )
+
+    checks = load_checks()  # before the work: a malformed checks file fails at once
+    settings = {
+        "extractor": extractor.name,
+        "extractor_version": extractor.version,
+        "embeddings": embeddings,
+        "threshold": threshold,
+        "base": base,
+        "skip_bad": skip_bad,
+        "merges": _file_hash(merges_file) if merges_file else None,
+        "shapes": _file_hash(default_shapes()),
+        "checks": [_file_hash(default_checks()), _file_hash(default_ontology())],  # the ontology: the checks' lists
+        "corrections": fixes.digest or None,
+    }
+    fingerprint = fingerprint_of(registry)
     with folder_lock(out):
         manifest = read_manifest(out)
         if (
@@ -435,26 +456,42 @@ def build(
             from .embed import Embedder
 
             embedder = Embedder(out / "embeddings.npz", in_child=True)
-        resolution = resolve(corrected(), vocab, embedder=embedder, threshold=threshold, overrides=overrides)
+        resolution = assign(
+            resolve(corrected(), vocab, embedder=embedder, threshold=threshold, overrides=overrides), registry
+        )
+        registry.save(registry_file)
+        if registry_file != out / IDS:
+            registry.save(out / IDS)
+        fingerprint = fingerprint_of(registry)  # what the next build reads: equal input is then up to date
         if embedder is not None:
             embedder.save()
         clock.lap("resolve")
         write_json(out / "merges.json", resolution.report())
         dropped: Counter = Counter()
         written = write_graph(
-            iter_graph(corrected(), resolution, vocab, dropped), out, papers=ids, base=base, dropped=dropped
+            iter_graph(corrected(), resolution, vocab, dropped),
+            out,
+            papers=ids,
+            base=base,
+            dropped=dropped,
+            replaced=registry.retired(),
+            fingerprint=fingerprint,
         )
         unmatched = fixes.unmatched(ids)
         warnings += [f"{merges_file}: {w}" for w in resolution.warnings]
         clock.lap("write")
-        # SHACL, Turtle and JSON-LD each in a process of its own: all three are bound to Python's lock
+        # SHACL (on a sample), Turtle and JSON-LD each in a process of its own: all three are bound to
+        # Python's lock. Meanwhile the checks run here, on the whole graph in the store.
         sample = "".join(ntriples(written.sample, base=base))
         with ProcessPoolExecutor(1 + len(DERIVED_FORMATS)) as pool:
-            shapes = pool.submit(check_shapes, sample, base)
-            for done in [pool.submit(write_derived, out, name, base) for name in DERIVED_FORMATS]:
+            shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
+            derived = [pool.submit(write_derived, out, name, base) for name in DERIVED_FORMATS]
+            found = run_checks(ox.Store.read_only(str(out / "store")), checks, vocab=vocab, base=base)
+            clock.lap("checks")
+            for done in derived:
                 done.result()
             clock.lap("formats")
-            validation = shapes.result()
+            found += shapes.result()
         validation_papers = sum(
             data.get("kind") == "Paper" for _, data in written.sample.nodes(data=True)
         )  # all, or a sample
@@ -473,10 +510,11 @@ def build(
             given=stats["given"],
             seconds=clock.seconds,
             validation={
-                "conforms": validation.conforms,
-                "violations": sum(v.severity == "Violation" for v in validation.violations),
-                "warnings": sum(v.severity != "Violation" for v in validation.violations),
-                "papers_checked": validation_papers,
+                "conforms": not any(v.severity == "Violation" for v in found),
+                "violations": sum(v.severity == "Violation" for v in found),
+                "warnings": sum(v.severity != "Violation" for v in found),
+                "papers_checked": validation_papers,  # by the shapes; the checks read every paper
+                "checks": len(checks.checks),
             },
         )
         write_json(
@@ -526,9 +564,10 @@ def _up_to_date(out: Path, manifest: dict) -> BuildReport:
     )
 
 
-def check_shapes(ntriples_text: str, base: str = DEFAULT_BASE) -> ValidationReport:
-    """SHACL validation of N-Triples text (what the build's child process runs on its sample)."""
-    return validate(parse_ntriples(ntriples_text, base=base))
+def check_shapes(ntriples_text: str, base: str = DEFAULT_BASE, replaced: Iterable[str] = ()) -> list[Violation]:
+    """SHACL validation of N-Triples text (what the build's child process runs on its sample), less
+    the shapes of the checks ``replaced`` (which the build runs on the whole graph)."""
+    return shape_violations(parse_ntriples(ntriples_text, base=base), replaced=replaced)
 
 
 class _Clock:

@@ -58,7 +58,7 @@ class Difference:
 
 @dataclass
 class CheckReport:
-    violations: int  # SHACL violations recorded in the build's manifest
+    violations: int  # violations of the shapes and checks recorded in the build's manifest
     differences: list[Difference] = field(default_factory=list)
 
     @property
@@ -70,7 +70,7 @@ class CheckReport:
             return "check passed: the graph conforms to the shapes and every pinned answer holds"
         problems = []
         if self.violations:
-            problems.append(f"{self.violations} SHACL violation{'s' if self.violations != 1 else ''}")
+            problems.append(f"{self.violations} violation{'s' if self.violations != 1 else ''} of the shapes or checks")
         if self.differences:
             n = len(self.differences)
             problems.append(f"{n} pinned quer{'ies answer' if n != 1 else 'y answers'} differently")
@@ -150,7 +150,7 @@ def write_pins(pins: list[dict], path: str | Path) -> None:
 def check(
     build_dir: str | Path, pins: list[dict] | None = None, catalog: dict[str, CannedQuery] | None = None
 ) -> CheckReport:
-    """Compare a complete build with the SHACL shapes (as its manifest records) and ``pins``, whose
+    """Compare a complete build with the shapes and checks (as its manifest records) and ``pins``, whose
     queries are looked up in ``catalog`` (default: the shipped queries)."""
     manifest = read_manifest(build_dir)
     if manifest is None:

@@ -266,6 +266,12 @@ CORRECTIONS_OPTION = click.option(
     type=click.Path(exists=True, dir_okay=False),
     help="YAML file of forced merges and splits: {merge: [[a, b]], split: [[c, d]]}.",
 )
+@click.option(
+    "--ids",
+    "ids_file",
+    type=click.Path(dir_okay=False),
+    help="Id registry to keep entity IRIs stable across builds (read, then updated; default: OUT/ids.json).",
+)
 @click.option("--base-iri", default=None, help="Base IRI of the graph's resources.")
 @click.option(
     "--check", is_flag=True, help="Exit 3 if the graph breaks the SHACL shapes or a pinned answer (--pins) changed."
@@ -299,6 +305,7 @@ def build(
     embeddings,
     threshold,
     merges_file,
+    ids_file,
     base_iri,
     check,
     pins_file,
@@ -356,6 +363,7 @@ def build(
         embeddings=embeddings,
         threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
         merges_file=merges_file,
+        ids_file=ids_file,
         base=base_iri or DEFAULT_BASE,
         progress=_progress,
         max_abstract_chars=max_abstract_chars,
@@ -891,7 +899,8 @@ def ask(question, build_dir, query_dirs, fmt, score_file):
 def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     """Run an ad-hoc SPARQL query (text, or a .rq file) over a build; read-only.
 
-    Prefixes kgo, rdf, rdfs, xsd, skos, dcterms, prov, schema, mls and bibo are predeclared;
+    Prefixes kgo, rdf, rdfs, xsd, skos, dcterms, prov, schema, mls, bibo, oa, qudt and unit are
+    predeclared;
     write parameters as $name and pass each with -p name=value (a $name without a value, or a value
     the query does not use, is an error). Updates are refused unless --allow-update; they
     change the store only (graph.ttl keeps the graph as built).

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import shutil
 import sys
 import tempfile
@@ -37,7 +38,7 @@ import networkx as nx
 from .files import atomic_write
 from .records import ENTITY_TYPES, PAPER, RELATIONS
 from .resolve import Resolution, slug
-from .vocab import normalize_name
+from .vocab import Vocabulary, normalize_name
 
 
 def paper_node(paper_id: str) -> str:
@@ -119,6 +120,10 @@ def iter_graph(
         (node.id, {"kind": node.type, "label": node.label, "aliases": node.aliases, "papers": node.papers})
         for node in sorted(resolution.nodes.values(), key=lambda n: n.id)
     ]
+    if vocab is not None:
+        for _, data in entities:
+            if links := exact_matches(str(data["label"]), str(data["kind"]), vocab):
+                data["exact_match"] = links
     for node, data in entities:
         yield "node", node, data
     if vocab is not None:
@@ -127,11 +132,32 @@ def iter_graph(
             yield "node", node, data
         for source, target, key, data in edges:
             yield "edge", source, target, key, data
+    metrics = vocab if vocab is not None else Vocabulary()
     for record in records:
-        yield from _paper_items(record, resolution, dropped, authors)
+        yield from _paper_items(record, resolution, dropped, authors, metrics)
 
 
-def _paper_items(record: dict, resolution: Resolution, dropped: Counter, authors: set[str]) -> Iterator[tuple]:
+# Where a vocabulary entry's ids live on the web (skos:exactMatch).
+LINK_FIELDS = {"wikidata": "http://www.wikidata.org/entity/{}", "pwc": "https://paperswithcode.com/{}"}
+
+
+def exact_matches(label: str, kind: str, vocab) -> list[str]:
+    """The IRIs of the vocabulary entry named ``label`` in other graphs (Wikidata, Papers with Code).
+
+    >>> from kg.vocab import load_vocabulary
+    >>> exact_matches("LoRA", "Method", load_vocabulary())
+    ['https://paperswithcode.com/method/lora']
+    """
+    hit = vocab.lookup(label)
+    entry = vocab.entry(*hit) if hit is not None and hit[1] == kind and hit[0] == label else None
+    if entry is None:
+        return []
+    return [form.format(entry.fields[key]) for key, form in LINK_FIELDS.items() if entry.fields.get(key)]
+
+
+def _paper_items(
+    record: dict, resolution: Resolution, dropped: Counter, authors: set[str], metrics: Vocabulary
+) -> Iterator[tuple]:
     """One paper's nodes (itself, its results) and edges, each once (a repeat updates the first, as in networkx)."""
     pid = record["id"]
     paper = paper_node(pid)
@@ -168,10 +194,14 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter, authors
     }
     # what made the paper's record, on each of its statements (interned: one copy for the corpus)
     made_by = {key: sys.intern(record[key]) for key in ("extractor", "extractor_version") if record.get(key)}
+    nodes[paper].update(made_by)
+    named: dict[str, dict[str, str]] = {}  # kind -> each name and alias the paper gives -> its node
     for entity in record.get("entities", []):
         target = resolution.node_id(entity["type"], entity["name"])
         assert target is not None, "the resolution was made from these records: it knows each of their entities"
         _add_edge(edges, paper, target, "mentions", pid, entity, made_by)
+        for name in [entity["name"], *(entity.get("aliases") or [])]:
+            named.setdefault(entity["type"], {})[name] = target
     for relation in record.get("relations", []):
         subjects, objects = RELATIONS[relation["predicate"]]
         source = _find(relation["subject"], subjects, paper, resolution, local)
@@ -180,8 +210,13 @@ def _paper_items(record: dict, resolution: Resolution, dropped: Counter, authors
             dropped[relation["predicate"]] += 1
             continue
         _add_edge(edges, source, target, relation["predicate"], pid, relation, made_by)
+        if relation["predicate"] == "outperforms":
+            _compared(edges[(source, target, f"outperforms@{pid}")], relation, named, metrics)
     for result in record.get("results", []):
-        _add_result(nodes, edges, result, pid, paper, resolution, local, made_by)
+        node = _add_result(nodes, edges, result, pid, paper, resolution, local, made_by, metrics)
+        # the task a benchmark score is for, where its sentence names one of the paper's tasks
+        for task in _named_in(result.get("evidence", ""), named.get("Task", {})):
+            _add_edge(edges, node, task, "on_task", pid, result, made_by)
     for node, data in nodes.items():
         yield "node", node, data
     for (source, target, key), data in edges.items():
@@ -232,7 +267,8 @@ def _add_result(
     resolution: Resolution,
     local: dict[str, str],
     made_by: dict,
-) -> None:
+    metrics: Vocabulary,
+) -> str:
     subject = _find(result["subject"], {"Model", "Method", PAPER}, paper, resolution, local) or paper
     dataset = _find(result["dataset"], {"Dataset"}, paper, resolution, local) if result.get("dataset") else None
     fingerprint = json.dumps(
@@ -245,6 +281,9 @@ def _add_result(
         "metric": result["metric"],
         "value": float(result["value"]),
         "unit": result.get("unit") or "",
+        # what a leaderboard ranks by: fractions and percentages compared alike, in the metric's direction
+        "score": metrics.score(result["metric"], float(result["value"]), result.get("unit") or ""),
+        "lower_is_better": metrics.lower_is_better(result["metric"]),
         "dataset_name": result.get("dataset") or "",
         "paper": pid,
         "evidence": result.get("evidence", ""),
@@ -254,6 +293,35 @@ def _add_result(
     _add_edge(edges, paper, node, "reports", pid, result, made_by)
     if dataset is not None:
         _add_edge(edges, node, dataset, "on_dataset", pid, result, made_by)
+    return node
+
+
+def _named_in(sentence: str, names: dict[str, str]) -> list[str]:
+    """The nodes of ``names`` (name -> node) that ``sentence`` writes out as whole words, sorted.
+
+    >>> _named_in("X beats Y on MedQA and PubMedQA.", {"MedQA": "dataset/medqa", "PubMedQA": "dataset/pubmedqa"})
+    ['dataset/medqa', 'dataset/pubmedqa']
+    """
+    folded = sentence.casefold()
+    return sorted(
+        {node for name, node in names.items() if re.search(rf"(?<![\w-]){re.escape(name.casefold())}(?![\w-])", folded)}
+    )
+
+
+def _compared(edge: dict, relation: dict, named: dict[str, dict[str, str]], metrics: Vocabulary) -> None:
+    """An ``outperforms`` statement as a comparison: the datasets and the metric its sentence names."""
+    from .extract.results import metric_spans  # the extractor's metric finder; imported late, it is heavy
+
+    evidence = relation.get("evidence", "")
+    if not metrics.metrics:
+        return
+    if datasets := _named_in(evidence, named.get("Dataset", {})):
+        edge["compared_on"] = datasets
+    # a short metric name counts only as printed in capitals: "is" is no inception score (IS)
+    found = [m for a, b, m in metric_spans(evidence, metrics) if b - a > 3 or not evidence[a:b].islower()]
+    if found:
+        edge["metric"] = found[0]
+        edge["lower_is_better"] = metrics.lower_is_better(found[0])
 
 
 def hierarchy(nodes: list[tuple[str, dict]], vocab) -> tuple[list, list]:

@@ -2,17 +2,20 @@
 
 The graph of ``<build>/graph.json`` becomes a property graph: each node one Neo4j node labelled
 with its kind (``Paper``, ``Model``, ``Method``, ``Dataset``, ``Task``, ``Modality``, ``Domain``,
-``Result``, ``Author``) and keyed by its graph id (``id``: ``paper/<id>``, ``method/lora``, ...); entities also
-get ``matchKeys``, their names normalised as the guideline matches names (what ``kgo:matchKey``
-holds in RDF). Each edge becomes one relationship typed by its predicate in upper case
-(``variant_of`` → ``VARIANT_OF``) carrying ``paper``, ``evidence``, ``confidence`` and what made it
-(``extractor``, ``extractorVersion``, ``curated``): one
-paper's statement is one relationship, keyed on (start, type, end, paper).
+``Result``, ``Author``) and keyed by its graph id (``id``: ``paper/<id>``, ``method/lora``, ...);
+entities also get ``matchKeys``, their names normalised as the guideline matches names (what
+``kgo:matchKey`` holds in RDF). Each such key is also one ``(:Name {key})`` node, unique, linked
+``(:Name)-[:NAMES]->(entity)`` to each entity of that name: the index that name lookups seek, as
+no index serves ``key IN n.matchKeys``. Each edge becomes one relationship typed by its predicate
+in upper case (``variant_of`` → ``VARIANT_OF``) carrying ``paper``, ``evidence``, ``confidence``
+and what made it (``extractor``, ``extractorVersion``, ``curated``): one paper's statement is one
+relationship, keyed on (start, type, end, paper).
 
 A load is idempotent and converges: every node and relationship it writes is stamped with the
 load's id, and once all are written, the statements of the build's papers that the build no
-longer makes (stamped by an older load) are deleted. Another paper's data is never touched, and a
-load that was interrupted is completed by the next one.
+longer makes (stamped by an older load) are deleted, as are the ``NAMES`` links of the entities it
+wrote that their names no longer give and the ``Name`` nodes left naming nothing. Another paper's
+data is never touched, and a load that was interrupted is completed by the next one.
 
 Canned Cypher questions live beside the SPARQL ones as ``queries/NAME.cypher``, with the same
 header written as ``//`` comments, the same columns and the same answers.
@@ -284,8 +287,7 @@ def _schema_statements() -> list[str]:
     for kind in KINDS:
         statements.append(f"CREATE CONSTRAINT kg_{kind.lower()}_id IF NOT EXISTS FOR (n:{kind}) REQUIRE n.id IS UNIQUE")
         statements.append(f"CREATE INDEX kg_{kind.lower()}_label IF NOT EXISTS FOR (n:{kind}) ON (n.label)")
-    for kind in ENTITY_KINDS:
-        statements.append(f"CREATE INDEX kg_{kind.lower()}_matchkeys IF NOT EXISTS FOR (n:{kind}) ON (n.matchKeys)")
+    statements.append("CREATE CONSTRAINT kg_name_key IF NOT EXISTS FOR (n:Name) REQUIRE n.key IS UNIQUE")
     statements.append("CREATE INDEX kg_paper_paper_id IF NOT EXISTS FOR (n:Paper) ON (n.paper_id)")
     statements.append("CREATE INDEX kg_result_paper IF NOT EXISTS FOR (n:Result) ON (n.paper)")
     for predicate in sorted(PROPERTIES):
@@ -315,6 +317,9 @@ def _node_statement(kind: str) -> str:
         statement += (
             " SET n.papers = [p IN before WHERE NOT EXISTS { MATCH (q:Paper {id: 'paper/' + p})"
             " WHERE q.loadId = $token } AND NOT p IN row.props.papers] + row.props.papers"
+            # one Name node per key, linked to each entity it names
+            " WITH n, row UNWIND row.props.matchKeys AS key MERGE (name:Name {key: key})"
+            " MERGE (name)-[names:NAMES]->(n) SET names.loadId = $token"
         )
     return statement
 
@@ -336,7 +341,9 @@ def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int
     A relationship goes when its paper is one of the build's and this load did not write it; a
     vocabulary ``broader`` link (no paper) goes when its start node is in the build and this load
     did not write it. Results of the build's papers that this load did not write go too, and so
-    do entities left with no paper and no relationship.
+    do entities left with no paper and no relationship. A ``NAMES`` link goes when this load wrote
+    its entity but not the link (a name the entity no longer has), and a ``Name`` node when it
+    names nothing; both are the lookup index, not the build's data, so the report leaves them out.
     """
     removed_relationships = 0
     for predicate in sorted(PROPERTIES):
@@ -369,13 +376,26 @@ def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int
             token=token,
             papers=papers,
         )
-        removed_nodes += _repeat(
+        removed_nodes += _repeat(  # its Name links do not keep an entity
             session,
             f"MATCH (n:{kind}) WHERE n.loadId <> $token AND n.papers = [] "
-            "AND NOT EXISTS { (n)--() } WITH n LIMIT $limit DELETE n RETURN count(*) AS n",
+            "AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'NAMES' } "
+            "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n",
             token=token,
             limit=batch_size,
         )
+    _repeat(
+        session,
+        "MATCH (:Name)-[r:NAMES]->(n) WHERE n.loadId = $token AND r.loadId <> $token "
+        "WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
+        token=token,
+        limit=batch_size,
+    )
+    _repeat(
+        session,
+        "MATCH (n:Name) WHERE NOT EXISTS { (n)-[:NAMES]->() } WITH n LIMIT $limit DELETE n RETURN count(*) AS n",
+        limit=batch_size,
+    )
     return removed_relationships, removed_nodes
 
 

@@ -139,7 +139,7 @@ class Vocabulary:
     'PEFT'
     """
 
-    def __init__(self, entries=(), metrics: dict | None = None, stoplist=(), distinct=()):
+    def __init__(self, entries=(), metrics: dict | None = None, stoplist=(), distinct=(), rankings=None):
         self.entries: dict[tuple[str, str], Entry] = {}
         self.surface: dict[str, tuple[str, str]] = {}
         # groups of names that are never one thing; where two differ only in case, case tells them apart
@@ -147,6 +147,8 @@ class Vocabulary:
         self.case_sensitive: frozenset = case_sensitive_keys(self.distinct)
         self.cased_surface: dict[str, tuple[str, str]] = {}
         self.metrics: dict[str, str] = {}
+        # canonical metric -> (lower is better, a ratio): how a leaderboard compares its values
+        self.rankings: dict[str, tuple[bool, bool]] = dict(rankings or {})
         self.stoplist: frozenset = frozenset(normalize_name(s) for s in stoplist)
         for key, canonical in (metrics or {}).items():
             self.metrics[normalize_name(key)] = canonical
@@ -258,6 +260,23 @@ class Vocabulary:
         """The canonical metric of a surface form (``AUROC`` -> ``auc``), or None."""
         return self.metrics.get(normalize_name(surface))
 
+    def lower_is_better(self, metric: str) -> bool:
+        """Whether the lower value of ``metric`` (any of its names) wins (``better: lower``)."""
+        return self.rankings.get(self.metric(metric) or metric.lower(), (False, False))[0]
+
+    def score(self, metric: str, value: float, unit: str = "") -> float:
+        """``value`` as a leaderboard compares it: a ratio metric (``scale: ratio``) as a fraction,
+        whether printed as 0.726, 72.6 % or 72.6; any other metric as printed.
+
+        >>> vocab = Vocabulary(metrics={"acc": "accuracy"}, rankings={"accuracy": (False, True)})
+        >>> vocab.score("acc", 72.6, "%"), vocab.score("accuracy", 0.726), vocab.score("bleu", 27.3)
+        (0.726, 0.726, 27.3)
+        """
+        ratio = self.rankings.get(self.metric(metric) or metric.lower(), (False, False))[1]
+        if ratio and (unit == "%" or value > 1):
+            return round(value / 100, 9)
+        return value
+
     def is_generic(self, surface: str) -> bool:
         """True for stoplisted generic phrases ("large language models", ...)."""
         return normalize_name(surface) in self.stoplist
@@ -304,6 +323,7 @@ class _Files:
 
     entries: list = field(default_factory=list)
     metrics: list = field(default_factory=list)  # (surface form, canonical metric)
+    rankings: dict = field(default_factory=dict)  # canonical metric -> (lower is better, a ratio)
     stoplist: list = field(default_factory=list)
     distinct: list = field(default_factory=list)
 
@@ -328,6 +348,7 @@ def _read_folder(folder: Path, strict: bool) -> _Files:
                 if stem == "metrics":
                     canonical = entry.name.lower()
                     found.metrics += [(surface, canonical) for surface in (entry.name, *entry.aliases)]
+                    found.rankings[canonical] = _ranking(entry, path)
                 else:
                     found.entries.append(entry)
         elif stem == "stoplist":
@@ -335,6 +356,18 @@ def _read_folder(folder: Path, strict: bool) -> _Files:
         elif stem == "distinct":
             found.distinct += [[str(n) for n in group] for group in items if isinstance(group, list) and len(group) > 1]
     return found
+
+
+_RANKING_FIELDS = {"better": ("higher", "lower"), "scale": ("ratio", "raw")}
+
+
+def _ranking(entry: Entry, path: Path) -> tuple[bool, bool]:
+    """A metric entry's ``better`` and ``scale`` fields as (lower is better, a ratio)."""
+    for key, allowed in _RANKING_FIELDS.items():
+        value = entry.fields.get(key, allowed[0] if key == "better" else "raw")
+        if value not in allowed:
+            raise KgError(f"{path}: metric {entry.name!r}: {key} is {value!r}, not one of {', '.join(allowed)}")
+    return entry.fields.get("better") == "lower", entry.fields.get("scale") == "ratio"
 
 
 def _extended(old: Entry | None, new: Entry) -> Entry:
@@ -386,6 +419,7 @@ def load_vocabulary(folder: Path | None = None, layers=()) -> Vocabulary:
         raise KgError(f"{base}: the vocabulary files list no entry")
     entries: list[Entry] = shipped.entries
     metrics, stoplist, distinct = shipped.metrics, shipped.stoplist, shipped.distinct
+    rankings = dict(shipped.rankings)
     for layer in _user_folders(layers):
         mine = _read_folder(layer, strict=True)
         sensitive = case_sensitive_keys(distinct + mine.distinct)
@@ -409,12 +443,13 @@ def load_vocabulary(folder: Path | None = None, layers=()) -> Vocabulary:
         # the layer's entries first: their names win within a type
         entries = list(front.values()) + [e for number, e in enumerate(entries) if number not in taken]
         metrics = mine.metrics + metrics
+        rankings.update(mine.rankings)
         stoplist = stoplist + mine.stoplist
         distinct = distinct + mine.distinct
     table: dict[str, str] = {}
     for surface, canonical in metrics:
         table.setdefault(surface, canonical)
-    return Vocabulary(entries, table, stoplist, distinct)
+    return Vocabulary(entries, table, stoplist, distinct, rankings)
 
 
 def vocabulary_hash(folder: Path | None = None, layers=()) -> str:

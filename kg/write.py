@@ -31,7 +31,17 @@ from pathlib import Path
 import networkx as nx
 
 from .graph import NodeLinkWriter, Sample, sample_papers, summary_of
-from .rdf import CO_MENTIONS, DEFAULT_BASE, SortedNTriples, co_mention_lines, item_lines
+from .rdf import (
+    CO_MENTIONS,
+    DEFAULT_BASE,
+    SortedNTriples,
+    activity_lines,
+    co_mention_lines,
+    item_lines,
+    replaced_lines,
+    scheme_lines,
+    top_methods,
+)
 from .store import StoreLoader
 
 
@@ -48,11 +58,15 @@ def write_graph(
     papers: Iterable[str],
     base: str = DEFAULT_BASE,
     dropped: Counter | None = None,
+    replaced: dict[str, str] | None = None,
+    fingerprint: str = "",
 ) -> Written:
     """Write ``graph.json``, ``graph.nt`` and ``store/`` in ``out`` from one pass over ``items``.
 
     ``papers`` are the ids of the corpus, from which the SHACL sample is drawn; ``dropped`` (filled
-    by :func:`kg.graph.iter_graph` as it goes) ends up in graph.json's graph attributes.
+    by :func:`kg.graph.iter_graph` as it goes) ends up in graph.json's graph attributes; ``replaced``
+    (retired entity id -> the id replacing it, :mod:`kg.ids`) is written as ``dcterms:isReplacedBy``;
+    ``fingerprint`` (the build's input fingerprint) names the build's ``prov:Activity``.
     """
     out = Path(out)
     kinds: Counter[str] = Counter()
@@ -66,8 +80,16 @@ def write_graph(
         SortedNTriples(out / "graph.nt") as nt,
         NodeLinkWriter(out / "graph.json") as node_link,
     ):
+        paper: dict | None = None  # the paper whose items these are: its evidence sentences are found in it
+        extractors: set[tuple[str, str]] = set()
+        methods: set[str] = set()
+        hierarchy: list[tuple[str, str, dict]] = []  # the broader edges: the methods' top concepts
         for item in items:
-            lines = list(item_lines(item, base))
+            if item[0] == "node" and item[2]["kind"] == "Paper":
+                paper = item[2]
+                if paper.get("extractor"):
+                    extractors.add((paper["extractor"], paper.get("extractor_version", "")))
+            lines = list(item_lines(item, base, paper))
             nt.extend(lines)
             store.add(lines)
             node_link.add(item)
@@ -75,10 +97,26 @@ def write_graph(
             co_mentions.add(item)
             if item[0] == "node":
                 kinds[item[2]["kind"]] += 1
+                if item[2]["kind"] == "Method":
+                    methods.add(item[1])
             else:
                 predicates[item[4]["predicate"]] += 1
+                if item[4]["predicate"] == "broader":
+                    hierarchy.append((item[1], item[2], item[4]))
         for first, second, count in co_mentions.counts():
             lines = list(co_mention_lines(first, second, count, base))
+            nt.extend(lines)
+            store.add(lines)
+        for old, new in (replaced or {}).items():
+            lines = list(replaced_lines(old, new, base))
+            nt.extend(lines)
+            store.add(lines)
+        if methods:
+            lines = list(scheme_lines(top_methods(methods, hierarchy), base))
+            nt.extend(lines)
+            store.add(lines)
+        if fingerprint:
+            lines = list(activity_lines(fingerprint, extractors, base))
             nt.extend(lines)
             store.add(lines)
         node_link.graph = {"dropped": dict(sorted((dropped or {}).items()))}

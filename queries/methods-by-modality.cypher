@@ -3,7 +3,8 @@
 // columns: method, modality, papers
 MATCH (paper:Paper)-[:MENTIONS]->(m:Method)
 MATCH (paper)-[:MENTIONS]->(x:Modality)
-WITH m.label AS method, x.label AS modality, count(DISTINCT paper) AS papers
+// By node: two methods (or modalities) of one name are two rows.
+WITH m, x, count(DISTINCT paper) AS papers
 WHERE $min_papers = '' OR papers >= toInteger($min_papers)
-RETURN method, modality, papers
+RETURN m.label AS method, x.label AS modality, papers
 ORDER BY papers DESC, method, modality

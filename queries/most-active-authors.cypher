@@ -1,8 +1,14 @@
 // question: Who wrote the most papers on a model, method, dataset, task, modality or domain?
 // param: name = LoRA  the entity, matched on any of its names; "" for any
 // columns: author, papers
-WITH $name_key AS key
-MATCH (x) WHERE key IN x.matchKeys OR (key IS NULL AND x.matchKeys IS NOT NULL)
+// A name is looked up in the index of Name.key; with none, every named entity (the guard comes
+// before the scan, so a lookup by name never runs it).
+CALL {
+  MATCH (name_index:Name {key: $name_key})-[:NAMES]->(x) USING INDEX name_index:Name(key) RETURN x
+  UNION
+  WITH $name_key AS key WHERE key IS NULL
+  MATCH (:Name)-[:NAMES]->(x) RETURN x
+}
 MATCH (paper:Paper)-[:MENTIONS]->(x)
 MATCH (paper)-[:HAS_AUTHOR]->(a:Author)
 WITH a, count(DISTINCT paper) AS papers

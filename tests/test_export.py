@@ -260,9 +260,12 @@ def test_neo4j_csv_has_the_import_tool_headers_and_every_row(built, tmp_path):
         ids |= {row["id:ID"] for row in rows}
         nodes += len(rows)
         if path.stem == "nodes_Method":
-            assert list(rows[0]) == ["id:ID", ":LABEL", "aliases:string[]", "label", "papers:string[]"]
+            header = ["id:ID", ":LABEL", "aliases:string[]", "exact_match:string[]", "label", "papers:string[]"]
+            assert list(rows[0]) == header
             salt = next(row for row in rows if row["id:ID"] == "method/salt")
             assert salt["aliases:string[]"].split(";") == graph.nodes["method/salt"]["aliases"]
+            lora = next(row for row in rows if row["id:ID"] == "method/lora")
+            assert lora["exact_match:string[]"] == "https://paperswithcode.com/method/lora"
     for path in sorted(out.glob("relationships_*.csv")):
         with path.open(newline="", encoding="utf-8") as stream:
             rows = list(csv.DictReader(stream))

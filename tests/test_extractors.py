@@ -105,13 +105,19 @@ def test_a_second_extractor_builds_a_graph_under_its_own_name(plugin, tmp_path, 
     records = [json.loads(line) for line in (out / "extractions.jsonl").read_text().splitlines()]
     assert [(r["extractor"], r["extractor_version"]) for r in records] == [("shouting", "0.1")] * 2
     nt = (out / "graph.nt").read_text()
-    assert '<https://w3id.org/kg-ml/ontology#extractor> "shouting" .' in nt
-    assert '<https://w3id.org/kg-ml/ontology#extractorVersion> "0.1" .' in nt
-    assert '"rules"' not in nt
+    # each paper names the agent that read it; the build's activity is associated with it
+    agent = "<https://w3id.org/kg-ml/resource/agent/shouting/0.1>"
+    assert nt.count(f"<https://w3id.org/kg-ml/ontology#extractedBy> {agent} .") == 2
+    assert f'{agent} <http://www.w3.org/2000/01/rdf-schema#label> "shouting 0.1" .' in nt
+    assert f"<http://www.w3.org/ns/prov#wasAssociatedWith> {agent} ." in nt
+    assert "agent/rules/" not in nt
     # The same papers through the rules: another extractor, so nothing of the first build is reused.
     again = build([tmp_path / "good.jsonl"], out, extractor="rules", embeddings=False)
     assert not again.up_to_date and again.reused == 0
-    assert '<https://w3id.org/kg-ml/ontology#extractor> "rules" .' in (out / "graph.nt").read_text()
+    assert (
+        "<https://w3id.org/kg-ml/ontology#extractedBy> <https://w3id.org/kg-ml/resource/agent/rules/"
+        in (out / "graph.nt").read_text()
+    )
 
 
 def test_a_paper_the_extractor_fails_on_stops_the_run_with_one_line_and_keeps_the_last_build(plugin, tmp_path, papers):

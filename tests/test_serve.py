@@ -258,7 +258,8 @@ def test_entity_page_shows_names_merges_statements_with_evidence_and_papers(serv
         open_store(example_build)
         .select(
             "SELECT ?evidence ?title WHERE { ?st rdf:object <https://w3id.org/kg-ml/resource/method/lora> ; "
-            "rdf:predicate kgo:variantOf ; kgo:evidence ?evidence ; prov:wasDerivedFrom ?p . ?p dcterms:title ?title } "
+            "rdf:predicate kgo:variantOf ; kgo:sentence/oa:exact ?evidence ; prov:wasDerivedFrom ?p . "
+            "?p dcterms:title ?title } "
             "ORDER BY ?evidence LIMIT 1"
         )
         .rows[0]
@@ -432,3 +433,39 @@ def test_a_hub_entity_lists_its_first_statements_and_papers_and_counts_them_all(
     assert f"<h2>Statements ({everything['statement_count']})</h2>" in html
     assert html.count("<tr>\n    <td>") == 3 and "The first 3, by relation" in html
     assert f"<h2>Papers mentioning it ({everything['paper_count']})</h2>" in html and "The first 3, by title" in html
+
+
+def test_a_retired_entity_iri_redirects_to_the_node_that_replaced_it(tmp_path):
+    import http.client
+
+    from kg.build import build
+
+    records = tmp_path / "papers.jsonl"
+    rows = [
+        {
+            "id": pid,
+            "title": pid,
+            "abstract": "x.",
+            "entities": [{"name": name, "type": "Model"}],
+            "relations": [],
+            "results": [],
+        }
+        for pid, name in (("p1", "FooNet"), ("p2", "Foo Network"))
+    ]
+    records.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "build"
+    build(records=[records], out=out, embeddings=False)
+    merges = tmp_path / "merges.yaml"
+    merges.write_text("merge:\n  - [FooNet, Foo Network]\n")
+    build(records=[records], out=out, embeddings=False, merges_file=merges)
+    process, url = start_server(out)
+    try:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=30)
+        connection.request("GET", "/entity/model/foo-network")
+        response = connection.getresponse()
+        assert (response.status, response.getheader("Location")) == (301, "/entity/model/foonet")
+        assert get(url + "/entity/model/foonet", "text/html")[0] == 200
+        assert get(url + "/entity/model/no-such-model", "text/html")[0] == 404
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -62,6 +62,7 @@ PREDICATE_COLOURS = {
     "has_result": "#fdbf6f",
     "reports": "#d9d9d9",
     "on_dataset": "#b2df8a",
+    "on_task": "#ffff99",
 }
 # Edges that say something about an entity; a query's drawing follows these one hop out.
 CONTEXT_PREDICATES = frozenset(
@@ -78,6 +79,7 @@ CONTEXT_PREDICATES = frozenset(
         "broader",
         "has_result",
         "on_dataset",
+        "on_task",
     }
 )
 

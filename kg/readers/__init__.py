@@ -575,12 +575,12 @@ def _paper(path: Path, line: int, record: dict) -> Paper:
             raise InputError(
                 path, line, f"title of {len(title)} characters (at most {MAX_TITLE_CHARS}): {title[:60]!r}"
             )
-        paper_id = _paper_id(path, line, record.get("id"), title)
         meta = {
             key: _metadata(path, line, key, record[key])
             for key in METADATA_FIELDS
             if record.get(key) not in (None, "", [])
         }
+        paper_id = _paper_id(path, line, record.get("id"), title, meta)
     except RecursionError:
         raise InputError(path, line, "a field is nested too deeply") from None
     return Paper(id=paper_id, title=title, abstract=abstract, meta=meta, source=f"{path}:{line}")
@@ -606,8 +606,17 @@ def _text_field(path: Path, line: int, record: dict, key: str) -> str:
     return " ".join(_checked(path, line, key, value).split())
 
 
-def _paper_id(path: Path, line: int, given, title: str) -> str:
+# Without an id, a paper is keyed by its identifiers, in this order, before its title: its IRI then
+# stays the same when its title is corrected (the arXiv and PubMed readers give the same ids).
+_ID_FROM = (("arxiv", "{}"), ("doi", "doi:{}"), ("pmid", "pmid:{}"))
+
+
+def _paper_id(path: Path, line: int, given, title: str, meta: dict) -> str:
     if given in (None, ""):
+        for key, form in _ID_FROM:
+            value = form.format(meta.get(key, ""))
+            if meta.get(key) and len(value) <= MAX_ID_CHARS and not _BAD_ID.search(value):
+                return value
         return paper_id_from_title(title)
     if isinstance(given, bool) or not isinstance(given, (str, int)):
         raise InputError(path, line, "field 'id' must be a string or a number")

@@ -116,6 +116,9 @@ def create_app(
         local = request.path_params["id"]
         found = await run_in_threadpool(site.entity, local)
         if found is None:
+            # a retired IRI (its names went into another node) leads to that node, permanently
+            if heir := await run_in_threadpool(site.replaced_by, local):
+                return RedirectResponse("/entity/" + urllib.parse.quote(heir), status_code=301)
             return not_found(f"the graph has no entity {local!r}")
         drawing = await run_in_threadpool(_drawing, site, [local])
         return page("entity.html", title=found["label"], entity=found, drawing=drawing)

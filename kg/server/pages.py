@@ -34,7 +34,7 @@ from ..vocab import normalize_name
 KGO = str(PREFIXES["kgo"])
 PREDICATE_OF = {str(prop): name for name, prop in PROPERTIES.items()}
 # Drawn around a resource: the export's context statements, less the results (a table on its page).
-VIEW_PREDICATES = tuple(sorted(CONTEXT_PREDICATES - {"has_result", "on_dataset"}))
+VIEW_PREDICATES = tuple(sorted(CONTEXT_PREDICATES - {"has_result", "on_dataset", "on_task"}))
 KINDS = ("Paper", *ENTITY_TYPES)
 LISTED = 500  # names a parameter field suggests, statements and papers a page lists (the first by order)
 
@@ -122,6 +122,11 @@ class Site:
             found.setdefault(keys[row["key"]], self.local(row["e"]))
         return found
 
+    def replaced_by(self, local: str) -> str | None:
+        """Where a retired entity id leads now (``dcterms:isReplacedBy``, :mod:`kg.ids`), if it was retired."""
+        rows = self._select(f"SELECT ?new WHERE {{ {self.iri(local)} dcterms:isReplacedBy ?new }}")
+        return self.local(rows[0]["new"]) if rows else None
+
     def entity(self, local: str) -> dict | None:
         """An entity's kind, names, merges, statements (each with its paper, evidence and
         confidence), results and the papers mentioning it; ``None`` if the graph has no such entity."""
@@ -199,7 +204,7 @@ class Site:
             f"SELECT ?s ?p ?o ?paper ?title ?evidence ?confidence ?sl ?ol WHERE {{ VALUES ?st {{ {listed} }} "
             "?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?paper . "
             "?paper dcterms:title ?title . ?s rdfs:label ?sl . ?o rdfs:label ?ol . "
-            "OPTIONAL { ?st kgo:evidence ?evidence } OPTIONAL { ?st kgo:confidence ?confidence } }"
+            "OPTIONAL { ?st kgo:sentence/oa:exact ?evidence } OPTIONAL { ?st kgo:confidence ?confidence } }"
         )
         statements = [
             {
@@ -224,7 +229,7 @@ class Site:
             "?s kgo:hasResult ?r ; rdfs:label ?sl . ?r kgo:metric ?metric ; kgo:value ?value . "
             "?paper kgo:reports ?r ; dcterms:title ?title . OPTIONAL { ?r kgo:unit ?unit } "
             "OPTIONAL { ?r kgo:onDataset ?d . ?d rdfs:label ?dl } OPTIONAL { ?r kgo:datasetName ?dn } "
-            "OPTIONAL { ?r kgo:evidence ?evidence } }"
+            "OPTIONAL { ?r kgo:sentence/oa:exact ?evidence } }"
         )
         results = [
             {
