@@ -128,6 +128,16 @@ class Layers:
         prefixes = frozenset(k[:i] for k in merged for i in range(1, len(k) + 1))
         return cls({k: tuple(v) for k, v in merged.items()}, prefixes, len(tables))
 
+    @functools.cached_property
+    def single(self) -> dict:
+        """:attr:`table` with one value per layer, the last listed (the one a match takes), layers
+        in the order first listed: built once, for the matcher's inner loop."""
+        return {key: tuple(dict(values).items()) for key, values in self.table.items()}
+
+
+# How many answers :meth:`Vocabulary.lookup` keeps at most.
+_LOOKED_MAX = 1 << 16
+
 
 class Vocabulary:
     """Lookups over the loaded vocabulary, all keyed by normalised names.
@@ -150,6 +160,7 @@ class Vocabulary:
         # canonical metric -> (lower is better, a ratio): how a leaderboard compares its values
         self.rankings: dict[str, tuple[bool, bool]] = dict(rankings or {})
         self.stoplist: frozenset = frozenset(normalize_name(s) for s in stoplist)
+        self._looked: dict[str, tuple[str, str] | None] = {}  # lookup's answers so far
         for key, canonical in (metrics or {}).items():
             self.metrics[normalize_name(key)] = canonical
         ranked = sorted(entries, key=lambda e: TYPE_PRIORITY.index(e.type))
@@ -201,12 +212,28 @@ class Vocabulary:
         >>> v.lookup("BiomedGPT"), v.lookup("BioMedGPT")
         (('BiomedGPT', 'Model'), ('BioMedGPT', 'Model'))
         """
+        # the extractor asks of the same words and names again and again: answers are kept (a
+        # bounded table, emptied when full; the tables it reads never change after __init__)
+        looked = self._looked
+        try:
+            return looked[surface]
+        except KeyError:
+            pass
         key = normalize_name(surface)
-        if key in self.case_sensitive:
-            hit = self.cased_surface.get(cased_key(surface))
-            if hit is not None:
-                return hit
-        return self.surface.get(key)
+        hit = self.cased_surface.get(cased_key(surface)) if key in self.case_sensitive else None
+        if hit is None:
+            hit = self.surface.get(key)
+        if len(looked) >= _LOOKED_MAX:
+            looked.clear()
+        looked[surface] = hit
+        return hit
+
+    def __getstate__(self) -> dict:
+        """What pickles (for a pool's workers): not the answers :meth:`lookup` kept."""
+        return {name: value for name, value in self.__dict__.items() if name != "_looked"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _looked={})
 
     def entry(self, name: str, etype: str | None = None) -> Entry | None:
         """The entry of a canonical name (or any listed surface form)."""

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
+from itertools import repeat
 
 from kg.extract import relations as R
 from kg.extract.acronyms import acronym_mentions, title_expansion
-from kg.extract.mentions import vocabulary_mentions
+from kg.extract.mentions import Mention, forget_sentences, may_hold_in, per_sentence, says, vocabulary_mentions
 from kg.extract.phrases import IMAGE_MODALITIES
 from kg.extract.proposed import proposals
 from kg.extract.results import dedupe_results, is_training_set, sentence_results
@@ -38,6 +38,8 @@ EXTRACTOR_VERSION = "1.5.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
+# The rules run on every sentence, in the table's order: (source, finder).
+_FINDERS = tuple((rule.source, rule.find) for rule in RULES if rule.find)
 # At most this many coined names are looked for again in every sentence (bounds the work per sentence).
 _MAX_REPEATED = 100
 
@@ -45,6 +47,7 @@ _MAX_REPEATED = 100
 _LANGUAGE_MODELS = re.compile(r"\blanguage models?\b|\bLLMs?\b", re.I)
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|io|ms|net|edu)/\S*")
 _LAYERED = LAYERED_TYPES
+_new = tuple.__new__
 
 
 def _mask_urls(text: str) -> str:
@@ -65,10 +68,9 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
     acronyms, aliases = acronym_mentions(text, vocab, index)
     acronyms = [_whole_acronym(text, m, aliases) for m in acronyms]
     known, metrics = vocabulary_mentions(text, vocab, index)
-    tagged = [("vocabulary", m) for m in known] + [("acronym", m) for m in acronyms]
-    for rule in RULES:
-        if rule.find:
-            tagged += [(rule.source, m) for m in rule.find(text, vocab, index)]
+    tagged = [*zip(repeat("vocabulary"), known), *zip(repeat("acronym"), acronyms)]
+    for source, find in _FINDERS:
+        tagged.extend(zip(repeat(source), find(text, vocab, index)))
     # "DINO score", "CLIP-T scores": the name of a metric, not of a model or method
     if "score" in text:
         tagged = [(s, m) for s, m in tagged if m.type in _LAYERED or not R._SCORE_AFTER.match(text, m.end)]
@@ -102,9 +104,13 @@ def _repeat_coined(found: list, sentences: list) -> list:
         return found
     out = []
     for index, ((kept, aliases), sentence) in enumerate(zip(found, sentences, strict=False)):
+        present = [(surface, mention) for surface, mention in coined.items() if surface in sentence.text]
+        if not present:
+            out.append((kept, aliases))
+            continue
         spans = [(m.start, m.end) for _, m in kept if _layer(m) == "names"]
         extra = []
-        for surface, mention in coined.items():
+        for surface, mention in present:
             for start in _occurrences(sentence.text, surface):
                 end = start + len(surface)
                 if not any(s < end and start < e for s, e in spans):
@@ -132,21 +138,28 @@ def _layer(mention) -> str:
 
 def _drop_overlaps(tagged: list) -> list:
     """Keep the longest of overlapping mentions of one layer (ties: the better source), in text order."""
-    ranked = sorted(tagged, key=lambda t: (-(t[1].end - t[1].start), _SOURCE_RANK[t[0]], t[1].start))
+    if len(tagged) < 2:  # nothing to overlap
+        return list(tagged)
+    rank = _SOURCE_RANK
+    ranked = sorted(tagged, key=lambda t: (t[1][3] - t[1][4], rank[t[0]], t[1][3]))  # longest first
     kept: list = []
     taken: dict = {}  # taken: layer -> sorted, disjoint (start, end) spans
-    for source, mention in ranked:
-        spans = taken.setdefault(_layer(mention), [])
-        at = bisect.bisect_left(spans, (mention.start, mention.end))
+    modality_spans = set()
+    for tag in ranked:
+        _, etype, _, start, end, _ = tag[1]
+        spans = taken.setdefault(etype if etype in _LAYERED else "names", [])
+        at = bisect.bisect_left(spans, (start, end))
         # kept spans are disjoint, so only the neighbours can overlap
-        if (at > 0 and spans[at - 1][1] > mention.start) or (at < len(spans) and spans[at][0] < mention.end):
+        if (at > 0 and spans[at - 1][1] > start) or (at < len(spans) and spans[at][0] < end):
             continue
-        spans.insert(at, (mention.start, mention.end))
-        kept.append((source, mention))
+        spans.insert(at, (start, end))
+        kept.append(tag)
+        if etype == "Modality":
+            modality_spans.add((start, end))
     # a word the vocabulary knows as a modality ("dermatology") is not also the paper's domain
-    modality_spans = {(m.start, m.end) for _, m in kept if m.type == "Modality"}
-    kept = [(s, m) for s, m in kept if not (m.type == "Domain" and (m.start, m.end) in modality_spans)]
-    return sorted(kept, key=lambda t: t[1].start)
+    if modality_spans:
+        kept = [(s, m) for s, m in kept if not (m.type == "Domain" and (m.start, m.end) in modality_spans)]
+    return sorted(kept, key=lambda t: t[1][3])
 
 
 class _Entities:
@@ -158,14 +171,22 @@ class _Entities:
 
     def add(self, name: str, etype: str, rank: int, forms=()) -> str:
         """Record a mention; returns the canonical name it resolves to."""
-        keys = [normalize_name(f) for f in (name, *forms)]
-        key = next((self.index[k] for k in keys if k in self.index), normalize_name(name))
-        entry = self.table.setdefault(key, [name, etype, rank, set()])
-        if rank < entry[2]:
+        index = self.index
+        every = (name, *forms)
+        keys = list(map(normalize_name, every))
+        key = keys[0]  # the name's own key, unless one of its forms is known already
+        for known in keys:
+            if known in index:
+                key = index[known]
+                break
+        entry = self.table.get(key)
+        if entry is None:
+            entry = self.table[key] = [name, etype, rank, set()]
+        elif rank < entry[2]:
             entry[1], entry[2] = etype, rank
-        for form in (name, *forms):
-            self.index.setdefault(normalize_name(form), key)
-            if normalize_name(form) != key:
+        for form, form_key in zip(every, keys, strict=True):
+            index.setdefault(form_key, key)
+            if form_key != key:
                 entry[3].add(form)
         return entry[0]
 
@@ -214,7 +235,7 @@ def _found(masked: list, vocab: Vocabulary, proposed: list, tagger=None) -> tupl
         by_sentence.setdefault(mention.sentence, []).append(mention)
     for index, sentence in enumerate(masked):
         tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
-        tagged += [("proposal", m) for m in by_sentence.get(index, ())]
+        tagged.extend(zip(repeat("proposal"), by_sentence.get(index, ())))
         kept = _drop_overlaps(tagged)
         if tagger is not None:
             learned = tagger.mentions(sentence.text, [m for _, m in kept], index, vocab, sentence.is_title)
@@ -239,6 +260,7 @@ def rule_mentions(masked: list, vocab: Vocabulary) -> list[list]:
 def extract(paper: Paper, vocab: Vocabulary, tagger=None) -> dict:
     """One extraction record for ``paper`` (see the module docstring); ``tagger``, a
     :class:`kg.extract.tagger.NameTagger`, adds the names the rules miss."""
+    forget_sentences()  # what the stages share about a sentence is for this paper only
     sentences = paper_sentences(paper.title, paper.abstract)
     entities = _Entities()
     masked = [s._replace(text=_mask_urls(s.text)) for s in sentences]
@@ -273,9 +295,8 @@ def extract(paper: Paper, vocab: Vocabulary, tagger=None) -> dict:
     ):
         entities.add(text[0], text[1], _SOURCE_RANK["vocabulary"])
     # every mention under its paper-level canonical name and type
-    resolved = [
-        [m._replace(name=n, type=t) for m in ms for n, t in [entities.canonical(m.name)]] for ms in per_sentence
-    ]
+    # (tuple.__new__: a Mention made from its fields at once, the cheapest way there is)
+    resolved = [[_new(Mention, entities.canonical(m.name) + m[2:]) for m in ms] for ms in per_sentence]
     proposed_keys = {normalize_name(entities.canonical(m.name)[0]) for m in proposed}
     proposed_keys |= _proposed_family(entities, proposed_keys)
     record = paper.to_record()
@@ -306,6 +327,8 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
     statement ("code is available"), "general" when a specific domain is present, and
     narrow fields ("pathology", "education") when a guideline domain is present."""
     for index, sentence in enumerate(sentences):
+        if not any(m.type in _LAYERED for m in per_sentence[index]):  # only modalities and domains go here
+            continue
         code = [m for m in per_sentence[index] if m.type in _LAYERED and m.surface.casefold() == "code"]
         if code and _AVAILABILITY.search(sentence.text):
             per_sentence[index] = [m for m in per_sentence[index] if m not in code]
@@ -318,18 +341,26 @@ def _drop_weak_domains(entities: _Entities, per_sentence: list, sentences: list)
                 for m in per_sentence[index]
                 if not (
                     m.type == "Domain"
-                    and (m.start < contrast or _CONTRASTED.search(sentence.text, max(0, m.start - 40), m.start))
+                    and (m.start < contrast or _contrasted(sentence.text, max(0, m.start - 40), m.start))
                 )
             ]
-    counts = Counter((entities.key_of(m.name), m.type) for mentions in per_sentence for m in mentions)
-    domains = {name for name, etype in counts if etype == "Domain"}
+    named = {(entities.key_of(m.name), m.type) for mentions in per_sentence for m in mentions}
+    domains = {name for name, etype in named if etype == "Domain"}
     # a paper in one of the guideline's broad fields is not also in a sub-field ("pathology")
     broad = bool(domains & _BROAD_DOMAINS)
     for key, (_name, etype, _, _) in list(entities.table.items()):
-        unused = etype in _LAYERED and (key, etype) not in counts
+        unused = etype in _LAYERED and (key, etype) not in named
         narrow = etype == "Domain" and broad and key not in _BROAD_DOMAINS
         if unused or narrow or (etype == "Domain" and key == "general" and len(domains) > 1):
             entities.drop(key, per_sentence)
+
+
+_CONTRAST_WORDS = ("unlike", "than", "instead of", "beyond")  # one of which every match of _CONTRASTED holds
+
+
+def _contrasted(text: str, start: int, end: int) -> bool:
+    """True where ``text[start:end]`` ends with "unlike", "rather than" ... and up to two words."""
+    return may_hold_in(text, start, end, _CONTRAST_WORDS) and _CONTRASTED.search(text, start, end) is not None
 
 
 def _voiced(sentences: list) -> list[bool]:
@@ -339,9 +370,15 @@ def _voiced(sentences: list) -> list[bool]:
     """
     flags, spoken = [], False
     for sentence in sentences:
-        spoken = spoken or (not sentence.is_title and bool(_AUTHORS.search(sentence.text)))
+        spoken = spoken or (not sentence.is_title and _authors_speak(sentence.text))
         flags.append(spoken or sentence.is_title)
     return flags
+
+
+@per_sentence
+def _authors_speak(text: str) -> bool:
+    """True where the sentence has the authors speak (:data:`_AUTHORS`); asked by several stages."""
+    return says(text, _AUTHORS_WORDS) and _AUTHORS.search(text) is not None
 
 
 # "could pave the way for procedure planning": what the work may lead to, not what it does.
@@ -377,6 +414,8 @@ def _drop_background_only(entities: _Entities, per_sentence: list, sentences: li
     dropped = {
         key for key, (_, etype, _, _) in entities.table.items() if etype in ("Task", "Dataset") and key not in kept
     }
+    if not dropped:  # then nothing is inside what goes
+        return
     # a modality named only inside such a task ("protein" in "from Go to protein-folding") goes with it
     inside: dict = {}
     for mentions in per_sentence:
@@ -587,11 +626,28 @@ def _drop_generic_image(found: list, entities: _Entities) -> list:
 # A pattern searched over whole sentences may open with "(?=[...])": the first letters of its words. Python's
 # re then tests only the positions where a word could start (10-30% faster on sentence-long text, measured).
 _AUTHORS = re.compile(r"(?=[wothWOTH])\b(?:we|our|this (?:paper|work|study|article)|here)\b", re.I)
+_AUTHORS_WORDS = frozenset(["we", "our", "this", "here"])  # one of which every match holds
 _DIGIT = re.compile(r"\d")
 _THIS_BENCHMARK = re.compile(r"\b(?:this|the same) (?:benchmark|dataset)\b", re.I)
 _OUR_OWN = re.compile(
     r"\b(?:our|the proposed|the resulting)\s+(?:\w+\s+)?(?:model|method|approach|framework|system)\b", re.I
 )
+
+
+# Words one of which, and one of the next, every match of the pattern holds (see kg.extract.mentions.says).
+_THIS_WORDS, _BENCHMARK_WORDS = frozenset(["this", "same"]), frozenset(["benchmark", "dataset"])
+_OUR_WORDS = frozenset(["our", "proposed", "resulting"])
+_SYSTEM_WORDS = frozenset(["model", "method", "approach", "framework", "system"])
+
+
+def _this_benchmark(text: str) -> bool:
+    """True where the sentence says "this benchmark", "the same dataset" ..."""
+    return says(text, _THIS_WORDS) and says(text, _BENCHMARK_WORDS) and _THIS_BENCHMARK.search(text) is not None
+
+
+def _our_own(text: str) -> bool:
+    """True where the sentence says "our model", "the proposed method" ..."""
+    return says(text, _OUR_WORDS) and says(text, _SYSTEM_WORDS) and _OUR_OWN.search(text) is not None
 
 
 def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, vocab) -> list[dict]:
@@ -629,10 +685,10 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
         if not _DIGIT.search(sentence.text):  # no number, no score
             last_dataset = next((m.name for m in reversed(mentions) if m.type == "Dataset"), last_dataset)
             continue
-        default = focus if own_scores or _OUR_OWN.search(sentence.text) else PAPER
+        default = focus if own_scores or _our_own(sentence.text) else PAPER
         subject = R.sentence_subject(mentions, proposed_keys, default)
         # "On this benchmark, ...": the dataset named last before
-        dataset = last_dataset if _THIS_BENCHMARK.search(sentence.text) else benchmark
+        dataset = last_dataset if _this_benchmark(sentence.text) else benchmark
         found += sentence_results(sentence.text, mentions, vocab, subject, dataset, metrics)
         last_dataset = next((m.name for m in reversed(mentions) if m.type == "Dataset"), last_dataset)
     return dedupe_results(found)

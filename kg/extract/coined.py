@@ -3,6 +3,7 @@ known part, a typing suffix or the head noun after them."""
 
 from __future__ import annotations
 
+import functools
 import re
 
 from kg.extract.mentions import (
@@ -19,8 +20,12 @@ from kg.records import NAMED_TYPES
 from kg.vocab import Vocabulary
 
 # A candidate word for a coined name; :func:`derived_mentions` keeps those with an inner capital or a digit.
-# (plain lower-case words are skipped inside the pattern, which keeps the loop short)
-_CANDIDATE = re.compile(r"(?<![\w+\-/])(?![a-z]+(?![\w+\-/]))[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*")
+# (plain lower-case words are skipped inside the pattern, which keeps the loop short; so are words
+# whose every letter after the first is lower-case ASCII, as in "The", "Fine-tuning" and "a/b")
+_CANDIDATE = re.compile(
+    r"(?<![\w+\-/])(?![a-z]+(?![\w+\-/]))(?![A-Za-z0-9][a-z_+]*(?:[\-/][a-z_+]+)*(?![\w+]|[\-/][\w+]))"
+    r"[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*"
+)
 _DIGIT = re.compile(r"\d")
 _TITLE_COMPOUND = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)+")
 # A size tag inside a name, before more of it: "Llama-3-70B-Instruct".
@@ -39,35 +44,47 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     untyped: list[Mention] = []
     for match in _CANDIDATE.finditer(text):
         surface = match.group().rstrip("-")
-        rest = surface[1:]
-        # a coined name has an inner capital or a digit ("Med-Gemini", "GPT4", "FooNet")
-        if rest == rest.lower() and (rest.isalpha() or not _DIGIT.search(rest)):
+        coined = _coined(surface, vocab)
+        if coined is None:
             continue
-        if is_generic(surface, vocab):
+        if coined is _TITLE_CASE:
+            untyped.append(Mention(surface, "", surface, match.start(), match.end(), sentence))
             continue
-        if not (is_name_like(surface) or _has_known_part(surface, vocab)):
-            # a Title-Case compound ("R-Path") is a name only when listed with coined names
-            if _TITLE_COMPOUND.fullmatch(surface) and not vocab.lookup(surface):
-                untyped.append(Mention(surface, "", surface, match.start(), match.end(), sentence))
-            continue
-        name = strip_size(surface)
-        known = vocab.lookup(name)
-        # a known name is the vocabulary layer's to match, unless a size inside it hides it
-        # there: "Llama-3-70B-Instruct" is Llama-3-Instruct, typed by the vocabulary
-        if vocab.lookup(surface) or (known and not _INNER_SIZE.search(surface)):
-            continue
-        following = WORD.findall(text[match.end() : match.end() + 40])[:2]
+        name, known = coined
         etype = (
             (known[1] if known else None)
-            or type_from_head(following[:1])
+            or type_from_head(WORD.findall(text[match.end() : match.end() + 40])[:1])
             or type_of_name(name, vocab)
             or _parenthesised_type(text, match.start())
         )
-        if not is_size_or_number(name):
-            (found if etype else untyped).append(
-                Mention(name, etype or "", surface, match.start(), match.end(), sentence)
-            )
+        (found if etype else untyped).append(Mention(name, etype or "", surface, match.start(), match.end(), sentence))
     return _type_by_coordination(text, found, untyped)
+
+
+# What :func:`_coined` says of a Title-Case compound that only a list can type ("R-Path").
+_TITLE_CASE = ("", None)
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a pure function of a word (and a vocabulary, which never changes)
+def _coined(surface: str, vocab: Vocabulary) -> tuple | None:
+    """What a candidate word is, whatever stands around it: None when no coined name, :data:`_TITLE_CASE`
+    for a Title-Case compound that only a list can type, else (name, its vocabulary entry or None)."""
+    rest = surface[1:]
+    # a coined name has an inner capital or a digit ("Med-Gemini", "GPT4", "FooNet")
+    if rest == rest.lower() and (rest.isalpha() or not _DIGIT.search(rest)):
+        return None
+    if is_generic(surface, vocab):
+        return None
+    if not (is_name_like(surface) or _has_known_part(surface, vocab)):
+        # a Title-Case compound ("R-Path") is a name only when listed with coined names
+        return _TITLE_CASE if _TITLE_COMPOUND.fullmatch(surface) and not vocab.lookup(surface) else None
+    name = strip_size(surface)
+    known = vocab.lookup(name)
+    # a known name is the vocabulary layer's to match, unless a size inside it hides it
+    # there: "Llama-3-70B-Instruct" is Llama-3-Instruct, typed by the vocabulary
+    if vocab.lookup(surface) or (known and not _INNER_SIZE.search(surface)) or is_size_or_number(name):
+        return None
+    return name, known
 
 
 # What separates two items of a list: ",", "and", "or".

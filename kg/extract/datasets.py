@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import Mention, is_generic, is_name_like, is_size_or_number
+from kg.extract.mentions import Mention, is_generic, is_name_like, is_size_or_number, may_hold, per_sentence, says
 from kg.vocab import Vocabulary
 
 # Patterns searched over whole sentences open with "(?=[...])": the first letters of their words. Python's
@@ -15,6 +15,11 @@ _LIST_CUE = re.compile(
     r"(?=[bdcBDC])\b(?:benchmarks?|datasets?|corpora|databases?)\s*(?:\(|:|,?\s*(?:such as|including|namely|like)\s+)",
     re.I,
 )
+# What every match of a pattern holds, one of its words or literals: a sentence without any is not searched
+# (see kg.extract.mentions.says and may_hold).
+_LIST_CUE_WORDS = ("benchmark", "dataset", "corpora", "database")  # literals: "datasetsuch as" is a cue
+_HEAD_NOUNS = frozenset("dataset benchmark corpus database challenge".split())
+_SET_WORDS = frozenset("benchmark bench dataset set".split())
 _LIST_ITEM = re.compile(r"(?:the\s+)?([A-Z][\w\-./]*(?:\s+[A-Z0-9][\w\-./]*){0,3})")
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:and|or)\s+|,|\band\b|\bor\b|&)\s*")
 # Where a listed run of names ends.
@@ -28,7 +33,7 @@ def listed_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Men
     ['FooQA', 'Bar Set', 'BazBench']
     """
     found: list = []
-    for cue in _LIST_CUE.finditer(text):
+    for cue in _LIST_CUE.finditer(text) if may_hold(text, _LIST_CUE_WORDS) else ():
         tail = text[cue.end() : cue.end() + 300]
         stop = _LIST_END.search(tail)
         chunk = tail[: stop.start()] if stop else tail
@@ -52,8 +57,8 @@ def listed_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Men
 _NAMED_BEFORE_HEAD = re.compile(
     r"\b(?:the|on|of|from|and|using)\s+((?:[A-Z][\w\-]*\s+){0,2}[A-Z][\w\-]*)\s+(dataset|benchmark|corpus|database|challenge)\b"
 )
-# Any dataset head noun: a quick test before the costlier patterns.
-HEAD_WORD = re.compile(r"dataset|benchmark|corp|database|challenge")
+# Any dataset head noun: a quick test before the costlier patterns (see has_head_word).
+HEAD_WORDS = ("dataset", "benchmark", "corp", "database", "challenge")
 _HEAD_COMMA = re.compile(r"(?:dataset|benchmark|corpus),")
 _NAMED_AFTER_HEAD = re.compile(r"\b(?:dataset|benchmark|corpus),\s+([A-Z][\w\-]*)(?=\s*[,(])")
 
@@ -76,7 +81,9 @@ def model_named_sets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     [('Vicuna benchmark', 'Dataset')]
     """
     found: list = []
-    for match in _MODEL_BEFORE_SET.finditer(text) if ("set" in text or "bench" in text) else ():
+    for match in (
+        _MODEL_BEFORE_SET.finditer(text) if ("set" in text or "bench" in text) and says(text, _SET_WORDS) else ()
+    ):
         hit = vocab.lookup(match.group(1))
         if not hit or hit[1] not in ("Model", "Method"):
             continue
@@ -88,6 +95,12 @@ def model_named_sets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     return found
 
 
+@per_sentence
+def has_head_word(text: str) -> bool:
+    """True where the text holds one of :data:`HEAD_WORDS`: what the pattern it replaces found, faster."""
+    return any(map(text.__contains__, HEAD_WORDS))  # map: no Python frame per word
+
+
 def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
     """Unknown capitalised names right before a typing head: "on the Foo Bar dataset" (or coined
     ones in apposition after it: "a benchmark dataset, FooQA, of ..."); a known model's name there
@@ -97,14 +110,14 @@ def named_after_head(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     ['Kvasir SEG']
     """
     found: list = model_named_sets(text, vocab, sentence)
-    if not HEAD_WORD.search(text):  # a quick test first: most sentences name no head
+    if not has_head_word(text):  # a quick test first: most sentences name no head
         return found
     # "a benchmark dataset, MedReview, consisting of ...": a coined name in apposition to the head
     for match in _NAMED_AFTER_HEAD.finditer(text) if ", " in text and _HEAD_COMMA.search(text) else ():
         name = match.group(1)
         if is_name_like(name) and not vocab.lookup(name) and not is_generic(name, vocab):
             found.append(Mention(name, "Dataset", name, match.start(1), match.end(1), sentence))
-    for match in _NAMED_BEFORE_HEAD.finditer(text):
+    for match in _NAMED_BEFORE_HEAD.finditer(text) if says(text, _HEAD_NOUNS) else ():
         name = match.group(1)
         if vocab.lookup(name) or is_generic(name, vocab) or is_size_or_number(name):
             continue

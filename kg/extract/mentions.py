@@ -10,8 +10,11 @@ Names the vocabulary has never seen come from the rules listed in
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar, cast
 
 from kg.records import NAMED_TYPES
 from kg.vocab import BLOCK, Vocabulary, normalize_name
@@ -56,8 +59,99 @@ class Mention(NamedTuple):
     sentence: int
 
 
+_SENTENCE_CACHES: list = []
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def per_sentence(func: _Function) -> _Function:
+    """``func``, a pure function of one sentence's text that several stages ask, computed once per
+    sentence: memoised until :func:`forget_sentences`, which the extractor calls at each paper (so
+    a paper never reuses another's work, and the caches stay small)."""
+    cached = functools.lru_cache(maxsize=256)(func)
+    _SENTENCE_CACHES.append(cached)
+    return cast(_Function, cached)
+
+
+def forget_sentences() -> None:
+    """Empty the :func:`per_sentence` caches."""
+    for cached in _SENTENCE_CACHES:
+        cached.cache_clear()
+
+
+@per_sentence
+def folded(text: str) -> str | None:
+    """The text in lower case where it is ASCII, else None.
+
+    On ASCII text a case-insensitive pattern matches exactly where its lower-cased literal parts
+    stand in the lower-cased text, so a plain substring test (``in``, far cheaper than a regex
+    search) can tell that a pattern cannot match. (Beyond ASCII, ``re.I`` also equates the dotless
+    i with "i" and the long s with "s": there the patterns are always run.)
+    """
+    return text.lower() if text.isascii() else None
+
+
+def may_hold(text: str, needles: tuple[str, ...]) -> bool:
+    """False only when ``text`` surely holds none of ``needles`` (lower-case literals) in any case:
+    a gate before a costly case-insensitive search, which matches nothing without one of them.
+
+    >>> may_hold("We OUTPERFORM it", ("outperform", "surpass")), may_hold("We win", ("outperform",))
+    (True, False)
+    """
+    low = folded(text)
+    return low is None or any(map(low.__contains__, needles))  # map: no Python frame per needle
+
+
+def may_hold_in(text: str, start: int, end: int, needles: tuple[str, ...]) -> bool:
+    """:func:`may_hold` for the window ``text[start:end]`` of a sentence (a pattern searched there).
+
+    >>> may_hold_in("rather than LoRA", 0, 12, ("than",)), may_hold_in("rather than LoRA", 12, 16, ("than",))
+    (True, False)
+    """
+    low = folded(text)
+    if low is None:
+        return True
+    window = low[start:end]
+    return any(map(window.__contains__, needles))
+
+
+@per_sentence
+def words(text: str) -> frozenset | None:
+    """The words of an ASCII text without "_" (its maximal runs of ``\\w``), in lower case; else None.
+
+    A pattern whose every match holds one of some words as a whole word (after ``\\b`` or a space,
+    before ``\\b``) cannot match a text whose words include none of them: a set test, cheaper still
+    than :func:`may_hold`, made from the tokens the vocabulary walk needs anyway.
+    """
+    if "_" in text or not text.isascii():
+        return None
+    norms = _split(text)[2]
+    # the tokens are those runs, but for a trailing "+" ("LoRA+"), which ends a run
+    return frozenset(norm.rstrip("+") for norm in norms) if "+" in text else frozenset(norms)
+
+
+def says(text: str, vocabulary: frozenset) -> bool:
+    """False only when ``text`` surely has none of the words of ``vocabulary`` (see :func:`words`).
+
+    >>> says("We propose FooNet.", frozenset({"propose", "present"})), says("We use it.", frozenset({"propose"}))
+    (True, False)
+    """
+    found = words(text)
+    return found is None or not found.isdisjoint(vocabulary)
+
+
+def forms(*verbs: str) -> frozenset:
+    """The words a verb stands as where a pattern writes it ``(?:propose|...)(?:s|d|ed)?``."""
+    return frozenset(verb + end for verb in verbs for end in ("", "s", "d", "ed"))
+
+
 # A token: a run of letters/digits (with trailing "+" as in "LoRA+"), or a "/" or "@" joiner.
 _TOKEN = re.compile(r"[^\W_]+\+*|[/@]")
+# The same, captured: splitting a text by it gives the gaps and the tokens in turn, in one pass of C;
+# on ASCII text "[^\W_]" is "[A-Za-z0-9]", which re tests faster.
+_TOKEN_SPLIT = re.compile(r"([^\W_]+\+*|[/@])")
+_ASCII_TOKEN_SPLIT = re.compile(r"([A-Za-z0-9]+\+*|[/@])")
 
 
 def tokenize(text: str) -> tuple[list, list, list]:
@@ -67,8 +161,18 @@ def tokenize(text: str) -> tuple[list, list, list]:
     >>> tokenize("ViT-B/16, LoRA+")[2]
     ['vit', 'b', '/', '16', 'lora+']
     """
-    spans = [m.span() for m in _TOKEN.finditer(text)]
-    return [s for s, _ in spans], [e for _, e in spans], [text[s:e].casefold() for s, e in spans]
+    return _split(text)[:3]
+
+
+@per_sentence
+def _split(text: str) -> tuple[list, list, list, list]:
+    """The tokens of :func:`tokenize` (starts, ends, casefolded texts) and the gaps before them
+    (``gaps[j]``: the text between tokens j - 1 and j), from one split of the text."""
+    parts = (_ASCII_TOKEN_SPLIT if text.isascii() else _TOKEN_SPLIT).split(text)
+    bounds = list(itertools.accumulate(map(len, parts)))
+    # casefolding is per character and no token holds a NUL: one call folds them all
+    norms = "\0".join(parts[1::2]).casefold().split("\0") if len(parts) > 1 else []
+    return bounds[0:-1:2], bounds[1::2], norms, parts[0::2]
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -97,6 +201,7 @@ def is_name_like(surface: str) -> bool:
 _SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMmKk]$|-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def strip_size(name: str) -> str:
     """A name without its size tag ("Qwen2-VL-72B" -> "Qwen2-VL", "Foo-8B-Chat" -> "Foo-Chat");
     sizes alone stay.
@@ -118,6 +223,7 @@ _CLASS_ACRONYM_PLURAL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a pure function of a name (and a vocabulary, which never changes)
 def is_generic(surface: str, vocab: Vocabulary) -> bool:
     """True for stoplisted phrases, ubiquitous acronyms ("LLMs", "AI") and plural class acronyms
     ("Med-VLMs", "FMs").
@@ -165,37 +271,47 @@ def layered_matches(text: str, layers, tokens=None) -> list[list]:
     >>> layered_matches("a dice score of 0.9", Layers.build([{"dice": 1, "dicescore": 2}], [frozenset()]))
     [[(2, 12, 2)]]
     """
-    starts, ends, norms = tokenize(text) if tokens is None else tokens
-    table, prefixes, size = layers.table, layers.prefixes, layers.size
+    if tokens is None:
+        starts, ends, norms, gaps = _split(text)
+    else:
+        starts, ends, norms = tokens
+        gaps = ["", *(text[ends[j - 1] : starts[j]] for j in range(1, len(norms)))]
+    table, prefixes, size = layers.single, layers.prefixes, layers.size
     count = len(norms)
-    longest: list[dict] = [{} for _ in range(size)]  # per layer: start token -> (end token, value)
-    for i in range(count):
+    # Whether an n-gram may go on from each token to the next (some key starts with the two), for all
+    # tokens at once in C, so that the walk below visits only the few tokens that match alone or may
+    # go on.
+    onward = list(map(prefixes.__contains__, map(operator.add, norms, norms[1:])))
+    onward.append(False)
+    out: list[list] = [[] for _ in range(size)]
+    free = [0] * size  # per layer: the first token not yet consumed by a match
+    # the tokens in order: the longest match from one is known before the next is looked at, so
+    # it is kept at once where no earlier match of its layer consumed the token
+    for i in itertools.compress(range(count), map(operator.or_, map(table.__contains__, norms), onward)):
+        alone = table.get(norms[i], ())
+        # one name continues only through nothing, a space, a hyphen ... (not a comma: gaps[j] is the
+        # text between tokens j - 1 and j); "a LoRA" is not "ALoRA": a function word only matches alone
+        if not onward[i] or gaps[i + 1] not in _JOIN or norms[i] in _FUNCTION_WORDS:
+            for layer, value in alone:  # (a value of the table holds each layer once)
+                if i >= free[layer]:
+                    if value is not BLOCK:
+                        out[layer].append((starts[i], ends[i], value))
+                    free[layer] = i + 1
+            continue
+        # per layer: (end token, value) of the longest match from token i
+        longest = {layer: (i + 1, value) for layer, value in alone}
         key = norms[i]
-        # "a LoRA" is not "ALoRA": a function word only ever matches alone
-        reach = min(count, i + 1 if key in _FUNCTION_WORDS else i + MAX_NGRAM)
-        for j in range(i, reach):
-            if j > i:
-                key += norms[j]
-                # one name continues only through nothing, a space, a hyphen ... (not a comma)
-                if key not in prefixes or text[ends[j - 1] : starts[j]] not in _JOIN:
-                    break
-            elif key not in prefixes:
+        for j in range(i + 1, min(count, i + MAX_NGRAM)):
+            key += norms[j]
+            if key not in prefixes or gaps[j] not in _JOIN:
                 break
-            values = table.get(key)
-            if values:
-                for layer, value in values:
-                    longest[layer][i] = (j + 1, value)
-    out = []
-    for found_at in longest:
-        found, free = [], 0  # free: the first token not yet consumed by a match
-        for i in sorted(found_at):
-            if i < free:
-                continue
-            end, value = found_at[i]
-            if value is not BLOCK:
-                found.append((starts[i], ends[end - 1], value))
-            free = end
-        out.append(found)
+            for layer, value in table.get(key, ()):
+                longest[layer] = (j + 1, value)
+        for layer, (end, value) in longest.items():
+            if i >= free[layer]:
+                if value is not BLOCK:
+                    out[layer].append((starts[i], ends[end - 1], value))
+                free[layer] = end
     return out
 
 
@@ -213,14 +329,21 @@ def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=
     """
     *names, metrics = layered_matches(text, vocab.layers(), tokens)
     found = []
+    cased, case_sensitive, last = vocab.cased, vocab.case_sensitive, len(text) - 1
     for matches in names:
         for start, end, (name, kind) in matches:
             surface = text[start:end]
-            if not _case_ok(surface, vocab):
+            key = normalize_name(surface)
+            # short cased names ("SAM") only match text that is not all lower case ("sam")
+            if key in cased and surface == surface.lower():
                 continue
-            if vocab.case_sensitive and normalize_name(surface) in vocab.case_sensitive:
+            if case_sensitive and key in case_sensitive:
                 name, kind = vocab.lookup(surface) or (name, kind)
-            if not _is_partial(text, start, end):
+            # only a match glued to more by a hyphen may be part of a compound (the cheap test first)
+            glued = (start > 1 and text[start - 1] == "-" and text[start - 2].isalnum()) or (
+                end < last and text[end] == "-" and text[end + 1].isalnum()
+            )
+            if not (glued and _is_partial(text, start, end)):
                 found.append(Mention(name, kind, surface, start, end, sentence))
                 continue
             compound = _compound_at(text, start, end)
@@ -256,11 +379,6 @@ def _compound_at(text: str, start: int, end: int) -> str:
     return text[left:right].strip("-")
 
 
-def _case_ok(surface: str, vocab: Vocabulary) -> bool:
-    """Short cased names ("SAM") only match text that is not all lower case ("sam")."""
-    return normalize_name(surface) not in vocab.cased or surface != surface.lower()
-
-
 def type_from_head(words: list[str]) -> str | None:
     """The entity type signalled by the first head noun among ``words``, if any.
 
@@ -284,6 +402,7 @@ _SUFFIX_TYPES = (
 _HUMP = re.compile(r"(?<=.)(?=[A-Z][A-Za-z0-9]{2})")
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a pure function of a name (and a vocabulary, which never changes)
 def type_of_name(name: str, vocab: Vocabulary) -> str | None:
     """Type a coined name by a known part ("Med-Gemini-2D" -> Model) or a typing suffix.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import Mention
+from kg.extract.mentions import Mention, says
 from kg.vocab import Vocabulary
 
 # Head nouns of coined task phrases: "shadow detection", "readmission prediction", "trial matching".
@@ -13,6 +13,11 @@ from kg.vocab import Vocabulary
 _TASK_HEAD = re.compile(
     r"\b(?:generation|detection|prediction|matching|extraction|tracking|estimation|forecasting|discovery|"
     r"editing|classification|grading|triage)\b"
+)
+# The words one of which every match of a pattern holds (see kg.extract.mentions.says).
+_TASK_HEADS = frozenset(
+    "generation detection prediction matching extraction tracking estimation forecasting discovery "
+    "editing classification grading triage".split()
 )
 # The one or two words before a task head.
 _TASK_MODIFIERS = re.compile(r"([A-Za-z][A-Za-z0-9\-]*)\s+(?:([a-z][a-z0-9\-]*)\s+)?$")
@@ -72,7 +77,7 @@ def task_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mentio
     ['image classification', 'readmission prediction']
     """
     found = []
-    for head_match in _TASK_HEAD.finditer(text):
+    for head_match in _TASK_HEAD.finditer(text) if says(text, _TASK_HEADS) else ():
         offset = max(0, head_match.start() - 60)
         match = _TASK_MODIFIERS.search(text, offset, head_match.start())
         if not match:
@@ -105,6 +110,7 @@ def task_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mentio
 
 # Technique heads; "(?=[fpl])" lets re test only where one could start.
 _METHOD_HEAD = re.compile(r"(?=[fpl])\b(?:fine-?tuning|prompting|loss)\b")
+_METHOD_HEADS = frozenset(["tuning", "finetuning", "prompting", "loss"])  # "fine-tuning" is "fine" and "tuning"
 # A compound modifier right before the head: "context-aware fine-tuning", "cluster-based fine-tuning".
 _METHOD_MODIFIER = re.compile(r"(?<![\w\-])([a-z][a-z0-9]*-[a-z][a-z0-9\-]*)\s+$")
 # Words that do not name a kind of technique ("further fine-tuning", "costly training").
@@ -128,7 +134,7 @@ def method_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Ment
     ['cluster-based fine-tuning']
     """
     found = []
-    for head_match in _METHOD_HEAD.finditer(text):
+    for head_match in _METHOD_HEAD.finditer(text) if says(text, _METHOD_HEADS) else ():
         match = _METHOD_MODIFIER.search(text, max(0, head_match.start() - 40), head_match.start())
         if not match or match.group(1) in NOT_METHOD_WORDS or match.group(1).startswith(("out-", "over-", "under-")):
             continue

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.datasets import HEAD_WORD, named_after_head
+from kg.extract.datasets import has_head_word, named_after_head
 from kg.extract.mentions import (
     GENERIC_ACRONYMS,
     HEAD_TYPES,
     WORD,
     Mention,
+    forms,
     is_generic,
     is_name_like,
     is_size_or_number,
+    may_hold,
+    says,
     strip_size,
     type_from_head,
     type_of_name,
+    words,
 )
 from kg.extract.phrases import NOT_METHOD_WORDS
 from kg.records import FIELD_TYPES, NAMED_TYPES
@@ -54,6 +58,35 @@ _CLAUSE_SPLIT = re.compile(r";|\.\s|, (?:which|where|while|and then)\b")
 # "a novel", "our new": a new technique follows ("(?=[aoAO])" lets re test only where a word starts).
 _NOVEL = re.compile(r"(?=[aoAO])\b(?:a|an|our)\s+(?:new|novel)\s+", re.I)
 
+# Gates (kg.extract.mentions.says and may_hold): every match of a pattern holds one of its words as a
+# whole word, or one of its literals, so a sentence without any is not searched. Most sentences have none.
+# _PROPOSE's cues: "we|this paper|our work ... <verb>", a naming word ("named", "by proposing"), or
+# "our|the resulting|the proposed ... model,"
+_PROPOSERS = frozenset(["we", "this", "our"])
+_PROPOSE_VERBS = forms(
+    *"propose present introduce develop release curate construct create design build establish contribute".split(),
+    *"source publish devise train term call".split(),  # "open-source" is the words "open" and "source"
+)
+_NAMING_WORDS = frozenset("named called dubbed termed coined proposing introducing developing designing".split())
+_OWNERS = frozenset(["our", "resulting", "proposed"])
+_PROPOSE_HEADS = ("model,", "method,", "approach,", "framework,", "system,", "benchmark,", "dataset,")
+_NOVEL_WORDS = frozenset(["new", "novel"])
+_AUTHORS_WORDS = frozenset(["we", "our"])
+_OBTAINED_WORDS = frozenset("obtain produce create derive build develop get resulting yielding yields".split())
+_GATHERED_WORDS = frozenset(
+    verb + end for verb in "collect compile assemble gather crawl annotate".split() for end in ("", "s", "ed")
+)
+
+
+def _may_propose(text: str) -> bool:
+    """False where :data:`_PROPOSE` surely finds no cue: no proposer with a proposing verb, no naming
+    word, nor "our model,"."""
+    return (
+        (says(text, _PROPOSERS) and says(text, _PROPOSE_VERBS))
+        or says(text, _NAMING_WORDS)
+        or (says(text, _OWNERS) and may_hold(text, _PROPOSE_HEADS))
+    )
+
 
 def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
     """Names the paper itself introduces: "we propose X", "a method named X", title "X: ...".
@@ -73,7 +106,7 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
         if sentence.is_title:
             found += _title_proposal(text, vocab, index)
             continue
-        cues = list(_PROPOSE.finditer(text))
+        cues = list(_PROPOSE.finditer(text)) if _may_propose(text) else []
         # "we devise X and build Y": the authors' second verb proposes too
         if cues:
             cues += list(_AND_PROPOSE.finditer(text, cues[0].end()))
@@ -83,7 +116,7 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
         found += created_datasets(text, vocab, index)
         found += _obtained_models(text, vocab, index) + _gathered_datasets(text, vocab, index)
         # "a novel ensemble refinement approach": a new technique, wherever the sentence names it
-        for cue in _NOVEL.finditer(text):
+        for cue in _NOVEL.finditer(text) if says(text, _NOVEL_WORDS) else ():
             phrase = _technique_phrase(text[cue.end() : cue.end() + 120])
             if phrase and not vocab.lookup(phrase):
                 start = text.find(phrase, cue.end())
@@ -114,7 +147,7 @@ def _clause_proposals(text: str, offset: int, clause: str, vocab: Vocabulary, in
         # an unknown one far from it is what the proposal works on ("to perform cuffless BP estimation");
         # an acronym's spelled-out form opening the clause is the name itself ("the Foo Bar Adapter (FBA)")
         lead = _SPELLED_BEFORE.sub("", clause[:start])
-        if not all(w.casefold() in _FILLERS for w in WORD.findall(lead)):
+        if not _all_fillers(lead):
             lead = clause[:start]
         far = _words_between(lead) > (3 if known else 8)
         if previous_end is None and far and not _NEW_BEFORE.search(clause[:start]):
@@ -201,7 +234,14 @@ def _candidate_names(clause: str, vocab: Vocabulary):
 
 def _opens_clause(clause: str, start: int, surface: str) -> bool:
     """True for a capitalised word that opens the clause after fillers: "we introduce Hippo, ..."."""
-    return surface[:1].isupper() and all(w.casefold() in _FILLERS for w in WORD.findall(clause[:start]))
+    return surface[:1].isupper() and _all_fillers(clause, start)
+
+
+def _all_fillers(text: str, end: int | None = None) -> bool:
+    """True when every word of ``text`` (up to ``end``) is a filler ("a", "the", "novel" ...)."""
+    # finditer's endpos reads the text as if it ended there; the words are read only up to the first
+    # that is no filler, where most clauses stop at once
+    return all(m.group().casefold() in _FILLERS for m in WORD.finditer(text, 0, len(text) if end is None else end))
 
 
 # A Title-Case run of up to five words.
@@ -336,6 +376,12 @@ _GATHERED = re.compile(
 _AUTHORS_SPEAK = re.compile(r"\b(?:we|our)\b", re.I)
 
 
+def _speaks(text: str) -> bool:
+    """True where the authors speak ("we", "our"): a set test where the text's words are known."""
+    found = words(text)
+    return _AUTHORS_SPEAK.search(text) is not None if found is None else not found.isdisjoint(_AUTHORS_WORDS)
+
+
 def _first_name(text: str, at: int, vocab: Vocabulary):
     """The first candidate name within two words after ``at``: (name, start, end), or None."""
     clause = _CLAUSE_SPLIT.split(text[at : at + 160])[0]
@@ -352,7 +398,9 @@ def _obtained_models(text: str, vocab: Vocabulary, index: int) -> list[Mention]:
     >>> [(m.name, m.type) for m in _obtained_models("We fine-tune Bar to obtain FooMed, a chatbot.", Vocabulary(), 0)]
     [('FooMed', 'Model')]
     """
-    found = []
+    found: list = []
+    if not (says(text, _AUTHORS_WORDS) and says(text, _OBTAINED_WORDS)):
+        return found
     for cue in _OBTAINED.finditer(text):
         first = _first_name(text, cue.end(), vocab)
         if first is None:
@@ -373,7 +421,7 @@ def _gathered_datasets(text: str, vocab: Vocabulary, index: int) -> list[Mention
     ['FooSet']
     """
     found: list = []
-    if not _AUTHORS_SPEAK.search(text):
+    if not (says(text, _GATHERED_WORDS) and _speaks(text)):
         return found
     for cue in _GATHERED.finditer(text):
         first = _first_name(text, cue.end(), vocab)
@@ -382,7 +430,7 @@ def _gathered_datasets(text: str, vocab: Vocabulary, index: int) -> list[Mention
         name, start, end = first
         known = vocab.lookup(name)
         # the gathered name itself ("we collect FooSet, a dataset"), not a source ("data from PubMed")
-        opens = all(w.casefold() in _FILLERS for w in WORD.findall(text[cue.end() : start]))
+        opens = _all_fillers(text[cue.end() : start])
         if not opens or (known and known[1] != "Dataset") or _appositive_head(text[end:]) != "Dataset":
             continue
         found.append(Mention(known[0] if known else name, "Dataset", name, start, end, index))
@@ -413,7 +461,7 @@ def created_datasets(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
     >>> [m.name for m in created_datasets("We build a benchmark dataset, FooQA, from public exams.", Vocabulary())]
     ['FooQA']
     """
-    if not HEAD_WORD.search(text):
+    if not has_head_word(text):
         return []
     named = named_after_head(text, vocab, sentence)
     made = _MADE.search(text) if named else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from kg.extract.mentions import folded, may_hold, may_hold_in, per_sentence
 from kg.records import PAPER
 from kg.vocab import Vocabulary, normalize_name
 
@@ -142,17 +143,25 @@ def sentence_relations(
     """
     found = []
     doers = sentence_actors(text, mentions, subject)
-    comparing = _ANY_COMPARISON.search(text) is not None
+    comparing = _comparing(text)
     rivals = _rival_spans(text) if comparing and any(m.type == "Method" for m in mentions) else ()
+    keys = [normalize_name(m.name) for m in mentions]
     # beside a named proposal, other models are its bases or baselines: they are only tested
-    testers_only = any(normalize_name(m.name) in proposed for m in mentions)
-    for mention in mentions:
+    testers_only = any(map(proposed.__contains__, keys))
+    for mention, key in zip(mentions, keys, strict=True):
         predicate = _PREDICATE_OF.get(mention.type)
-        before = text[max(0, mention.start - 60) : mention.start]
-        if predicate is None or (predicate == "evaluated_on" and _TRAINED_ON.search(before)):
+        if predicate is None:
+            continue
+        begin = max(0, mention.start - 60)
+        before = text[begin : mention.start]
+        if (
+            predicate == "evaluated_on"
+            and may_hold_in(text, begin, mention.start, _TRAINED_ON_WORDS)
+            and _TRAINED_ON.search(before)
+        ):
             continue
         if predicate == "uses_method":
-            if _NOT_USED.search(before) or any(start <= mention.start < end for start, end in rivals):
+            if _not_used(text, mention.start, before) or any(start <= mention.start < end for start, end in rivals):
                 continue
             actors = [subject if subject in models else PAPER, *([] if testers_only else doers)]
         elif predicate == "applied_to":
@@ -162,12 +171,12 @@ def sentence_relations(
         else:
             actors = [subject, *doers]
         for actor in dict.fromkeys(actors):
-            if normalize_name(actor) == normalize_name(mention.name):
+            if normalize_name(actor) == key:
                 continue
             if background and actor == PAPER and predicate in ("uses_method", "applied_to"):
                 continue
             # the paper proposes its own technique, it does not "use" it
-            if actor == PAPER and normalize_name(mention.name) in proposed and mention.type != "Dataset":
+            if actor == PAPER and key in proposed and mention.type != "Dataset":
                 continue
             found.append(relation(actor, predicate, mention.name, text, 0.6 if actor == subject else 0.5))
     if comparing:
@@ -178,7 +187,7 @@ def sentence_relations(
         and subject not in models
         and normalize_name(subject) in proposed
         and not background
-        and (any(m.name == subject for m in mentions) or _OWN_WORK.search(text))
+        and (any(m.name == subject for m in mentions) or _own_work(text))
     ):
         compared = _rival_spans(text) if comparing else ()
         found += [relation(name, "uses_method", subject, text, 0.5) for name in test_beds(text, mentions, compared)]
@@ -212,19 +221,117 @@ def test_beds(text: str, mentions: list, rivals=()) -> list[str]:
     return found
 
 
-def _rival_spans(text: str) -> list[tuple[int, int]]:
+# Literal parts of which every match of a case-insensitive pattern holds one: a sentence without
+# any (see kg.extract.mentions.may_hold) is not searched.
+_NOT_USED_WORDS = (
+    "than",
+    "instead of",
+    "unlike",
+    "compared to",
+    "compared with",
+    "over",
+    "without",
+    "outperform",
+    "surpass",
+    "beyond",
+)
+_OUTPERFORM_WORDS = (
+    "outperform",
+    "out-perform",
+    "surpass",
+    "beat",
+    "exceed",
+    "better than",
+    "superior to",
+    "improv",
+    "gain",
+    "advantage",
+)
+_COMPARED_FIRST_WORDS = ("compared to", "compared with", "comparing to", "comparing with", "relative to", "against")
+_COMPARISON_WORDS = (
+    "outperform",
+    "out-perform",
+    "surpass",
+    "beat",
+    "exceed",
+    "better",
+    "superior",
+    "improv",
+    "gain",
+    "advantage",
+    "compar",
+    "relative to",
+    "against",
+)
+_TRAINED_ON_WORDS = ("train", "tun", "curated", "collected", "derived", "extracted")
+_BASE_CUE_WORDS = (
+    "built",
+    "build",
+    "based on",
+    "tun",
+    "initiali",
+    "trained from",
+    "start",
+    "adapt",
+    "derived from",
+    "on top of",
+    "leveraging the",
+    "base ",
+)
+_VARIANT_CUE_WORDS = ("variant", "extend", "extension of", "generali", "improve")
+_OWN_WORDS = ("our", "this", "the proposed")
+_OWN_HEADS = ("model", "method", "approach", "framework", "technique", "system")
+
+
+def _not_used(text: str, start: int, before: str) -> bool:
+    """True when ``before`` (the text right before ``start``) names the technique after it as the
+    alternative: "rather than", "unlike", "without" ..."""
+    low = folded(text)
+    if low is not None:
+        window = low[start - len(before) : start]
+        if not any(map(window.__contains__, _NOT_USED_WORDS)):
+            return False
+    return _NOT_USED.search(before) is not None
+
+
+@per_sentence
+def _comparing(text: str) -> bool:
+    """True where the sentence may compare (a cheap gate before the comparison rules)."""
+    return may_hold(text, _COMPARISON_WORDS) and _ANY_COMPARISON.search(text) is not None
+
+
+@per_sentence
+def _outperform_cues(text: str) -> tuple:
+    """The sentence's "outperforms", "better than", "an improvement over" ... (match objects)."""
+    return tuple(_OUTPERFORM.finditer(text)) if may_hold(text, _OUTPERFORM_WORDS) else ()
+
+
+@per_sentence
+def _compared_first_cues(text: str) -> tuple:
+    """The sentence's "compared to", "relative to", "against" (match objects)."""
+    return tuple(_COMPARED_FIRST.finditer(text)) if may_hold(text, _COMPARED_FIRST_WORDS) else ()
+
+
+@per_sentence
+def _own_work(text: str):
+    """The sentence's first "our model", "this method", "the proposed framework" ..., or None."""
+    return _OWN_WORK.search(text) if may_hold(text, _OWN_WORDS) and may_hold(text, _OWN_HEADS) else None
+
+
+@per_sentence
+def _rival_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Where the sentence speaks of what is compared against: after "outperforms" to the clause's
     end, after "compared to" to the comma ("surpassing models that leveraged fine-tuning")."""
     spans = []
-    for cue in _OUTPERFORM.finditer(text):
+    for cue in _outperform_cues(text):
         end = _CLAUSE_END.search(text, cue.end())
         stop = end.start() if end else len(text)
         means = _MEANS_CLAUSE.search(text, cue.end(), stop)
         spans.append((cue.end(), means.start() if means else stop))
-    for cue in _COMPARED_FIRST.finditer(text):
+    for cue in _compared_first_cues(text):
         comma = text.find(",", cue.end())
         spans.append((cue.end(), comma if comma >= 0 else len(text)))
-    return spans
+    return tuple(spans)
 
 
 # Patterns searched over whole sentences open with "(?=[...])": the first letters of their words. Python's
@@ -248,8 +355,13 @@ def sentence_actors(text: str, mentions: list, subject: str) -> list[str]:
         if m.type == "Model"
         and m.start < limit
         and m.name != subject
-        and not _BASE_CUE.search(text[max(0, m.start - 60) : m.start])
+        and not _base_cue(text, max(0, m.start - 60), m.start)
     ]
+
+
+def _base_cue(text: str, start: int, end: int) -> bool:
+    """True where ``text[start:end]`` ends with a cue before a base model ("built upon", "based on" ...)."""
+    return may_hold_in(text, start, end, _BASE_CUE_WORDS) and _BASE_CUE.search(text[start:end]) is not None
 
 
 def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
@@ -268,12 +380,12 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
         and not _SCORE_AFTER.match(text[m.end : m.end + 8])
         and not _SHOT_SETTING.match(m.name)
     ]
-    if (len(candidates) < 2 and subject == PAPER) or not _ANY_COMPARISON.search(text):
+    if (len(candidates) < 2 and subject == PAPER) or not _comparing(text):
         return []
     found = []
-    own = _OWN_WORK.search(text)
+    own = _own_work(text)
     beaten = set()  # "a gain over A and an improvement over B": A wins nothing
-    for cue in _OUTPERFORM.finditer(text):
+    for cue in _outperform_cues(text):
         if cue.group().casefold().startswith("improv") and _PASSIVE_BEFORE.search(
             text[max(0, cue.start() - 8) : cue.start()]
         ):
@@ -315,7 +427,7 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
         ]
         beaten |= {m.start for m in losers}
         found += [relation(winner, "outperforms", m.name, text, 0.6) for m in _contenders(text, losers)]
-    for cue in _COMPARED_FIRST.finditer(text):
+    for cue in _compared_first_cues(text):
         comma = text.find(",", cue.end())
         if comma < 0 or not _POSITIVE.search(text, comma):
             continue
@@ -364,7 +476,7 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
     found = lineage(text, mentions)
     # a comparison names its rivals, not what anything was built from: "X outperforms SAM and the
     # fine-tuned MedSAM" says nothing of MedSAM's base (a rival called the base model still is one)
-    rivals = _rival_spans(text) if _ANY_COMPARISON.search(text) else []
+    rivals = _rival_spans(text) if _comparing(text) else ()
     if rivals:
         mentions = [
             m
@@ -392,12 +504,16 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
         if mention.type != "Model" or mention.name in derived:
             previous = None
             continue
-        before = text[max(0, mention.start - 60) : mention.start]
+        begin = max(0, mention.start - 60)
+        before = text[begin : mention.start]
         coordinated = previous is not None and _LIST_GAP.fullmatch(text[previous : mention.start])
         after = text[mention.end : mention.end + 30]
         sources = derived or framed if _BASE_MODEL_CUE.search(before) else derived
         if sources and (
-            _BASE_CUE.search(before) or coordinated or _BASED_AFTER.match(after) or _BASE_ROLE_AFTER.match(after)
+            _base_cue(text, begin, mention.start)
+            or coordinated
+            or _BASED_AFTER.match(after)
+            or _BASE_ROLE_AFTER.match(after)
         ):
             found += [relation(d, "fine_tuned_from", mention.name, text, 0.6) for d in sources[:1]]
             previous = mention.end
@@ -450,7 +566,7 @@ def lineage(text: str, mentions: list) -> list[dict]:
     models = [m for m in mentions if m.type == "Model"]
     if len(models) < 2:
         return []
-    rivals = _rival_spans(text) if _ANY_COMPARISON.search(text) else []
+    rivals = _rival_spans(text) if _comparing(text) else ()
     found = []
     for first, second in itertools.pairwise(models):
         if first.name == second.name or any(start <= m.start < end for m in (first, second) for start, end in rivals):
@@ -499,7 +615,7 @@ def textual_variants(text: str, mentions: list, subject: str, proposed: set | fr
         ):
             found.append(relation(second.name, "variant_of", first.name, text, 0.6))
     for index, mention in enumerate(mentions):
-        if normalize_name(mention.name) in proposed and mention.type in SUBJECT_TYPES:
+        if mention.type in SUBJECT_TYPES and normalize_name(mention.name) in proposed:
             for other in mentions[index + 1 : index + 2]:
                 # "X is fine-tuned ...": a participle says what was done to X, not what kind X is
                 if (
@@ -511,7 +627,12 @@ def textual_variants(text: str, mentions: list, subject: str, proposed: set | fr
     for mention in mentions:
         if mention.type not in SUBJECT_TYPES or mention.name == subject:
             continue
-        if subject != PAPER and _VARIANT_CUE.search(text[max(0, mention.start - 40) : mention.start]):
+        begin = max(0, mention.start - 40)
+        if (
+            subject != PAPER
+            and may_hold_in(text, begin, mention.start, _VARIANT_CUE_WORDS)
+            and _VARIANT_CUE.search(text[begin : mention.start])
+        ):
             found.append(relation(subject, "variant_of", mention.name, text, 0.6))
         if _VARIANTS_AFTER.match(text[mention.end : mention.end + 12]):
             for other in mentions:

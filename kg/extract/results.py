@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import is_name_like, layered_matches
+from kg.extract.mentions import is_name_like, layered_matches, may_hold_in
 from kg.extract.proposed import BASE_BEFORE
 from kg.records import PAPER
 from kg.vocab import Vocabulary
@@ -58,12 +58,19 @@ _LEADING_ON = re.compile(r"\s*(?:On|In|Across|For)\s+(?:the\s+)?(?:[a-z][\w\-]*\
 _BASE_MODEL_BEFORE = re.compile(r"\bbase model\W{0,3}$")
 # A number with its unit; "7B", "3D" and "H100" are not numbers here.
 _NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\w))")
-# Words right before a number that make it a difference, a bound or a count, not a score.
-_RELATIVE_BEFORE = re.compile(
-    r"(?:\bby|\bmargin of|\bgains? of|\bimprovements? of|\bincreases? of|\bboosts? of|\breductions? of|"
-    r"\bdrops? of|\bover|\babove|\bbelow|\bunder|\bless than|\bmore than|\bnearly|\bx|\bfrom|\bonly|"
-    r"\bup to a|\bn\s*=|\bsurpass\w*|\bexceed\w*|\boutperform\w*|\bbeat\w*|\+|-|±|\bpm|\bof the|"
-    r"\btop|\bfor|\bwith|\bin|\bthan)\s*(?:up to\s+|about\s+|approximately\s+|around\s+)?$",
+# Words right before a number that make it a difference, a bound or a count, not a score: "by",
+# "margin of", "gain(s) of", "improvement(s) of", "increase(s) of", "boost(s) of", "reduction(s) of",
+# "drop(s) of", "over", "above", "below", "under", "less than", "more than", "nearly", "x", "from",
+# "only", "up to a", "n =", "surpass...", "exceed...", "outperform...", "beat...", "pm", "of the",
+# "top", "for", "with", "in", "than" (each opening a word), or "+", "-", "±"; then perhaps "up to",
+# "about", "approximately" or "around", and nothing more. Written backwards, to be matched at the start
+# of the reversed text before the number: one attempt, where searching the text for words that end it
+# tries every position (some 15 times slower).
+_RELATIVE_BEFORE_REVERSED = re.compile(
+    r"(?:\s+(?:ot pu|tuoba|yletamixorppa|dnuora))?\s*(?:yb\b|fo nigram\b|fo s?niag\b|fo s?tnemevorpmi\b|"
+    r"fo s?esaercni\b|fo s?tsoob\b|fo s?noitcuder\b|fo s?pord\b|revo\b|evoba\b|woleb\b|rednu\b|naht ssel\b|"
+    r"naht erom\b|ylraen\b|x\b|morf\b|ylno\b|a ot pu\b|=\s*n\b|\w*ssaprus\b|\w*deecxe\b|\w*mrofreptuo\b|"
+    r"\w*taeb\b|\+|-|±|mp\b|eht fo\b|pot\b|rof\b|htiw\b|ni\b|naht\b)",
     re.I,
 )
 _RELATIVE_AFTER = re.compile(
@@ -129,9 +136,11 @@ def _value(text: str) -> float | int:
 
 def _is_relative(text: str, start: int, end: int) -> bool:
     """True when the number at [start, end) is a difference, bound or count rather than a score."""
-    before = text[max(0, start - 30) : start]
-    after = text[end : end + 40]
-    return bool(_RELATIVE_BEFORE.search(before) or _RELATIVE_AFTER.match(after))
+    # (the text before the number reversed: see _RELATIVE_BEFORE_REVERSED)
+    return bool(
+        _RELATIVE_AFTER.match(text[end : end + 40])
+        or _RELATIVE_BEFORE_REVERSED.match(text[max(0, start - 30) : start][::-1])
+    )
 
 
 def metric_spans(text: str, vocab: Vocabulary) -> list[tuple[int, int, str]]:
@@ -292,6 +301,10 @@ _TRAINING_BEFORE = re.compile(
 )
 
 
+# What every match of _TRAINING_BEFORE holds (a gate: see kg.extract.mentions.may_hold_in).
+_TRAINING_WORDS = ("train", "tun", "distill", "learned")
+
+
 def is_training_set(text: str, mention) -> bool:
     """True for a dataset the sentence names as training data ("trained on MetaMathQA"): no score
     was measured on it.
@@ -300,7 +313,10 @@ def is_training_set(text: str, mention) -> bool:
     >>> is_training_set("Trained on FooMath, it scores 41%.", Mention("FooMath", "Dataset", "FooMath", 11, 18, 0))
     True
     """
-    return bool(_TRAINING_BEFORE.search(text[max(0, mention.start - 50) : mention.start]))
+    begin = max(0, mention.start - 50)
+    return may_hold_in(text, begin, mention.start, _TRAINING_WORDS) and bool(
+        _TRAINING_BEFORE.search(text[begin : mention.start])
+    )
 
 
 def _datasets_after(text: str, end: int, mentions: list) -> list:
@@ -372,10 +388,11 @@ def sentence_results(
             text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined, vocab
         )
         relative = relative_end >= 0 and _SEPARATOR.match(text[relative_end:start])
+        # (the costliest test last: the three are pure, their order changes nothing else)
         if relative or (
-            _is_relative(text, start, end)
-            and not _named_before(mentions, start, text)
+            not _named_before(mentions, start, text)
             and not _CORRECTLY.search(text[max(0, start - 40) : start])
+            and _is_relative(text, start, end)
         ):
             relative_end = end
         if metric is None or relative_end == end:
