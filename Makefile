@@ -14,7 +14,7 @@ NEO4J_JAR := tests/neo4j/target/kg-neo4j-server.jar
 NEO4J_PORT ?= 7687
 NEO4J_DATA ?= .neo4j
 
-.PHONY: install system run lint check test neo4j bench screenshots clean
+.PHONY: install system run lint check test neo4j bench bench-1m screenshots clean
 
 install: $(VENV)/.installed
 
@@ -73,6 +73,11 @@ neo4j: install system $(NEO4J_JAR)
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/kg bench run --sizes 1000,10000,100000 --workdir bench
+
+# A million abstracts: by the 100k figures, about an hour on 2 cores and some 50 GB of disk.
+bench-1m: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/kg bench run --sizes 1000000 --workdir bench-1m --rdflib-max 0
 
 # The README's pictures of `kg serve` (data/img/serve-*.png), taken in headless Chromium.
 screenshots: install system

@@ -125,10 +125,10 @@ def run(
     """Generate, build and measure each size; returns the figures (also written to ``workdir/bench.json``).
 
     Extraction is compared on the first ``extract_sample`` papers of each size, in one process.
-    rdflib's engine only runs on builds of at most ``rdflib_max`` papers (loading a bigger graph.ttl
+    rdflib's engine only runs on builds of at most ``rdflib_max`` papers (loading a bigger graph.nt
     into it takes minutes and gigabytes); on either engine a query is cut off after ``query_timeout`` s.
     Neo4j loads are compared on the largest build of at most 10k papers. Each build folder is removed
-    once measured (a 100k build is about 8 GB on disk) unless ``keep_builds``; the corpora stay.
+    once measured (a 100k build took about 8 GB with every format) unless ``keep_builds``; the corpora stay.
     """
     from .catalog import load_catalog
 
@@ -387,30 +387,88 @@ def serve_queries(build: str, engine: str, repeats: int, names: list[str]) -> No
         print(json.dumps({"seconds": sorted(times)[len(times) // 2]}), flush=True)
 
 
-def compare_neo4j_loads(build: Path) -> dict:
-    """Batched load (1000 rows a transaction) against one statement a node or relationship, each into
-    an emptied database, if a server is configured (NEO4J_URI, NEO4J_PASSWORD)."""
+def compare_neo4j_loads(build: Path, naive_papers: int = 100) -> dict:
+    """Relationships per second of three ways into Neo4j, each timed into an emptied database of the
+    server at NEO4J_URI (NEO4J_USER, NEO4J_PASSWORD), after an untimed load that warms it up:
+
+    - batched: :func:`kg.neo4j_store.load` as ``kg load neo4j`` runs it;
+    - naive: one node or relationship a transaction (``batch_size=1``), on a sample only: the first
+      ``naive_papers`` papers, their statements and the nodes these touch (at a few hundred rows a
+      second a whole 10k build would take most of an hour);
+    - bulk: ``kg load neo4j --bulk`` (neo4j-admin's import) into a scratch Neo4j home, the server
+      untouched, when a neo4j-admin is given in NEO4J_ADMIN or found on PATH; the indexes that
+      ``--finish`` adds later are not timed.
+    """
     uri, password = os.environ.get("NEO4J_URI"), os.environ.get("NEO4J_PASSWORD")
     if not (uri and password):
         return {"skipped": "no server (set NEO4J_URI and NEO4J_PASSWORD)"}
+    import tempfile
+
     import neo4j
 
-    from .neo4j_store import load
+    from .neo4j_store import BATCH_SIZE, bulk_load, load
 
     user = os.environ.get("NEO4J_USER", "neo4j")
-    figures = {}
-    # A first, untimed load warms the server (schema, JIT) so that neither timed load pays for it.
-    for name, batch_size in (("warm-up", 1000), ("batched", 1000), ("one_per_statement", 1)):
-        with neo4j.GraphDatabase.driver(uri, auth=(user, password)) as driver, driver.session() as session:
+    figures: dict[str, Any] = {}
+
+    def emptied_load(build_dir: Path, batch_size: int = BATCH_SIZE):
+        with (
+            neo4j.GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF") as driver,
+            driver.session() as session,
+        ):
             # An auto-commit query: CALL ... IN TRANSACTIONS cannot run inside a managed transaction.
             session.run("MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-        report = load(build, uri, user, password, batch_size=batch_size)
-        if name == "warm-up":
-            continue
+        return load(build_dir, uri, user, password, batch_size=batch_size)
+
+    def rate(name: str, report) -> None:
         figures[f"{name}_s"] = round(report.seconds, 2)
-        figures[f"{name}_relationships_per_s"] = round(report.relationships / report.seconds)
-    figures["ratio_single_to_batched"] = round(figures["one_per_statement_s"] / max(figures["batched_s"], 1e-3), 1)
+        figures[f"{name}_relationships"] = report.relationships
+        figures[f"{name}_relationships_per_s"] = round(report.relationships / max(report.seconds, 1e-3))
+
+    emptied_load(build)  # the warm-up: schema, the server's JIT
+    rate("batched", emptied_load(build))
+    with tempfile.TemporaryDirectory(prefix="neo4j-sample.", dir=build.parent) as sample:
+        figures["naive_papers"] = _sample_graph(build / "graph.json", Path(sample) / "graph.json", naive_papers)
+        rate("naive", emptied_load(Path(sample), batch_size=1))
+    figures["ratio_batched_to_naive"] = round(
+        figures["batched_relationships_per_s"] / max(figures["naive_relationships_per_s"], 1), 1
+    )
+    admin = os.environ.get("NEO4J_ADMIN") or shutil.which("neo4j-admin")
+    if not admin:
+        figures["bulk_skipped"] = "no neo4j-admin (set NEO4J_ADMIN, or put it on PATH)"
+        return figures
+    home = Path(tempfile.mkdtemp(prefix="neo4j-home.", dir=build.parent))
+    given = os.environ.get("NEO4J_HOME")
+    os.environ["NEO4J_HOME"] = str(home)  # bulk_load and its neo4j-admin find the database there
+    try:
+        rate("bulk", bulk_load(build, admin))
+    finally:
+        if given is None:
+            del os.environ["NEO4J_HOME"]
+        else:
+            os.environ["NEO4J_HOME"] = given
+        shutil.rmtree(home)
     return figures
+
+
+def _sample_graph(source: Path, out: Path, papers: int) -> int:
+    """Write to ``out`` the first ``papers`` papers of the graph ``source``: their nodes, their statements
+    and the nodes these touch; returns how many papers that is."""
+    from .graph import NodeLinkWriter, iter_node_link
+
+    chosen: set[str] = set()
+    for _, _, data in iter_node_link(source, ("node",)):
+        if data.get("kind") == "Paper" and len(chosen) < papers:
+            chosen.add(data["paper_id"])
+    edges = [item for item in iter_node_link(source, ("edge",)) if item[4].get("paper") in chosen]
+    keep = {f"paper/{paper}" for paper in chosen} | {e[1] for e in edges} | {e[2] for e in edges}
+    with NodeLinkWriter(out) as writer:
+        for item in edges:
+            writer.add(item)
+        for item in iter_node_link(source, ("node",)):
+            if item[1] in keep:
+                writer.add(item)
+    return len(chosen)
 
 
 def table(figures: dict) -> str:
@@ -447,13 +505,13 @@ def table(figures: dict) -> str:
         load_s = figures["sizes"][compared]["sparql"]["rdflib_load_s"]
         lines.append(f"\nrdflib measured on the {compared}-paper build only (load {load_s} s).")
     neo4j = figures["neo4j"]
-    lines.append(
-        f"Neo4j load @{neo4j['size']}: "
-        + (
-            neo4j["skipped"]
-            if "skipped" in neo4j
-            else f"batched {neo4j['batched_s']} s, one per statement {neo4j['one_per_statement_s']} s "
-            f"(x{neo4j['ratio_single_to_batched']})"
+    if "skipped" in neo4j:
+        lines.append(f"Neo4j load @{neo4j['size']}: {neo4j['skipped']}")
+    else:
+        bulk = neo4j.get("bulk_skipped") or f"{neo4j['bulk_relationships_per_s']} ({neo4j['bulk_s']} s)"
+        lines.append(
+            f"Neo4j load @{neo4j['size']}, relationships/s: batched {neo4j['batched_relationships_per_s']} "
+            f"({neo4j['batched_s']} s), one per transaction {neo4j['naive_relationships_per_s']} "
+            f"(on {neo4j['naive_papers']} papers; x{neo4j['ratio_batched_to_naive']}), bulk import {bulk}"
         )
-    )
     return "\n".join(lines)

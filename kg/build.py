@@ -9,8 +9,9 @@ A build folder holds:
 
 - ``extractions.jsonl``  one guideline record per paper, with evidence (what ``kg extract`` writes);
 - ``extractions.hashes`` each record's content hash, line by line, for the next build;
-- ``graph.ttl``          the RDF graph (Turtle, with provenance), also as ``graph.nt`` and ``graph.jsonld``;
+- ``graph.nt``           the RDF graph (N-Triples, with provenance), sorted: the same input gives the same bytes;
 - ``graph.json``         the networkx graph as node-link JSON;
+- ``graph.ttl``, ``graph.jsonld``  the RDF graph as Turtle and JSON-LD, only where ``formats`` asks for them;
 - ``merges.json``        the merge report: the names merged into each node and why;
 - ``store/``             the Oxigraph store that ``kg query`` and ``kg sparql`` read;
 - ``manifest.json``      written last: counts, versions, problems. A folder without it is incomplete;
@@ -37,7 +38,7 @@ import os
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,7 +53,7 @@ from .files import atomic_write, folder_lock, resource_dir, write_json
 from .graph import iter_graph
 from .ids import IdRegistry, assign
 from .integrity import default_checks, default_ontology, load_checks, run_checks
-from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
+from .rdf import DEFAULT_BASE, ntriples, parse_ntriples, write_derived
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
@@ -65,7 +66,10 @@ MANIFEST = "manifest.json"
 HASHES = "extractions.hashes"  # one content hash a line, beside extractions.jsonl's records
 IDS = "ids.json"  # the entity id registry (kg.ids), carried from build to build
 FAILURES_LOG = "extract-errors.log"  # the tracebacks of the papers an extractor failed on
-OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "graph.ttl", "graph.jsonld", "store")
+OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "store")
+# The serialisations written from graph.nt on request only: what the tools read is above, and at
+# 100k papers these two took a tenth of the build's time and a third of its folder.
+FORMATS = {"ttl": "graph.ttl", "jsonld": "graph.jsonld"}
 
 Progress = Callable[[Iterable, int], Iterable]
 
@@ -99,6 +103,8 @@ def extract_papers(
     total: int = 0,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
+    shard_size: int | None = None,
     on_failure: Callable[[InputError], None] | None = None,
     failures_log: Path | None = None,
 ) -> list[dict]:
@@ -107,7 +113,15 @@ def extract_papers(
     return [
         json.loads(line)
         for _, line in extraction_lines(
-            papers, extractor, progress, total, workers=workers, on_failure=on_failure, failures_log=failures_log
+            papers,
+            extractor,
+            progress,
+            total,
+            workers=workers,
+            scheduler=scheduler,
+            shard_size=shard_size,
+            on_failure=on_failure,
+            failures_log=failures_log,
         )
     ]
 
@@ -120,6 +134,8 @@ def extraction_lines(
     previous: Previous | None = None,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
+    shard_size: int | None = None,
     on_failure: Callable[[InputError], None] | None = None,
     failures_log: Path | None = None,
     hashes: list[str] | None = None,
@@ -133,7 +149,9 @@ def extraction_lines(
     as it is. Papers whose hash is in ``previous`` take its line unparsed instead of being extracted
     (``hashes``: the papers' hashes, where already computed). With ``workers`` > 1 the papers are
     extracted in a process pool, which also writes the JSON; the output is the same whatever the
-    count.
+    count. With ``scheduler`` (a Dask scheduler's address, or ``local:N``) they are extracted on that
+    cluster instead, in shards of ``shard_size`` papers (:mod:`kg.cluster`), with the same output;
+    ``workers`` must then be 1.
 
     A paper the extractor fails on (it raises, or returns an invalid record) is an
     :class:`InputError` naming its file, line and id: raised, which ends the stream, or, given
@@ -149,14 +167,22 @@ def extraction_lines(
     if counts is not None:
         counts["given"] = sum(paper.given is not None for paper in papers)
         counts["reused"] = len(papers) - len(todo) - counts["given"]
+    if scheduler is not None and workers > 1:
+        raise KgError(f"the cluster at {scheduler} extracts: it takes no pool of {workers} processes beside it")
     fresh: Iterator[str | tuple[str, str]]
-    if workers > 1 and len(todo) > 1:
+    pool = None
+    on_cluster: Generator[str | tuple[str, str]] | None = None
+    if scheduler is not None and todo:
+        from .cluster import SHARD_SIZE, extract_on_cluster
+
+        # reached at the first paper to extract: a rebuild with nothing new needs no cluster
+        fresh = on_cluster = extract_on_cluster(todo, extractor, scheduler, shard_size or SHARD_SIZE)
+    elif workers > 1 and len(todo) > 1:
         # fork where there is one: the workers inherit the loaded extractor instead of making it again
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         pool = context.Pool(workers, initializer=_init_worker, initargs=(extractor,))
         fresh = pool.imap(_extract_one, todo, chunksize=max(1, min(64, len(todo) // (workers * 8))))
     else:
-        pool = None
         _init_worker(extractor)
         fresh = map(_extract_one, todo)
     try:
@@ -183,6 +209,8 @@ def extraction_lines(
     finally:
         if pool is not None:
             pool.terminate()
+        if on_cluster is not None:
+            on_cluster.close()  # leaves the cluster (a local:N one is shut down) even where the stream stopped early
 
 
 _worker: dict = {}
@@ -192,9 +220,10 @@ def _init_worker(extractor: Extractor) -> None:
     _worker["extractor"] = extractor
 
 
-def _extract_one(paper: Paper) -> str | tuple[str, str]:
-    """One paper's record as a JSON line, or why the extractor failed on it: (one line, its traceback)."""
-    extractor = _worker["extractor"]
+def _extract_one(paper: Paper, extractor: Extractor | None = None) -> str | tuple[str, str]:
+    """One paper's record as a JSON line, or why the extractor failed on it: (one line, its traceback).
+    The extractor is the pool worker's (:func:`_init_worker`) unless given (a Dask worker's: kg.cluster)."""
+    extractor = extractor if extractor is not None else _worker["extractor"]
     try:
         record = extractor.extract(paper)
         if not isinstance(record, dict):
@@ -325,9 +354,12 @@ def build(
     max_abstract_chars: int = DEFAULT_MAX_ABSTRACT_CHARS,
     max_records: int = 0,
     workers: int = 1,
+    scheduler: str | None = None,
+    shard_size: int | None = None,
     vocab_dirs: Iterable[str | Path] = (),
     column_map: dict[str, str] | None = None,
     ids_file: str | Path | None = None,
+    formats: Iterable[str] = (),
 ) -> BuildReport:
     """Build the knowledge graph of ``inputs`` (default, when no ``records`` are given either: the
     example corpus) into folder ``out``.
@@ -343,14 +375,20 @@ def build(
     papers also in ``BuildReport.failed``), and an extractor's traceback goes to
     ``extract-errors.log`` in ``out``. Abstracts longer than ``max_abstract_chars`` are cut and
     reading stops after ``max_records`` papers (0: no limit); each cut is in ``BuildReport.warnings``.
-    ``workers`` > 1 extracts in that many processes (same output). ``vocab_dirs`` are a user's
+    ``workers`` > 1 extracts in that many processes (same output); ``scheduler`` (a Dask scheduler's
+    address, or ``local:N``) extracts on that cluster instead, in shards of ``shard_size`` papers
+    (:mod:`kg.cluster`; same output). ``vocab_dirs`` are a user's
     vocabulary folders, layered over the shipped vocabulary (:func:`kg.vocab.load_vocabulary`): a
     change in them changes the vocabulary's hash, so every paper is extracted again.
     ``column_map`` (our field -> the input's column or key) tells how the inputs name their fields
     (:func:`kg.readers.read_papers`). Entity ids stay those of earlier builds (:mod:`kg.ids`): the
     registry is ``ids.json`` in ``out``, or ``ids_file`` (read, then written back) where given.
+    ``formats`` (of :data:`FORMATS`) adds those serialisations of the graph: a build that is up to date
+    writes the ones it lacks, and a build that changes the graph removes those it was not asked for,
+    which would be stale.
     """
     out = Path(out)
+    derived = [FORMATS[name] for name in choose_formats(formats)]
     problems: list[InputError] = []
     overrides = Overrides.load(merges_file)
     warnings: list[str] = []
@@ -408,6 +446,9 @@ def build(
             and manifest.get("input_fingerprint") == fingerprint
             and all((out / name).exists() for name in OUTPUTS)
         ):
+            for name in derived:
+                if not (out / name).exists():
+                    write_derived(out, name, base)
             return _up_to_date(out, manifest)
         previous = previous_extractions(out, manifest, vocabulary, extractor)
         clock = _Clock()
@@ -429,6 +470,8 @@ def build(
                 len(papers),
                 previous,
                 workers=workers,
+                scheduler=scheduler,
+                shard_size=shard_size,
                 on_failure=on_failure if skip_bad else None,
                 hashes=hashes,
                 counts=stats,
@@ -441,6 +484,8 @@ def build(
         ids = [paper.id for paper in papers if paper.id not in failed_ids]
         del papers, previous, hashes  # from here on the records on disk stand for them
         (out / MANIFEST).unlink(missing_ok=True)  # the folder reads as incomplete until the end
+        for name in FORMATS.values():
+            (out / name).unlink(missing_ok=True)  # of the graph before: written again below where asked for
         os.replace(staged, out / "extractions.jsonl")
         os.replace(staged_hashes, out / HASHES)
 
@@ -480,15 +525,15 @@ def build(
         unmatched = fixes.unmatched(ids)
         warnings += [f"{merges_file}: {w}" for w in resolution.warnings]
         clock.lap("write")
-        # SHACL (on a sample), Turtle and JSON-LD each in a process of its own: all three are bound to
+        # SHACL (on a sample), and each format asked for, in a process of its own: they are bound to
         # Python's lock. Meanwhile the checks run here, on the whole graph in the store.
         sample = "".join(ntriples(written.sample, base=base))
-        with ProcessPoolExecutor(1 + len(DERIVED_FORMATS)) as pool:
+        with ProcessPoolExecutor(1 + len(derived)) as pool:
             shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
-            derived = [pool.submit(write_derived, out, name, base) for name in DERIVED_FORMATS]
+            writing = [pool.submit(write_derived, out, name, base) for name in derived]
             found = run_checks(ox.Store.read_only(str(out / "store")), checks, vocab=vocab, base=base)
             clock.lap("checks")
-            for done in derived:
+            for done in writing:
                 done.result()
             clock.lap("formats")
             found += shapes.result()
@@ -544,6 +589,19 @@ def build(
 
 def _file_hash(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def choose_formats(names: Iterable[str]) -> list[str]:
+    """The formats asked for, in :data:`FORMATS`'s order; ``all`` is every one.
+
+    >>> choose_formats(["jsonld", "ttl"]), choose_formats(["all"])
+    (['ttl', 'jsonld'], ['ttl', 'jsonld'])
+    """
+    asked = set(names)
+    unknown = asked - set(FORMATS) - {"all"}
+    if unknown:
+        raise KgError(f"unknown format {sorted(unknown)[0]!r} (choose from {', '.join(FORMATS)}, or all)")
+    return [name for name in FORMATS if name in asked or "all" in asked]
 
 
 def _up_to_date(out: Path, manifest: dict) -> BuildReport:

@@ -37,7 +37,7 @@ ENGINE_OPTION = click.option(
     type=click.Choice(["oxigraph", "rdflib"]),
     default="oxigraph",
     show_default=True,
-    help="SPARQL engine: the Oxigraph store, or rdflib's own engine over graph.ttl.",
+    help="SPARQL engine: the Oxigraph store, or rdflib's own engine over graph.nt.",
 )
 ENDPOINT_USER_OPTION = click.option(
     "--user",
@@ -110,6 +110,37 @@ MAP_OPTION = click.option(
     help="Which column (CSV) or key (JSONL) of your files holds each of our fields, e.g. "
     "--map title=Title,abstract=Summary (comma-separated or repeated).",
 )
+
+
+def _page_options(command):
+    """``--limit`` and ``--offset``: a listing answers one page at a time, and says how many rows it has."""
+    command = click.option(
+        "--offset", type=click.IntRange(min=0), default=0, show_default=True, help="Rows to skip before the page."
+    )(command)
+    return click.option(
+        "--limit",
+        type=click.IntRange(min=0),
+        default=100,
+        show_default=True,
+        help="Rows to show (0: all of them).",
+    )(command)
+
+
+def _page(limit: int, offset: int):
+    from .store import Page
+
+    return Page(limit or None, offset)
+
+
+def _echo_table(table, fmt: str) -> None:
+    """The answer on stdout; where it is one page of more, which rows these are on stderr (so that
+    json and csv stay clean)."""
+    click.echo(table.render(fmt))
+    footer = table.footer()
+    if footer:
+        click.echo(footer, err=True)
+
+
 MAX_RECORDS_OPTION = click.option(
     "--max-records",
     default=0,
@@ -234,6 +265,47 @@ CORRECTIONS_OPTION = click.option(
     type=click.Path(exists=True, dir_okay=False),
     help="YAML file of a curator's per-paper fixes, applied after extraction (repeatable).",
 )
+SCHEDULER_OPTION = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Extract on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N for N worker "
+    "processes here. Output is the same.",
+)
+SHARD_SIZE_OPTION = click.option(
+    "--shard-size",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Papers in each task sent to the cluster (with --scheduler; default 500).",
+)
+
+
+def _formats(value: str) -> list[str]:
+    """--formats as a list of known names (else bad usage, exit 2)."""
+    from .build import choose_formats
+
+    try:
+        return choose_formats(name.strip() for name in value.split(",") if name.strip())
+    except KgError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _scheduler(address: str | None, workers: int | None) -> str | None:
+    """--scheduler, checked before any work: a well-formed address and no --workers pool beside it
+    (the cluster's workers extract). Otherwise bad usage: one line, exit 2."""
+    if address is None:
+        return None
+    from .cluster import parse_address
+
+    problem = f"--scheduler and --workers {workers} exclude each other: the cluster's workers extract"
+    if workers is None or workers == 1:
+        try:
+            parse_address(address)
+            return address
+        except KgError as error:
+            problem = str(error)
+    click.echo(f"error: {problem}", err=True)
+    sys.exit(2)
 
 
 @cli.command()
@@ -293,6 +365,16 @@ CORRECTIONS_OPTION = click.option(
     default=None,
     help="Extraction processes (default: one per core; 1: in this process). Output is the same.",
 )
+@SCHEDULER_OPTION
+@SHARD_SIZE_OPTION
+@click.option(
+    "--formats",
+    default="",
+    metavar="LIST",
+    callback=lambda ctx, param, value: _formats(value),
+    help="Also write the graph as Turtle and JSON-LD: ttl, jsonld or all (comma-separated). "
+    "graph.nt and graph.json are always written.",
+)
 @fail_cleanly
 def build(
     inputs,
@@ -315,6 +397,9 @@ def build(
     max_abstract_chars,
     max_records,
     workers,
+    scheduler,
+    shard_size,
+    formats,
 ):
     """Build the knowledge graph of INPUTS (page, JSONL or CSV files, or folders) into --out.
 
@@ -324,7 +409,8 @@ def build(
     Exit codes: 0 built, 1 bad input, a paper the extractor fails on (without --skip-bad) or
     another error (the previous build is left as it was), 2 bad usage, 3 built but the check
     (--check, or --pins, which implies it) failed. With --vocab, names of your own join the
-    vocabulary; a change in its files extracts every paper again.
+    vocabulary; a change in its files extracts every paper again. With --scheduler the papers are
+    extracted on a Dask cluster (local:N starts one here), the rest of the build on this machine.
 
     \b
     Example:
@@ -334,6 +420,8 @@ def build(
       kg build papers.jsonl --model ours.crfsuite         # a name finder from kg train
       kg build papers.jsonl --pins pins.yaml              # in CI: exit 3 if an answer changed
       kg build papers.csv --map title=Title,abstract=Summary --vocab my-vocab/
+      kg build papers.jsonl --scheduler tcp://scheduler:8786   # extraction on a Dask cluster
+      kg build papers.jsonl --formats ttl,jsonld          # Turtle and JSON-LD too
     """
     from .build import FAILURES_LOG
     from .build import build as run_build
@@ -342,6 +430,7 @@ def build(
     from .rdf import DEFAULT_BASE
     from .resolve import DEFAULT_THRESHOLD
 
+    scheduler = _scheduler(scheduler, workers)
     column_map = _parse_map(column_maps)
     # what the check needs is read first: a bad pins file or query folder fails before the build
     pins = read_pins(pins_file) if pins_file else []
@@ -368,9 +457,12 @@ def build(
         progress=_progress,
         max_abstract_chars=max_abstract_chars,
         max_records=max_records,
-        workers=workers or os.cpu_count() or 1,
+        workers=1 if scheduler else workers or os.cpu_count() or 1,
+        scheduler=scheduler,
+        shard_size=shard_size,
         vocab_dirs=vocab_dirs,
         column_map=column_map,
+        formats=formats,
     )
     for problem in report.problems:
         click.echo(f"skipped: {problem}", err=True)
@@ -485,6 +577,8 @@ def pin(queries, params, build_dir, query_dirs, out):
     show_default=True,
     help="Extraction processes. Output is the same.",
 )
+@SCHEDULER_OPTION
+@SHARD_SIZE_OPTION
 @fail_cleanly
 def extract(
     inputs,
@@ -498,6 +592,8 @@ def extract(
     max_abstract_chars,
     max_records,
     workers,
+    scheduler,
+    shard_size,
 ):
     """Extract entities, relations and results of each paper to a JSONL file (no graph).
 
@@ -510,6 +606,7 @@ def extract(
     Example:
       kg extract data/hf_papers_fine_tuning_medical.txt --out extractions.jsonl
       kg extract papers.jsonl --out fixed.jsonl --corrections fixes.yaml
+      kg extract papers.jsonl --out extractions.jsonl --scheduler local:4   # 4 Dask worker processes
     """
     from .build import extract_papers
     from .corrections import Corrections
@@ -517,6 +614,7 @@ def extract(
     from .files import write_jsonl
     from .readers import read_papers
 
+    scheduler = _scheduler(scheduler, workers)
     column_map = _parse_map(column_maps)
     fixes = Corrections.load(corrections)
     chosen = load_extractor(extractor, vocab=_vocabulary(vocab_dirs), model=model)
@@ -541,6 +639,8 @@ def extract(
         progress=_progress,
         total=len(papers),
         workers=workers,
+        scheduler=scheduler,
+        shard_size=shard_size,
         on_failure=problems.append if skip_bad else None,
         failures_log=log,
     )
@@ -744,19 +844,23 @@ def eval_merges(gold, thresholds):
 @ENDPOINT_GRAPH_OPTION
 @ENDPOINT_USER_OPTION
 @QUERIES_OPTION
+@_page_options
 @fail_cleanly
-def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, user, query_dirs):
+def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, user, query_dirs, limit, offset):
     """Run the canned query NAME from queries/ (or a --queries folder), or the SPARQL query in a
     file (NAME a path: an existing file, or one ending in .rq). No NAME, or --list: list the
     canned queries with their parameters.
 
     A query file needs no header: then each $name it uses must be given with -p name=VALUE.
     With --endpoint the query runs on that server, over the named graph the build was pushed to.
+    A long answer comes a page at a time (--limit rows, default 100, after --offset), in the
+    query's order; stderr says which rows these are of how many.
 
     \b
     Example:
       kg query --list
       kg query leaderboard -p dataset=MedQA -p metric=accuracy
+      kg query methods-by-modality --limit 20 --offset 20
       kg query ./my-question.rq -p dataset=MedQA
       kg query my-question --queries my-queries/
       kg query lora-variants-for-task --endpoint http://localhost:8890/sparql
@@ -786,10 +890,18 @@ def query(name, list_only, params, build_dir, fmt, engine, endpoint, graph_iri, 
         from .endpoint import build_graph_iri, select
 
         graph_iri = graph_iri or build_graph_iri(build_dir)
-        table = select(endpoint, canned.text, arguments, graph_iri, user=user, password=_endpoint_password(user))
+        table = select(
+            endpoint,
+            canned.text,
+            arguments,
+            graph_iri,
+            user=user,
+            password=_endpoint_password(user),
+            page=_page(limit, offset),
+        )
     else:
-        table = open_store(build_dir, engine).select(canned.text, arguments)
-    click.echo(table.render(fmt))
+        table = open_store(build_dir, engine).select(canned.text, arguments, _page(limit, offset))
+    _echo_table(table, fmt)
 
 
 @cli.command()
@@ -903,7 +1015,7 @@ def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     predeclared;
     write parameters as $name and pass each with -p name=value (a $name without a value, or a value
     the query does not use, is an error). Updates are refused unless --allow-update; they
-    change the store only (graph.ttl keeps the graph as built).
+    change the store only (graph.nt keeps the graph as built).
 
     \b
     Example:
@@ -1182,7 +1294,7 @@ def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
 @NEO4J_USER_OPTION
 @NEO4J_DATABASE_OPTION
 @click.option(
-    "--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Rows written per transaction."
+    "--batch-size", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows written per transaction."
 )
 @click.option(
     "--embeddings/--no-embeddings",
@@ -1190,8 +1302,25 @@ def load_sparql(build_dir, endpoint, graph_store, graph_iri, user, batch):
     show_default=True,
     help="Put sentence embeddings on papers and entities, in vector indexes (for kg search --neo4j).",
 )
+@click.option(
+    "--bulk",
+    is_flag=True,
+    help="Fill a new or empty database of a stopped Neo4j with neo4j-admin's import (a large build, "
+    "first time); then start Neo4j and run kg load neo4j --finish.",
+)
+@click.option(
+    "--neo4j-admin",
+    "neo4j_admin",
+    type=click.Path(dir_okay=False),
+    help="The neo4j-admin of your Neo4j, for --bulk (default: on PATH, else $NEO4J_HOME/bin/neo4j-admin).",
+)
+@click.option(
+    "--finish",
+    is_flag=True,
+    help="After --bulk, once Neo4j runs again: add the indexes and constraints the queries use.",
+)
 @fail_cleanly
-def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
+def load_neo4j(build_dir, uri, user, database, batch_size, embeddings, bulk, neo4j_admin, finish):
     """Load a build's graph (graph.json) into Neo4j; loading again updates it in place.
 
     Nodes are labelled by kind (Paper, Model, Method, ...), relationships typed by predicate
@@ -1199,16 +1328,35 @@ def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
     the build's papers that the build no longer holds are removed; other papers' data stays.
     The password comes from NEO4J_PASSWORD, or is asked for.
 
+    With --bulk the build is imported with neo4j-admin instead, into a database that must be
+    new or empty and stopped (it needs no password); once Neo4j runs again, --finish adds the
+    indexes. Later loads, without --bulk, update it in place.
+
     \b
     Example:
       export NEO4J_PASSWORD=...   # or type it when asked
       kg load neo4j --uri bolt://127.0.0.1:7687 --user neo4j --build build
+    \b
+      neo4j stop
+      kg load neo4j --bulk --build build --neo4j-admin /opt/neo4j/bin/neo4j-admin
+      neo4j start
+      kg load neo4j --finish
     """
     from tqdm import tqdm
 
+    from .neo4j_store import bulk_load, finish_bulk
     from .neo4j_store import load as load_graph
 
+    if bulk and finish:
+        raise click.UsageError("--bulk imports into a stopped Neo4j and --finish runs after it: give one of them")
+    if bulk:
+        click.echo(bulk_load(build_dir, neo4j_admin, database=database, embeddings=embeddings).format())
+        return
     password = _neo4j_password()
+    if finish:
+        finish_bulk(uri, user, password, database=database)
+        click.echo(f"indexed database {database} at {uri}: the constraints and indexes of kg's queries are in place")
+        return
     # A bar on a terminal only (disable=None), so logs and pipes get the one summary line.
     with tqdm(desc="loading", unit="row", file=sys.stderr, disable=None) as bar:
 
@@ -1238,14 +1386,15 @@ def load_neo4j(build_dir, uri, user, database, batch_size, embeddings):
 @FORMAT_OPTION
 @click.option("--allow-update", is_flag=True, help="Allow a query that writes (refused otherwise).")
 @QUERIES_OPTION
+@_page_options
 @fail_cleanly
-def cypher(query_or_file, params, uri, user, database, fmt, allow_update, query_dirs):
+def cypher(query_or_file, params, uri, user, database, fmt, allow_update, query_dirs, limit, offset):
     """Run a canned Cypher query (a NAME of queries/*.cypher or of a --queries folder), a .cypher
     file or Cypher text on Neo4j.
 
     Parameters are written $name and passed with -p name=value, bound as Cypher parameters.
     Queries that write are refused unless --allow-update. The password comes from
-    NEO4J_PASSWORD, or is asked for.
+    NEO4J_PASSWORD, or is asked for. A long answer comes a page at a time, as in kg query.
 
     \b
     Example:
@@ -1268,9 +1417,10 @@ def cypher(query_or_file, params, uri, user, database, fmt, allow_update, query_
     else:
         text, arguments = query_or_file, dict(given)
     password = _neo4j_password()
-    click.echo(
-        run_cypher(text, arguments, uri, user, password, database=database, allow_update=allow_update).render(fmt)
+    table = run_cypher(
+        text, arguments, uri, user, password, database=database, allow_update=allow_update, page=_page(limit, offset)
     )
+    _echo_table(table, fmt)
 
 
 @cli.group(name="bench")

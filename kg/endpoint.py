@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from .errors import KgError
 from .rdf import PREFIXES
-from .store import Table, _py, bind_parameters, build_advice, shorten
+from .store import ALL, Page, Table, _py, bind_parameters, build_advice, shorten
 
 BATCH = 2000  # triples a SPARQL Update request; Virtuoso takes far more, small servers may not
 TIMEOUT = 300  # seconds one request may take
@@ -140,10 +140,12 @@ def select(
     *,
     user: str | None = None,
     password: str | None = None,
+    page: Page = ALL,
 ) -> Table:
     """Run a SELECT or ASK query at the endpoint over ``graph_iri`` (else the server's default graph).
 
-    The project's prefixes are predeclared and ``$name`` parameters bound as in :mod:`kg.store`.
+    The project's prefixes are predeclared and ``$name`` parameters bound as in :mod:`kg.store`;
+    ``page`` keeps some of the rows, as the local store does.
     """
     form = {"query": PREFIX_LINE + bind_parameters(sparql, params)}
     if graph_iri:
@@ -157,7 +159,8 @@ def select(
         columns = answer["head"]["vars"]
         if columns == ["__ASK_RETVAL"]:  # Virtuoso 7.2 answers ASK as one row (true) or none (false)
             return Table(["ask"], [[bool(answer["results"]["bindings"])]])
-        return Table(columns, [[_value(row.get(c)) for c in columns] for row in answer["results"]["bindings"]])
+        rows, total = page.take(answer["results"]["bindings"], lambda row: [_value(row.get(c)) for c in columns])
+        return Table(columns, rows, total, page.offset)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise EndpointError(f"{public_url(endpoint)}: the answer is not SPARQL JSON results") from None
 

@@ -458,6 +458,88 @@ class NodeLinkWriter:
         return self._file.__exit__(*failure)
 
 
+_NODE_LINK_HEAD = '{\n  "directed": true,\n  "edges": ['  # how NodeLinkWriter starts a file
+_NODES_START = '\n  "nodes": ['  # the top-level key that ends the edges and the graph's attributes
+_ITEM_START, _ITEM_END = "\n    {", "\n    }"  # the lines that start and end a node or edge
+
+
+def iter_node_link(
+    path, kinds: Iterable[str] = ("node", "edge"), counts: Counter | None = None, chunk: int = 1 << 20
+) -> Iterator[tuple]:
+    """The items of a node-link ``graph.json`` in file order (edges, then nodes), one at a time:
+    ``("node", id, data)`` and ``("edge", source, target, key, data)``, as :func:`iter_graph` gives them.
+
+    A file in :class:`NodeLinkWriter`'s layout (``json.dumps(indent=2, sort_keys=True)``'s too) is
+    read ``chunk`` characters at a time: each item is the text from a line ``    {`` to the next
+    line ``    }`` (an item's own lines are indented deeper, and JSON strings hold no raw newline),
+    and only the items of ``kinds`` are parsed, so that a reader of the nodes skips the edges for
+    the price of finding them. Any other node-link file (``links`` for ``edges``, another indent)
+    is parsed whole. ``counts``, if given, gets ``counts[kind] += 1`` for every item, skipped or not.
+    """
+    wanted = set(kinds)
+    with open(path, encoding="utf-8") as stream:
+        if stream.read(len(_NODE_LINK_HEAD)) != _NODE_LINK_HEAD:
+            stream.seek(0)
+            yield from _node_link_items(json.load(stream), wanted, counts)
+            return
+        kind, text, at = "edge", "", 0
+        found: list[str] = []  # the kinds and texts of the wanted items read but not yet parsed
+        texts: list[str] = []
+        while True:
+            if kind == "edge" and "edge" not in wanted:
+                # Skipped whole: the nodes' key is the only line '  "nodes": [' and each edge has the
+                # only '\n    {' of its text, so both are found by C loops, not item by item.
+                nodes_at = text.find(_NODES_START, at)
+                stop = nodes_at if nodes_at >= 0 else max(at, len(text) - len(_NODES_START))
+                if counts is not None:  # the edges that start before `stop`
+                    counts["edge"] += text.count(_ITEM_START, at, stop + len(_ITEM_START) - 1)
+                if nodes_at >= 0:
+                    kind, at = "node", nodes_at + len(_NODES_START)
+                    continue
+                start = end = -1
+                at = stop
+            else:
+                start = text.find(_ITEM_START, at)
+                if kind == "edge":  # the nodes' key, where it comes before the next item
+                    nodes_at = text.find(_NODES_START, at, len(text) if start < 0 else start)
+                    if nodes_at >= 0:
+                        kind, at = "node", nodes_at + len(_NODES_START)
+                        continue
+                end = text.find(_ITEM_END, start) if start >= 0 else -1
+            if end < 0:
+                # one json.loads for all the chunk's items: a call per item costs more than its parse
+                for item_kind, item in zip(found, json.loads("[" + ",".join(texts) + "]"), strict=True):
+                    yield _node_link_item(item_kind, item)
+                found, texts = [], []
+                more = stream.read(chunk)
+                if not more:
+                    return
+                # keep the tail from `at`: a marker or item cut by the chunk's end
+                text, at = text[at:] + more, 0
+                continue
+            at = end + len(_ITEM_END)
+            if counts is not None:
+                counts[kind] += 1
+            if kind in wanted:
+                found.append(kind)
+                texts.append(text[start + 1 : at])
+
+
+def _node_link_items(data: dict, wanted: set[str], counts: Counter | None) -> Iterator[tuple]:
+    for kind, items in (("edge", data.get("edges", data.get("links")) or []), ("node", data["nodes"])):
+        for item in items:
+            if counts is not None:
+                counts[kind] += 1
+            if kind in wanted:
+                yield _node_link_item(kind, dict(item))
+
+
+def _node_link_item(kind: str, item: dict) -> tuple:
+    if kind == "node":
+        return ("node", item.pop("id"), item)
+    return ("edge", item.pop("source"), item.pop("target"), item.pop("key", None), item)
+
+
 _STRING = json.encoder.encode_basestring  # json's own escaping (C), as json.dumps(ensure_ascii=False)
 
 

@@ -28,24 +28,36 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
+import queue
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import cache, partial
 from pathlib import Path
+from typing import TextIO
 
 from .errors import KgError
+from .graph import iter_node_link
 from .rdf import PROPERTIES
 from .records import ENTITY_TYPES
-from .store import Table, build_advice
+from .store import ALL, Page, Table, build_advice
 from .vocab import normalize_name
 
 KINDS = ("Paper", *ENTITY_TYPES, "Result", "Author")
 ENTITY_KINDS = ENTITY_TYPES
 SEARCHABLE = ("Paper", *ENTITY_KINDS)  # the kinds that kg.search embeds
+# Rows a transaction writes: big enough that a transaction's fixed cost is noise.
+BATCH_SIZE = 10_000
 # How long the driver retries a transaction that failed for a passing reason (a lost connection).
 RETRY_SECONDS = 5.0
 
@@ -95,26 +107,27 @@ def load(
     user: str,
     password: str,
     database: str = "neo4j",
-    batch_size: int = 1000,
+    batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
     embeddings: bool = False,
 ) -> LoadReport:
     """Load ``<build_dir>/graph.json`` into Neo4j: schema, nodes, relationships, then stale statements out.
 
-    Writes go in transactions of ``batch_size`` rows; ``progress(done, total)`` is called after
-    each committed batch (nodes and relationships together). With ``embeddings``, papers and
-    entities also get their sentence embedding (``embedding``) in one vector index per label,
-    which :func:`vector_search` asks.
+    graph.json is read item by item (:func:`kg.graph.iter_node_link`), in four passes: the nodes'
+    kinds, the papers, the other nodes, the edges. Writes go in transactions of ``batch_size``
+    rows; ``progress(done, total)`` is called after each committed batch (nodes and relationships
+    together). A paper the database has never seen (no node, no statement) gets its statements
+    created outright; the others are merged on (start, type, end, paper), which finds the
+    statement an older load wrote. With ``embeddings``, papers and entities also get their
+    sentence embedding (``embedding``) in one vector index per label, which :func:`vector_search` asks.
     """
     started = time.monotonic()
-    nodes, edges = _read_graph(Path(build_dir))
-    papers = sorted(n["paper_id"] for n in nodes if n["kind"] == "Paper")
-    node_groups = _group_nodes(nodes)
-    edge_groups = _group_edges(nodes, edges)
-    total = len(nodes) + len(edges)
+    path = _graph_path(Path(build_dir))
+    kinds, papers, counts = _scan(path)
+    total = counts["node"] + counts["edge"]
     token = uuid.uuid4().hex
-    done = 0
-    with _session(uri, user, password, database) as session:
+    # One session for the lookups and the sweep, two that write in turn (one if there is no paper to lock).
+    with _sessions(uri, user, password, database, 3 if papers else 2) as (session, *writers):
         for statement in _schema_statements():
             session.run(statement).consume()
         # After the first statements: a wrong URI or password fails before the embeddings are computed.
@@ -122,21 +135,33 @@ def load(
         if vectors:
             for statement in _vector_index_statements(len(next(iter(vectors.values())))):
                 session.run(statement).consume()
-            for _, rows in node_groups:
-                for row in rows:
-                    if row["id"] in vectors:
-                        row["props"]["embedding"] = vectors[row["id"]]
-        writes = [(_node_statement(kind), rows) for kind, rows in node_groups]
-        writes += [(_edge_statement(*key), rows) for key, rows in edge_groups]
-        for statement, rows in writes:  # nodes first: relationships find their ends
-            for batch in _batches(rows, batch_size):
-                session.execute_write(_run, statement, rows=batch, token=token)
-                done += len(batch)
-                if progress:
-                    progress(done, total)
-        removed_relationships, removed_nodes = _sweep(session, token, papers, batch_size)
+        typed = _relationship_types(session)
+        new_papers: set[str] = set()
+        with _Writes(writers, token, batch_size, lambda done: progress and progress(done, total)) as writes:
+            # Papers first, each batch looked up before it is written: the entity statement tells
+            # this build's papers by their loadId, and a paper found nowhere has only new statements.
+            for batch in _chunks(_node_rows(path, vectors, lambda kind: kind == "Paper"), batch_size):
+                new_papers.update(_new_papers(session, [row["props"]["paper_id"] for row in batch], typed))
+                writes.write(_node_statement("Paper"), batch)
+                if not writes.lock:
+                    writes.flush()
+                    writes.lock = batch[0]["id"]
+            writes.flush()  # every paper before the entities, whose statement asks the papers' loadId
+            for row in _node_rows(path, vectors, lambda kind: kind != "Paper"):
+                writes.add(_node_statement(row["props"]["kind"]), row)
+            writes.flush()  # nodes before relationships: these find their ends
+            for _, source, target, _, data in iter_node_link(path, ("edge",)):
+                edge = _edge_row(source, target, data, writes.provenance)
+                statement = _edge_statement(
+                    relationship_type(data["predicate"]), *_ends(kinds, source, target, path), new=edge[2] in new_papers
+                )
+                writes.add(statement, edge)
+            writes.flush()
+        old_papers = [paper for paper in papers if paper not in new_papers]
+        removed_relationships, removed_nodes = _sweep(session, token, old_papers, batch_size)
+        _replan(session)
     return LoadReport(
-        len(nodes), len(edges), len(papers), removed_nodes, removed_relationships, time.monotonic() - started
+        counts["node"], counts["edge"], len(papers), removed_nodes, removed_relationships, time.monotonic() - started
     )
 
 
@@ -179,11 +204,13 @@ def run_cypher(
     password: str,
     database: str = "neo4j",
     allow_update: bool = False,
+    page: Page = ALL,
 ) -> Table:
     """Run one Cypher query with its parameters bound as Cypher parameters; read-only unless ``allow_update``.
 
     A query that would write is refused before it runs (its plan says so), and reads run in a
-    read-access transaction, where the server itself refuses any write.
+    read-access transaction, where the server itself refuses any write. ``page`` keeps some of
+    the rows, as the SPARQL stores do.
     """
     import neo4j
 
@@ -196,8 +223,8 @@ def run_cypher(
             if query_type != "r":
                 raise Neo4jStoreError("this query would write to the database; pass --allow-update to run it")
         work = session.execute_write if allow_update else session.execute_read
-        columns, rows = work(_fetch, cypher, params)
-    return Table(columns, [[_plain(value) for value in row] for row in rows])
+        columns, rows, total = work(_fetch, cypher, params, page)
+    return Table(columns, rows, total, page.offset)
 
 
 # -- reading the build ---------------------------------------------------------------------------
@@ -211,19 +238,40 @@ def _vectors(build: Path) -> dict[str, list[float]]:
     return {node_id: [float(x) for x in vector] for (node_id, _, _), vector in zip(nodes, vectors, strict=True)}
 
 
-def _read_graph(build: Path) -> tuple[list[dict], list[dict]]:
+def _graph_path(build: Path) -> Path:
     path = build / "graph.json"
     if not path.is_file():
         raise Neo4jStoreError(f"{build}: no graph.json here ({build_advice(build)})")
+    return path
+
+
+def _scan(path: Path) -> tuple[dict[str, str], list[str], Counter]:
+    """Node id -> kind, the build's paper ids, and how many nodes and edges graph.json holds; a
+    node of an unknown kind, or a file that is no node-link graph, is refused before anything is written."""
+    kinds: dict[str, str] = {}
+    papers = []
+    counts: Counter = Counter()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        nodes, edges = data["nodes"], data.get("edges", data.get("links"))
-    except (ValueError, KeyError, TypeError) as error:
-        raise Neo4jStoreError(f"{path}: not a node-link graph ({error})") from None
-    for node in nodes:
-        if node.get("kind") not in KINDS:
-            raise Neo4jStoreError(f"{path}: node {node.get('id')!r} has unknown kind {node.get('kind')!r}")
-    return nodes, edges or []
+        for _, node, data in iter_node_link(path, ("node",), counts):
+            kind = data.get("kind")
+            if kind not in KINDS:
+                raise Neo4jStoreError(f"{path}: node {node!r} has unknown kind {kind!r}")
+            kinds[node] = kind
+            if kind == "Paper":
+                papers.append(data["paper_id"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise Neo4jStoreError(f"{path}: not a node-link graph ({error!r})") from None
+    return kinds, sorted(papers), counts
+
+
+def _node_rows(path: Path, vectors: dict[str, list[float]], keep: Callable[[str], bool]) -> Iterator[dict]:
+    """The rows of the nodes whose kind ``keep`` accepts: ``{"id", "props"}``, props as Neo4j stores them."""
+    for _, node, data in iter_node_link(path, ("node",)):
+        if keep(data["kind"]):
+            props = _properties({"id": node, **data})
+            if node in vectors:
+                props["embedding"] = vectors[node]
+            yield {"id": node, "props": props}
 
 
 def _properties(node: dict) -> dict:
@@ -244,39 +292,131 @@ def _properties(node: dict) -> dict:
     return props
 
 
-def _group_nodes(nodes: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Nodes by kind, papers first: entity loads look up which papers this load has written."""
-    groups = defaultdict(list)
-    for node in nodes:
-        groups[node["kind"]].append({"id": node["id"], "props": _properties(node)})
-    return [(kind, groups[kind]) for kind in KINDS if groups[kind]]
+# What a relationship carries and where its statement finds each value: an edge row is
+# [source, target, paper, evidence, confidence, provenance, position?], where provenance indexes
+# the load's list of (extractor, extractorVersion, curated), which few values fill (one per
+# extractor version), and position (an author's place in the paper's list) is there for authors
+# only: the fewer values a row has, the sooner the driver packs it.
+EDGE_VALUES = {
+    "paper": "row[2]",
+    "evidence": "row[3]",
+    "confidence": "row[4]",
+    "extractor": "$provenance[row[5]][0]",
+    "extractorVersion": "$provenance[row[5]][1]",
+    "curated": "$provenance[row[5]][2]",
+    "position": "row[6]",  # null where the row stops before it
+    "loadId": "$token",
+}
 
 
-def _group_edges(nodes: list[dict], edges: list[dict]) -> list[tuple[tuple[str, str, str], list[dict]]]:
-    """Edges by (type, start kind, end kind), so each statement finds its ends through a label's index."""
-    kinds = {node["id"]: node["kind"] for node in nodes}
-    groups = defaultdict(list)
-    for edge in edges:
-        key = (relationship_type(edge["predicate"]), kinds[edge["source"]], kinds[edge["target"]])
-        groups[key].append(
-            {
-                "source": edge["source"],
-                "target": edge["target"],
-                "paper": edge.get("paper", ""),
-                "evidence": edge.get("evidence", ""),
-                "confidence": float(edge.get("confidence", 1.0)),
-                "extractor": edge.get("extractor", ""),
-                "extractorVersion": edge.get("extractor_version", ""),
-                "curated": bool(edge.get("curated", False)),
-                "position": edge.get("position"),  # an author's place in a paper's author list
-            }
-        )
-    return sorted(groups.items())
+def _edge_row(source: str, target: str, data: dict, provenance: dict[tuple, int]) -> list:
+    """An edge as a list (a row of maps would send each field's name with every row); a new
+    (extractor, version, curated) gets the next index of ``provenance``."""
+    made = (data.get("extractor", ""), data.get("extractor_version", ""), bool(data.get("curated", False)))
+    row = [
+        source,
+        target,
+        data.get("paper", ""),
+        data.get("evidence", ""),
+        float(data.get("confidence", 1.0)),
+        provenance.setdefault(made, len(provenance)),
+    ]
+    if data.get("position") is not None:
+        row.append(data["position"])
+    return row
 
 
-def _batches(rows: list, size: int) -> Iterator[list]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
+def _ends(kinds: dict[str, str], source: str, target: str, path: Path) -> tuple[str, str]:
+    """The kinds of an edge's two ends; an edge to a node graph.json does not hold is refused."""
+    for node in (source, target):
+        if node not in kinds:
+            raise Neo4jStoreError(f"{path}: an edge {source!r} -> {target!r} names no node {node!r}")
+    return kinds[source], kinds[target]
+
+
+def _chunks(rows: Iterable, size: int) -> Iterator[list]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Writes:
+    """Rows buffered per statement and written in transactions of ``size`` rows by the ``sessions``
+    in turn, on threads, so that the next batch is read, packed and sent while the server writes
+    this one.
+
+    Once :attr:`lock` names a node (a paper of the build, written), every transaction first
+    writes it: the server then runs them one at a time, in the order they came, and two never
+    wait on each other's nodes (no deadlock), while neither side waits for the other. A
+    statement's buffer is written when it holds ``size`` rows, and the largest when all hold
+    ``4 * size`` (one buffer per relationship type and pair of kinds): the memory a load takes
+    stays bounded however large the build. :meth:`flush` writes the rest and waits for all.
+    """
+
+    def __init__(self, sessions: list, token: str, size: int, progress: Callable[[int], object]):
+        self.token, self.size, self.progress = token, size, progress
+        self.idle: queue.SimpleQueue = queue.SimpleQueue()
+        for session in sessions:
+            self.idle.put(session)
+        self.workers = len(sessions)
+        self.pool = ThreadPoolExecutor(self.workers, thread_name_prefix="kg-neo4j")
+        self.pending: deque[Future] = deque()
+        self.rows: dict[str, list] = {}
+        self.buffered = self.done = 0
+        self.lock: str | None = None
+        self.provenance: dict[tuple, int] = {}  # see EDGE_VALUES
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *failure) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+    def add(self, statement: str, row) -> None:
+        rows = self.rows.setdefault(statement, [])
+        rows.append(row)
+        self.buffered += 1
+        if len(rows) == self.size:
+            self._write_buffer(statement)
+        elif self.buffered >= 4 * self.size:
+            self._write_buffer(max(self.rows, key=lambda key: len(self.rows[key])))
+
+    def write(self, statement: str, rows: list) -> None:
+        if len(self.pending) == self.workers:
+            self._wait_oldest()
+        if self.lock:
+            statement = "OPTIONAL MATCH (lock:Paper {id: $lock}) SET lock.loadId = $token WITH * " + statement
+        provenance = [list(made) for made in self.provenance]
+        params = {"rows": rows, "token": self.token, "lock": self.lock, "provenance": provenance}
+        self.pending.append(self.pool.submit(self._run, statement, params))
+
+    def flush(self) -> None:
+        for statement in list(self.rows):
+            self._write_buffer(statement)
+        while self.pending:
+            self._wait_oldest()
+
+    def _write_buffer(self, statement: str) -> None:
+        rows = self.rows.pop(statement)
+        self.buffered -= len(rows)
+        self.write(statement, rows)
+
+    def _run(self, statement: str, params: dict) -> int:
+        session = self.idle.get()
+        try:
+            session.execute_write(_run, statement, **params)
+        finally:
+            self.idle.put(session)
+        return len(params["rows"])
+
+    def _wait_oldest(self) -> None:
+        self.done += self.pending.popleft().result()  # a failed batch's error is raised here
+        self.progress(self.done)
 
 
 # -- Cypher of the load (labels and types come from the fixed lists above, never from input) -----
@@ -306,6 +446,36 @@ def _vector_index_statements(dimensions: int) -> list[str]:
     ]
 
 
+def _replan(session) -> None:
+    """Resample the indexes and drop the cached plans: queries after a load are then planned on its
+    statistics, not on those of the database before it (a plan made for a few nodes can scan where
+    it should seek), which the server's own sampling would only catch up with later."""
+    session.run("CALL db.prepareForReplanning(600)").consume()
+
+
+def _relationship_types(session) -> list[str]:
+    """The relationship types of the project that the database holds any of (its counts store answers)."""
+    return [
+        rel_type
+        for rel_type in (relationship_type(predicate) for predicate in sorted(PROPERTIES))
+        if session.run(f"MATCH ()-[r:{rel_type}]->() RETURN count(r) AS n").single()["n"]
+    ]
+
+
+def _new_papers(session, papers: list[str], typed: list[str]) -> set[str]:
+    """Those of ``papers`` the database knows nothing of: no Paper node and, of the relationship
+    types it holds (``typed``), no statement."""
+    found = session.execute_read(_column, "UNWIND $papers AS p MATCH (:Paper {id: 'paper/' + p}) RETURN p", papers)
+    new = set(papers) - found
+    for rel_type in typed:
+        if new:
+            new -= session.execute_read(
+                _column, f"UNWIND $papers AS p MATCH ()-[r:{rel_type} {{paper: p}}]->() RETURN DISTINCT p", sorted(new)
+            )
+    return new
+
+
+@cache  # asked once per row
 def _node_statement(kind: str) -> str:
     assert kind in KINDS
     statement = (
@@ -324,43 +494,71 @@ def _node_statement(kind: str) -> str:
     return statement
 
 
-def _edge_statement(rel_type: str, start: str, end: str) -> str:
+@cache  # asked once per row
+def _edge_statement(rel_type: str, start: str, end: str, new: bool) -> str:
+    """The statement of edge rows (:func:`_edge_row`) of one type between two kinds: ``new`` ones
+    (of papers the database has never seen) are created, the others merged on their paper."""
     assert start in KINDS and end in KINDS and rel_type in {p.upper() for p in PROPERTIES}
+    ends = f"UNWIND $rows AS row MATCH (s:{start} {{id: row[0]}}) MATCH (e:{end} {{id: row[1]}}) "
+    values = EDGE_VALUES
+    if new:
+        return ends + f"CREATE (s)-[:{rel_type} {{{', '.join(f'{k}: {v}' for k, v in values.items())}}}]->(e)"
     return (
-        f"UNWIND $rows AS row MATCH (s:{start} {{id: row.source}}) MATCH (e:{end} {{id: row.target}}) "
-        f"MERGE (s)-[r:{rel_type} {{paper: row.paper}}]->(e) "
-        "SET r.evidence = row.evidence, r.confidence = row.confidence, r.extractor = row.extractor, "
-        "r.extractorVersion = row.extractorVersion, r.curated = row.curated, r.position = row.position, "
-        "r.loadId = $token"
+        ends
+        + f"MERGE (s)-[r:{rel_type} {{paper: row[2]}}]->(e) SET "
+        + ", ".join(f"r.{k} = {v}" for k, v in values.items() if k != "paper")
     )
 
 
 def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int, int]:
-    """Delete what an older load wrote for this build's papers and this build no longer holds.
+    """Delete what an older load wrote for this build's ``papers`` (those the database held before
+    this load) and this build no longer holds.
 
-    A relationship goes when its paper is one of the build's and this load did not write it; a
+    A relationship goes when its paper is one of them and this load did not write it; a
     vocabulary ``broader`` link (no paper) goes when its start node is in the build and this load
-    did not write it. Results of the build's papers that this load did not write go too, and so
+    did not write it. Results of these papers that this load did not write go too, and so
     do entities left with no paper and no relationship. A ``NAMES`` link goes when this load wrote
     its entity but not the link (a name the entity no longer has), and a ``Name`` node when it
     names nothing; both are the lookup index, not the build's data, so the report leaves them out.
+    Each statement finds its rows through an index (a relationship type's ``paper``, a Result's
+    ``paper``), so a load of new papers into a large database sweeps in no time.
     """
-    removed_relationships = 0
+    removed_relationships = removed_nodes = 0
     for predicate in sorted(PROPERTIES):
-        statement = (
-            f"MATCH (s)-[r:{relationship_type(predicate)}]->() WHERE r.loadId <> $token "
-            "AND (r.paper IN $papers OR (r.paper = '' AND s.loadId = $token)) "
-            "WITH r LIMIT $limit DELETE r RETURN count(*) AS n"
+        rel_type = relationship_type(predicate)
+        for chunk in _chunks(papers, batch_size):
+            removed_relationships += _repeat(
+                session,
+                f"UNWIND $papers AS p MATCH ()-[r:{rel_type} {{paper: p}}]->() WHERE r.loadId <> $token "
+                "WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
+                token=token,
+                papers=chunk,
+                limit=batch_size,
+            )
+        removed_relationships += _repeat(
+            session,
+            f"MATCH (s)-[r:{rel_type} {{paper: ''}}]->() WHERE r.loadId <> $token AND s.loadId = $token "
+            "WITH r LIMIT $limit DELETE r RETURN count(*) AS n",
+            token=token,
+            limit=batch_size,
         )
-        removed_relationships += _repeat(session, statement, token=token, papers=papers, limit=batch_size)
-    removed_nodes = _repeat(
-        session,
-        "MATCH (n:Result) WHERE n.loadId <> $token AND n.paper IN $papers "
-        "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n",
-        token=token,
-        papers=papers,
-        limit=batch_size,
-    )
+    for chunk in _chunks(papers, batch_size):
+        removed_nodes += _repeat(
+            session,
+            "UNWIND $papers AS p MATCH (n:Result {paper: p}) WHERE n.loadId <> $token "
+            "WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS n",
+            token=token,
+            papers=chunk,
+            limit=batch_size,
+        )
+        for kind in ENTITY_KINDS:  # the papers of other builds' entities lose these papers
+            session.execute_write(
+                _run,
+                f"MATCH (n:{kind}) WHERE n.loadId <> $token AND any(p IN n.papers WHERE p IN $papers) "
+                "SET n.papers = [p IN n.papers WHERE NOT p IN $papers]",
+                token=token,
+                papers=chunk,
+            )
     removed_nodes += _repeat(  # an author with no paper left in any build
         session,
         "MATCH (n:Author) WHERE n.loadId <> $token AND NOT EXISTS { (n)--() } "
@@ -369,13 +567,6 @@ def _sweep(session, token: str, papers: list[str], batch_size: int) -> tuple[int
         limit=batch_size,
     )
     for kind in ENTITY_KINDS:
-        session.execute_write(
-            _run,
-            f"MATCH (n:{kind}) WHERE n.loadId <> $token "
-            "SET n.papers = [p IN coalesce(n.papers, []) WHERE NOT p IN $papers]",
-            token=token,
-            papers=papers,
-        )
         removed_nodes += _repeat(  # its Name links do not keep an entity
             session,
             f"MATCH (n:{kind}) WHERE n.loadId <> $token AND n.papers = [] "
@@ -417,10 +608,263 @@ def _single(tx, statement: str, **params) -> int:
     return tx.run(statement, **params).single()["n"]
 
 
-def _fetch(tx, cypher: str, params: dict) -> tuple[list[str], list[list]]:
+def _column(tx, statement: str, papers: list[str]) -> set:
+    return {record[0] for record in tx.run(statement, papers=papers)}
+
+
+def _fetch(tx, cypher: str, params: dict, page: Page) -> tuple[list[str], list[list], int]:
     result = tx.run(cypher, params)
-    rows = [list(record.values()) for record in result]
-    return list(result.keys()), rows
+    rows, total = page.take(result, lambda record: [_plain(value) for value in record.values()])
+    return list(result.keys()), rows, total
+
+
+# -- the bulk path: neo4j-admin database import into a stopped Neo4j --------------------------------
+
+# The import's array delimiter, which no name holds, and its stand-in for an empty list: a CSV cell
+# has no way to say [] (an empty one is no property), so an empty list is written as [EMPTY_LIST]
+# and :func:`finish_bulk` turns it back into [].
+ARRAY_DELIMITER = "\x1f"
+EMPTY_LIST = "\x1e"
+
+
+@dataclass
+class BulkReport:
+    """What a bulk import wrote: counts, where, and how long it took."""
+
+    nodes: int
+    relationships: int
+    papers: int
+    database: str
+    directory: Path
+    seconds: float
+
+    def format(self) -> str:
+        return (
+            f"imported {self.papers} papers into database {self.database} ({self.directory}): {self.nodes} nodes, "
+            f"{self.relationships} relationships in {self.seconds:.1f} s; start Neo4j, then run "
+            f"kg load neo4j --finish (it adds the indexes the queries use)"
+        )
+
+
+def bulk_load(
+    build_dir: str | Path, neo4j_admin: str | None = None, database: str = "neo4j", embeddings: bool = False
+) -> BulkReport:
+    """Import ``<build_dir>/graph.json`` with ``neo4j-admin database import full`` into ``database``
+    of a stopped Neo4j: the fast way to fill a new database with a large build.
+
+    The graph becomes the same nodes, relationships and properties as :func:`load` writes (the
+    same rows, as CSV files in a scratch folder of the build); the import cannot create indexes in
+    Community's store format, so :func:`finish_bulk` adds them once Neo4j runs again. The database
+    must be new, or one that never held a node (a Neo4j started once has such a ``neo4j``): a
+    running database, or one that holds data, is refused before anything is written.
+    """
+    from .export.formats import neo4j_import_args
+
+    started = time.monotonic()
+    build = Path(build_dir)
+    path = _graph_path(build)
+    admin = _neo4j_admin(neo4j_admin)
+    directory = _database_directory(admin, database)
+    overwrite = _check_bulk_target(admin, directory, database)
+    kinds, papers, counts = _scan(path)
+    vectors = _vectors(build) if embeddings else {}
+    with tempfile.TemporaryDirectory(prefix=".neo4j-import.", dir=build) as scratch:
+        folder = Path(scratch)
+        files, multiline = _write_import_files(path, kinds, vectors, uuid.uuid4().hex, folder)
+        command = [str(admin), *neo4j_import_args(folder, files, database, ARRAY_DELIMITER, multiline)]
+        command += [f"--report-file={folder / 'import.report'}", *(["--overwrite-destination"] if overwrite else [])]
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace")
+    if done.returncode != 0:
+        raise Neo4jStoreError(f"neo4j-admin could not import the build: {_admin_error(done.stdout + done.stderr)}")
+    return BulkReport(counts["node"], counts["edge"], len(papers), database, directory, time.monotonic() - started)
+
+
+def finish_bulk(uri: str, user: str, password: str, database: str = "neo4j") -> None:
+    """After :func:`bulk_load`, once Neo4j serves the database: the constraints and indexes that
+    :func:`load` creates (vector indexes too where nodes have embeddings), and empty lists for the
+    import's stand-ins (:data:`EMPTY_LIST`)."""
+    with _session(uri, user, password, database) as session:
+        for statement in _schema_statements():
+            session.run(statement).consume()
+        found = session.run(
+            f"MATCH (n:{'|'.join(SEARCHABLE)}) WHERE n.embedding IS NOT NULL RETURN size(n.embedding) AS n LIMIT 1"
+        ).single()
+        if found:
+            for statement in _vector_index_statements(found["n"]):
+                session.run(statement).consume()
+        # An auto-commit query: CALL ... IN TRANSACTIONS cannot run inside a managed transaction.
+        session.run(
+            "MATCH (n) WITH n, [key IN keys(n) WHERE n[key] = [$empty]] AS empty WHERE empty <> [] "
+            "CALL { WITH n, empty UNWIND empty AS key SET n[key] = [] } IN TRANSACTIONS OF 10000 ROWS",
+            empty=EMPTY_LIST,
+        ).consume()
+        _replan(session)
+
+
+def _neo4j_admin(given: str | None) -> Path:
+    """The neo4j-admin to run: ``given``, else the one on PATH, else ``$NEO4J_HOME/bin/neo4j-admin``."""
+    home = os.environ.get("NEO4J_HOME")
+    found = given or shutil.which("neo4j-admin") or (home and str(Path(home) / "bin" / "neo4j-admin"))
+    if not found:
+        raise Neo4jStoreError("no neo4j-admin found: give --neo4j-admin PATH, or set NEO4J_HOME to your Neo4j's folder")
+    if not os.access(found, os.X_OK) or Path(found).is_dir():
+        raise Neo4jStoreError(f"{found}: not a neo4j-admin that can be run")
+    return Path(found)
+
+
+def _database_directory(admin: Path, database: str) -> Path:
+    """Where Neo4j keeps ``database``: under the data folder of ``neo4j.conf``
+    (``server.directories.data``, default ``data``) of NEO4J_HOME (default: neo4j-admin's ``..``),
+    the configuration read from NEO4J_CONF (default: the home's ``conf``), as neo4j-admin finds them."""
+    home = Path(os.environ.get("NEO4J_HOME") or admin.resolve().parent.parent)
+    if not home.is_dir():
+        raise Neo4jStoreError(f"{home}: no such folder; set NEO4J_HOME to your Neo4j's folder")
+    conf = Path(os.environ.get("NEO4J_CONF") or home / "conf") / "neo4j.conf"
+    data = "data"
+    if conf.is_file():
+        for line in conf.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "server.directories.data" and value.strip():
+                data = value.strip()
+    return home / data / "databases" / database
+
+
+def _check_bulk_target(admin: Path, directory: Path, database: str) -> bool:
+    """Refuse a running database, or one that holds data; True when the database exists but never
+    held a node or relationship (a Neo4j started once creates an empty ``neo4j``), which the
+    import then replaces."""
+    if not directory.exists():
+        return False
+    info = subprocess.run([str(admin), "database", "info", database], capture_output=True, text=True, errors="replace")
+    said = info.stdout + info.stderr
+    if re.search(r"in use:\s*true|is in use", said):
+        raise Neo4jStoreError(
+            f"database {database} is running: --bulk writes its files, so stop Neo4j first (neo4j stop), "
+            "then run this again; or load without --bulk"
+        )
+    if info.returncode != 0:
+        raise Neo4jStoreError(f"neo4j-admin cannot read database {database}: {_admin_error(said)}")
+    # The record store files of nodes and relationships stay empty until the first one is written.
+    stores = [directory / "neostore.nodestore.db", directory / "neostore.relationshipstore.db"]
+    if not all(store.is_file() and store.stat().st_size == 0 for store in stores):
+        raise Neo4jStoreError(
+            f"database {database} ({directory}) holds data: --bulk only fills a new or empty database; "
+            "load without --bulk to update it in place, or drop the database first"
+        )
+    return True
+
+
+def _admin_error(output: str) -> str:
+    """The line of neo4j-admin's output that says what went wrong (its last line that is no stack frame)."""
+    lines = [line.strip() for line in output.splitlines() if line.strip() and not line.startswith(("\tat ", "    at "))]
+    useful = [line for line in lines if not line.startswith("Run with '--verbose'")]
+    return (useful or ["no output"])[-1]
+
+
+NAMES_HEADER = [":START_ID(Name)", ":END_ID", ":TYPE", "loadId"]  # Name nodes have ids of their own
+
+
+def _write_import_files(
+    path: Path, kinds: dict[str, str], vectors: dict[str, list[float]], token: str, folder: Path
+) -> tuple[list[str], bool]:
+    """The build as neo4j-admin's CSV files in ``folder``: the rows :func:`load` writes, with the
+    same properties (and ``loadId`` = ``token``), so that a later load updates the import in place.
+
+    Nodes go to one file per kind and set of (property, type) (a file's header types each column),
+    Name nodes and their NAMES links to files of their own, relationships to one file per type.
+    Returns the files' names and whether a value holds a line break (the import must then read
+    multi-line fields)."""
+    files = _CsvFiles(folder)
+    names: set[str] = set()
+    for _, node, data in iter_node_link(path, ("node",)):
+        props = _properties({"id": node, **data})
+        if node in vectors:
+            props["embedding"] = vectors[node]
+        props["loadId"] = token
+        columns = tuple((key, _csv_type(node, key, value)) for key, value in sorted(props.items()))
+        header = [f"{key}:ID" if key == "id" else _csv_column(key, kind) for key, kind in columns] + [":LABEL"]
+        files.write(f"nodes_{props['kind']}", header, [*(props[key] for key, _ in columns), props["kind"]])
+        for key in props.get("matchKeys", []):
+            names.add(key)
+            files.write("relationships_NAMES", NAMES_HEADER, [key, node, "NAMES", token])
+    for key in sorted(names):
+        files.write("nodes_Name", ["key:ID(Name)", ":LABEL"], [key, "Name"])
+    header = [":START_ID", ":END_ID", ":TYPE", "paper", "evidence", "confidence:double", "extractor"]
+    header += ["extractorVersion", "curated:boolean", "position:long", "loadId"]
+    for _, source, target, _, data in iter_node_link(path, ("edge",)):
+        rel_type = relationship_type(data["predicate"])
+        _ends(kinds, source, target, path)
+        made = (data.get("extractor", ""), data.get("extractor_version", ""), bool(data.get("curated", False)))
+        row = [source, target, rel_type, data.get("paper", ""), data.get("evidence", "")]
+        row += [float(data.get("confidence", 1.0)), *made, data.get("position"), token]
+        files.write(f"relationships_{rel_type}", header, row)
+    return files.close(), files.multiline
+
+
+def _csv_type(node: str, key: str, value) -> str:
+    """The import type of a property value (:func:`_properties` gives only these)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "double"
+    if isinstance(value, list):
+        if any(ARRAY_DELIMITER in item for item in value if isinstance(item, str)):
+            raise Neo4jStoreError(f"node {node!r}: {key} holds the character U+001F, which --bulk cannot write")
+        return "double[]" if value and not isinstance(value[0], str) else "string[]"
+    return "string"
+
+
+def _csv_column(key: str, kind: str) -> str:
+    return key if kind == "string" else f"{key}:{kind}"
+
+
+JAVA_FLOATS = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # what the import reads for them
+
+
+class _CsvFiles:
+    """CSV files for neo4j-admin, opened as rows come: one per name and header (``nodes_Model_2.csv``
+    is the second header of Model nodes). Strings are always quoted and a missing value is an empty
+    unquoted cell, which the import reads as no property ("" is an empty string)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.files = ExitStack()
+        self.open: dict[tuple[str, tuple[str, ...]], TextIO] = {}
+        self.count: Counter = Counter()
+        self.multiline = False
+
+    def write(self, name: str, header: list[str], row: list) -> None:
+        key = (name, tuple(header))
+        stream = self.open.get(key)
+        if stream is None:
+            self.count[name] += 1
+            file = self.folder / (f"{name}.csv" if self.count[name] == 1 else f"{name}_{self.count[name]}.csv")
+            stream = self.files.enter_context(open(file, "w", encoding="utf-8", newline=""))  # noqa: SIM115 - close()
+            self.open[key] = stream
+            stream.write(",".join(header) + "\n")
+        stream.write(",".join(map(self._cell, row)) + "\n")
+
+    def _cell(self, value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            if "\n" in value or "\r" in value:
+                self.multiline = True
+            return '"' + value.replace('"', '""') + '"'
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float):
+            return repr(value) if math.isfinite(value) else JAVA_FLOATS[repr(value)]
+        if isinstance(value, list):
+            items = [item if isinstance(item, str) else self._cell(item) for item in value] or [EMPTY_LIST]
+            return self._cell(ARRAY_DELIMITER.join(items))
+        return str(value)
+
+    def close(self) -> list[str]:
+        self.files.close()
+        return sorted(Path(stream.name).name for stream in self.open.values())
 
 
 # -- the connection, and its failures as one line ------------------------------------------------
@@ -429,6 +873,14 @@ def _fetch(tx, cypher: str, params: dict) -> tuple[list[str], list[list]]:
 @contextmanager
 def _session(uri: str, user: str, password: str, database: str, access_mode: str | None = None):
     """A session on ``database``; the driver's errors become one-line :class:`Neo4jStoreError`."""
+    with _sessions(uri, user, password, database, 1, access_mode) as (session,):
+        yield session
+
+
+@contextmanager
+def _sessions(uri: str, user: str, password: str, database: str, count: int, access_mode: str | None = None):
+    """``count`` sessions on ``database`` over one driver (a session serves one thread at a time);
+    the driver's errors become one-line :class:`Neo4jStoreError`."""
     import urllib.parse
 
     import neo4j
@@ -442,9 +894,10 @@ def _session(uri: str, user: str, password: str, database: str, access_mode: str
             neo4j.GraphDatabase.driver(
                 uri, auth=(user, password), max_transaction_retry_time=RETRY_SECONDS, notifications_min_severity="OFF"
             ) as driver,
-            driver.session(database=database, default_access_mode=access_mode or neo4j.WRITE_ACCESS) as session,
+            ExitStack() as sessions,
         ):
-            yield session
+            session = partial(driver.session, database=database, default_access_mode=access_mode or neo4j.WRITE_ACCESS)
+            yield [sessions.enter_context(session()) for _ in range(count)]
     except (exceptions.ServiceUnavailable, exceptions.SessionExpired) as error:
         raise Neo4jStoreError(f"cannot reach Neo4j at {uri}: {_reason(error)}") from None
     except exceptions.AuthError as error:

@@ -22,7 +22,7 @@ import queue
 import re
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -101,12 +101,56 @@ def bind_parameters(sparql: str, params: dict | None) -> str:
     return SPARQL_TOKENS.sub(term, sparql)
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which rows of an answer to keep: ``limit`` of them (``None``: all) after the first ``offset``.
+
+    The engines evaluate the whole answer in its own order and convert only the kept rows, so a page
+    and the total come from one evaluation, and pages of one answer never overlap or leave a gap.
+
+    >>> Page(limit=2, offset=1).take("abcd", str.upper)
+    (['B', 'C'], 4)
+    """
+
+    limit: int | None = None
+    offset: int = 0
+
+    def take(self, rows: Iterable, convert: Callable) -> tuple[list, int]:
+        """The rows of this page, each ``convert``-ed, and how many rows there were in all."""
+        end = None if self.limit is None else self.offset + self.limit
+        kept, total = [], 0
+        for total, row in enumerate(rows, start=1):
+            if total > self.offset and (end is None or total <= end):
+                kept.append(convert(row))
+        return kept, total
+
+
+ALL = Page()
+
+
 @dataclass
 class Table:
-    """Query answers: column names and rows of plain Python values."""
+    """Query answers: column names and rows of plain Python values; where they are one page of a
+    longer answer, ``total`` rows in all, of which these start after the first ``offset``."""
 
     columns: list[str]
     rows: list[list]
+    total: int | None = None
+    offset: int = 0
+
+    def footer(self) -> str | None:
+        """Where this page sits in the whole answer, when it does not hold all of it.
+
+        >>> Table(["n"], [[3], [4]], total=5, offset=2).footer()
+        'rows 3-4 of 5 (--offset 4 for the next page)'
+        """
+        if self.total is None or (self.offset == 0 and len(self.rows) == self.total):
+            return None
+        if not self.rows:
+            return f"no rows after the first {self.offset} (of {self.total})"
+        last = self.offset + len(self.rows)
+        more = f" (--offset {last} for the next page)" if last < self.total else ""
+        return f"rows {self.offset + 1}-{last} of {self.total}{more}"
 
     def render(self, fmt: str = "table") -> str:
         """The answers as an aligned text ``table``, ``json`` (a list of objects) or ``csv``.
@@ -233,7 +277,7 @@ def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | R
     build = Path(build)
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
-    if not (build / "graph.ttl").exists():
+    if not (build / "graph.nt").exists():
         raise QueryError(f"{build}: no built graph here ({build_advice(build)})")
     if not (build / "manifest.json").exists():  # build.py writes it last: without it the store may be half-made
         raise QueryError(
@@ -242,7 +286,7 @@ def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | R
         )
     if engine == "rdflib":
         graph = rdflib.Graph()
-        graph.parse(build / "graph.ttl", format="turtle")
+        graph.parse(build / "graph.nt", format="nt")
         return RdflibStore(graph)
     return OxigraphStore(ox.Store.read_only(str(build / "store")))
 
@@ -333,7 +377,7 @@ def _syntax_error(sparql: str, error: Exception) -> QueryError:
 
 def update_store(build: str | Path, sparql: str, params: dict | None = None) -> int:
     """Run a SPARQL update on a build's Oxigraph store, holding the build's lock; returns the change
-    in triple count. Only the store changes: graph.ttl and graph.nt keep the graph as built."""
+    in triple count. Only the store changes: graph.nt and the other files keep the graph as built."""
     build = Path(build)
     open_store(build)  # the same checks as a read: a complete build is there
     with folder_lock(build):
@@ -351,7 +395,7 @@ class OxigraphStore:
     def __init__(self, store: ox.Store):
         self.store = store
 
-    def select(self, sparql: str, params: dict | None = None) -> Table:
+    def select(self, sparql: str, params: dict | None = None, page: Page = ALL) -> Table:
         try:
             solutions = self.store.query(bind_parameters(sparql, params), prefixes=_PREFIXES)
         except SyntaxError as error:
@@ -365,14 +409,15 @@ class OxigraphStore:
                 [[_py(t.subject), _py(t.predicate), _py(t.object)] for t in solutions],
             )
         columns = [v.value for v in solutions.variables]
-        return Table(columns, [[_py(solution[c]) for c in columns] for solution in solutions])
+        rows, total = page.take(solutions, lambda solution: [_py(solution[c]) for c in columns])
+        return Table(columns, rows, total, page.offset)
 
 
 class RdflibStore:
     def __init__(self, graph: rdflib.Graph):
         self.graph = graph
 
-    def select(self, sparql: str, params: dict | None = None) -> Table:
+    def select(self, sparql: str, params: dict | None = None, page: Page = ALL) -> Table:
         try:
             result = self.graph.query(bind_parameters(sparql, params), initNs=PREFIXES)
         except Exception as error:  # rdflib raises pyparsing errors of several classes
@@ -387,8 +432,8 @@ class RdflibStore:
             triples = cast("Iterable[tuple[Node, Node, Node]]", result)
             return Table(["subject", "predicate", "object"], [[_py_rdflib(t) for t in triple] for triple in triples])
         columns = [str(v) for v in result.vars or ()]  # a SELECT result always has its variables
-        rows = cast("Iterable[ResultRow]", result)
-        return Table(columns, [[_py_rdflib(row[c]) for c in columns] for row in rows])
+        rows, total = page.take(cast("Iterable[ResultRow]", result), lambda row: [_py_rdflib(row[c]) for c in columns])
+        return Table(columns, rows, total, page.offset)
 
 
 TABLE_CELL_CHARS = 70

@@ -107,7 +107,7 @@ class ValidationReport:
 def validate(
     data_graph_or_path: Graph | str | Path, shapes: Graph | str | Path | None = None, *, checks: bool | None = None
 ) -> ValidationReport:
-    """Validate a graph (an rdflib Graph, an RDF file, or a build folder holding ``graph.ttl``).
+    """Validate a graph (an rdflib Graph, an RDF file, or a build folder holding ``graph.nt``).
 
     ``shapes`` defaults to :func:`default_shapes`. With ``checks`` (the default for a build folder)
     the checks of :func:`kg.integrity.default_checks` run too: on a build's store, or on a copy of
@@ -116,7 +116,7 @@ def validate(
     triples, parsing included) and about 4 s on twice that.
     """
     started = time.perf_counter()
-    data = _load(data_graph_or_path, data_file="graph.ttl")
+    data = _load(data_graph_or_path, data_file="graph.nt")
     folder = None if isinstance(data_graph_or_path, Graph) else Path(data_graph_or_path)
     store = folder / "store" if folder is not None and (folder / "store").is_dir() else None
     base = DEFAULT_BASE
@@ -200,7 +200,7 @@ def _load(source: Graph | str | Path, data_file: str | None = None) -> Graph:
         path = path / data_file
     if not path.is_file():
         raise FileNotFoundError(f"no RDF file at {path}")
-    # Everything the project writes is Turtle; other extensions (.nt, .jsonld) are guessed.
+    # .ttl (or no suffix) is read as Turtle; other extensions (.nt, .jsonld) are guessed.
     return Graph().parse(path, format=None if path.suffix not in (".ttl", "") else "turtle")
 
 

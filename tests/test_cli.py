@@ -22,9 +22,9 @@ def kg(*args):
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """The example corpus built once with everything on (embeddings included)."""
+    """The example corpus built once with everything on (embeddings and every format included)."""
     out = tmp_path_factory.mktemp("kg") / "build"
-    result = kg("build", "--out", out)
+    result = kg("build", "--out", out, "--formats", "all")
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -140,7 +140,7 @@ def test_extract_writes_120_records_in_the_guideline_format(tmp_path, example_co
 @pytest.mark.slow
 def test_builds_are_deterministic_across_processes(tmp_path, example_corpus):
     first, second = tmp_path / "a", tmp_path / "b"
-    assert kg("build", example_corpus, "--out", first, "--no-embeddings").exit_code == 0
+    assert kg("build", example_corpus, "--out", first, "--no-embeddings", "--formats", "all").exit_code == 0
     # A second interpreter has other hash seeds: set order must not leak into any file.
     subprocess.run(
         [
@@ -152,12 +152,37 @@ def test_builds_are_deterministic_across_processes(tmp_path, example_corpus):
             "--out",
             str(second),
             "--no-embeddings",
+            "--formats",
+            "all",
         ],
         check=True,
         capture_output=True,
     )
     for name in ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_turtle_and_json_ld_are_written_on_request_and_never_left_stale(tmp_path, example_corpus):
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    out = tmp_path / "build"
+    lean = kg("build", example_corpus, "--out", out, "--no-embeddings")
+    assert lean.exit_code == 0 and (out / "graph.nt").stat().st_size > 0
+    assert not (out / "graph.ttl").exists() and not (out / "graph.jsonld").exists()
+    assert kg("query", "datasets-of", "--build", out, "--engine", "rdflib").exit_code == 0  # reads graph.nt
+    # asked for later, on the same input: nothing is built again, the two files are added
+    more = kg("build", example_corpus, "--out", out, "--no-embeddings", "--formats", "ttl,jsonld")
+    assert more.exit_code == 0 and more.output.startswith(f"up to date {out}/")
+    nt = rdflib.Graph().parse(out / "graph.nt", format="nt")
+    assert isomorphic(rdflib.Graph().parse(out / "graph.ttl", format="turtle"), nt)
+    assert isomorphic(rdflib.Graph().parse(out / "graph.jsonld", format="json-ld"), nt)
+    # a build that changes the graph and is not asked for them removes them: they would be stale
+    fewer = kg("build", example_corpus, "--out", out, "--no-embeddings", "--max-records", "60")
+    assert fewer.exit_code == 0 and f"built {out}/: 60 papers" in fewer.output
+    assert not (out / "graph.ttl").exists() and not (out / "graph.jsonld").exists()
+    unknown = CliRunner().invoke(cli, ["build", "--out", str(out), "--formats", "ttl,xml"])
+    assert unknown.exit_code == 2 and "unknown format 'xml' (choose from ttl, jsonld, or all)" in unknown.output
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ import pytest
 
 from kg.store import QueryError, open_store
 
-OUTPUTS = ("extractions.jsonl", "graph.nt", "graph.ttl", "graph.jsonld", "graph.json", "merges.json")
+OUTPUTS = ("extractions.jsonl", "graph.nt", "graph.json", "merges.json")
 TIMEOUT = 120  # a hang, not slowness: a build of the example corpus takes seconds
 
 

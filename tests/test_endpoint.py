@@ -22,7 +22,7 @@ import pytest
 
 from kg.catalog import load_catalog
 from kg.endpoint import EndpointError, build_graph_iri, push, select
-from kg.store import open_store
+from kg.store import Page, open_store
 
 VIRTUOSO = shutil.which("virtuoso-t")
 
@@ -226,6 +226,16 @@ def assert_same_answers(virtuoso, build_dir, graph_iri, name, cases):
         assert normalise(answered) == normalise(expected), given
         rows += len(expected.rows)
     assert rows > 0, "no case of this query answers anything: the comparison would prove nothing"
+
+
+@pytest.mark.server
+def test_an_endpoint_answers_one_page_and_the_total(virtuoso, example_build, pushed):
+    canned = CATALOG["methods-by-modality"]
+    arguments = canned.arguments({})
+    whole = select(virtuoso.query, canned.text, arguments, graph_iri=pushed)
+    page = select(virtuoso.query, canned.text, arguments, graph_iri=pushed, page=Page(limit=5, offset=3))
+    assert len(whole.rows) > 8
+    assert (page.rows, page.total, page.offset) == (whole.rows[3:8], len(whole.rows), 3)
 
 
 # Virtuoso 7.2's STR() and REPLACE() of a plain literal turn characters outside Latin-1 into "?"

@@ -46,8 +46,10 @@ def gold_build(tmp_path_factory, gold_path):
     records = gold_records(gold_path)
     graph = build_graph(records, resolve(records, VOCAB), VOCAB)
     folder = tmp_path_factory.mktemp("build")
+    rdf = to_rdf(graph)
     with atomic_write(folder / "graph.ttl", "wb") as stream:
-        to_rdf(graph).serialize(stream, format="turtle")
+        rdf.serialize(stream, format="turtle")
+    rdf.serialize(folder / "graph.nt", format="nt")  # what open_store looks for, as in a build
     create_store(folder / "graph.ttl", folder / "store")
     (folder / "manifest.json").write_text("{}")  # the mark of a complete build, which open_store asks for
     return graph, folder

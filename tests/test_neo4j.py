@@ -36,7 +36,7 @@ from kg.build import build
 from kg.catalog import load_catalog
 from kg.cli import cli
 from kg.neo4j_store import ENTITY_KINDS, Neo4jStoreError, load, run_cypher
-from kg.store import open_store
+from kg.store import Page, open_store
 from kg.vocab import normalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -380,6 +380,115 @@ def test_an_interrupted_load_is_completed_by_the_next(neo4j_server, example_buil
         assert snapshot(driver) == clean
 
 
+# -- bulk import (neo4j-admin) --------------------------------------------------------------------
+
+ADMIN = SERVER / "neo4j-admin"  # Neo4j's own admin tool, from the test server's jars
+
+
+def everything(driver) -> tuple[dict, Counter]:
+    """Every node (labels, properties) by id (a Name node's by its key) and every relationship with all
+    its properties, loadId left out: what two loads of one build must agree on."""
+    node_id = "coalesce({0}.id, 'name:' + {0}.key)"
+
+    def plain(props):
+        return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in props.items() if k != "loadId"))
+
+    nodes = driver.execute_query(
+        f"MATCH (n) RETURN {node_id.format('n')} AS id, labels(n) AS labels, properties(n) AS props"
+    ).records
+    rels = driver.execute_query(
+        f"MATCH (s)-[r]->(e) RETURN {node_id.format('s')} AS s, type(r) AS t, {node_id.format('e')} AS e, "
+        "properties(r) AS props"
+    ).records
+    return (
+        {r["id"]: (sorted(r["labels"]), plain(r["props"])) for r in nodes},
+        Counter((r["s"], r["t"], r["e"], plain(r["props"])) for r in rels),
+    )
+
+
+def answers(uri: str) -> dict:
+    """Every canned Cypher twin's answer, with its parameters left out, emptied and as the other tests give them."""
+    catalog = load_catalog(language="cypher")
+    asked = [(name, {}) for name in sorted(catalog)] + EXTRA_ARGUMENTS
+    asked += [(name, {param: ""}) for name in sorted(catalog) for param in catalog[name].params]
+    return {
+        (name, tuple(sorted(given.items()))): normalised(
+            run_cypher(catalog[name].text, catalog[name].arguments(given), uri, USER, PASSWORD)
+        )
+        for name, given in asked
+    }
+
+
+@pytest.fixture
+def stopped_server(tmp_path):
+    """A second Neo4j, not started: its HOME (NEO4J_HOME for neo4j-admin) holds no database yet."""
+    server = Neo4jServer(tmp_path / "bulk", _free_port())
+    (server.home / "data").mkdir(parents=True)
+    yield server
+    server.stop()
+
+
+@pytest.mark.server
+def test_a_bulk_import_answers_as_a_batched_load_and_later_loads_update_it(
+    neo4j_server, stopped_server, example_build, db, tmp_path
+):
+    load_example(neo4j_server, example_build)
+    batched, batched_answers = everything(db), answers(neo4j_server.uri)
+    assert sum(len(rows) for rows in batched_answers.values()) > 0
+    bulk = ["load", "neo4j", "--bulk", "--build", example_build, "--neo4j-admin", ADMIN, "--no-embeddings"]
+    env = {"NEO4J_HOME": str(stopped_server.home / "data"), "NEO4J_PASSWORD": PASSWORD}
+    graph = graph_json(example_build)
+
+    imported = kg(*bulk, env=env)
+    assert imported.exit_code == 0, imported.output
+    assert imported.output.startswith(
+        f"imported 120 papers into database neo4j ({stopped_server.home / 'data' / 'data' / 'databases' / 'neo4j'}): "
+        f"{len(graph['nodes'])} nodes, {len(graph['edges'])} relationships in "
+    )
+    assert not [path.name for path in example_build.iterdir() if path.name.startswith(".neo4j-import")]
+
+    stopped_server.start()
+    _one_line_error(kg(*bulk, env=env), "database neo4j is running", "stop Neo4j first")
+    finished = kg("load", "neo4j", "--finish", "--uri", stopped_server.uri, env=env)
+    assert finished.exit_code == 0 and finished.output.startswith("indexed database neo4j"), finished.output
+    with neo4j.GraphDatabase.driver(stopped_server.uri, auth=(USER, PASSWORD)) as driver:
+        assert everything(driver) == batched
+        constraints = {r["name"] for r in driver.execute_query("SHOW CONSTRAINTS YIELD name").records}
+        assert {"kg_paper_id", "kg_method_id", "kg_name_key"} <= constraints
+        driver.execute_query("CALL db.awaitIndexes(300)")
+        assert answers(stopped_server.uri) == batched_answers
+
+        # A batched load on top finds every node and statement the import wrote: nothing doubles.
+        again = load_example(stopped_server, example_build)
+        assert (again.removed_nodes, again.removed_relationships) == (0, 0)
+        assert everything(driver) == batched
+        assert answers(stopped_server.uri) == batched_answers
+        changed, _, dropped, reworded = _changed(graph)
+        newer = load_example(stopped_server, _write_build(tmp_path / "newer", changed))
+        assert newer.removed_relationships == 1
+        assert counts(driver) == expected_counts(changed)
+        after = snapshot(driver)[1]
+        assert dropped not in {r[:4] for r in after}
+        assert next(r for r in after if r[:4] == reworded)[4] == "reworded in the newer build"
+
+    stopped_server.stop()
+    _one_line_error(kg(*bulk, env=env), "holds data", "load without --bulk")
+
+
+@pytest.mark.server
+def test_a_bulk_import_replaces_the_empty_database_of_a_neo4j_started_once(stopped_server, example_build):
+    stopped_server.start()  # a first start creates the database neo4j, empty
+    stopped_server.stop()
+    env = {"NEO4J_HOME": str(stopped_server.home / "data")}
+    imported = kg(
+        "load", "neo4j", "--bulk", "--build", example_build, "--neo4j-admin", ADMIN, "--no-embeddings", env=env
+    )
+    assert imported.exit_code == 0, imported.output
+    stopped_server.start()
+    with neo4j.GraphDatabase.driver(stopped_server.uri, auth=(USER, PASSWORD)) as driver:
+        assert counts(driver) == expected_counts(graph_json(example_build))
+
+
 # -- queries ---------------------------------------------------------------------------------------
 
 # Parameters beyond the defaults, so that every question is compared on answers that are not empty.
@@ -468,6 +577,32 @@ def test_cypher_and_sparql_give_the_same_answers(neo4j_server, db, example_build
             if expected.rows:
                 answered.add(name)
     assert answered == set(sparql), f"questions never compared on a non-empty answer: {set(sparql) - answered}"
+
+
+@pytest.mark.server
+def test_a_page_of_a_twin_is_the_same_rows_in_both_engines_with_the_total(loaded, example_build):
+    sparql, cypher = load_catalog(), load_catalog(language="cypher")
+    store = open_store(example_build)
+
+    def cells(rows):
+        return [
+            [float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in row] for row in rows
+        ]
+
+    paged = 0
+    for name in sorted(cypher):
+        query = cypher[name]
+        whole = run_cypher(query.text, query.arguments({}), loaded.uri, USER, PASSWORD)
+        page = run_cypher(query.text, query.arguments({}), loaded.uri, USER, PASSWORD, page=Page(limit=5, offset=2))
+        assert (page.rows, page.total, page.offset) == (whole.rows[2:7], len(whole.rows), 2), name
+        twin = store.select(sparql[name].text, sparql[name].arguments({}), Page(limit=5, offset=2))
+        assert twin.total == page.total and cells(twin.rows) == cells(page.rows), name
+        paged += len(whole.rows) > 7
+    assert paged >= 4  # several answers really span pages
+    shown = kg("cypher", "models-in-domain", "--uri", loaded.uri, "--limit", "3", env={"NEO4J_PASSWORD": PASSWORD})
+    total = len(store.select(sparql["models-in-domain"].text, sparql["models-in-domain"].arguments({})).rows)
+    assert shown.exit_code == 0 and shown.stdout.count("\n") == 2 + 3
+    assert shown.stderr.strip() == f"rows 1-3 of {total} (--offset 3 for the next page)"
 
 
 @pytest.mark.server

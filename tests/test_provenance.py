@@ -102,7 +102,7 @@ def test_graph_jsonld_is_compact_json_ld_with_the_published_context(tmp_path):
 
     from kg.files import resource_dir
 
-    build(records=[corpus(tmp_path / "p.jsonl")], out=tmp_path / "b", embeddings=False)
+    build(records=[corpus(tmp_path / "p.jsonl")], out=tmp_path / "b", embeddings=False, formats=["jsonld"])
     document = json.loads((tmp_path / "b" / "graph.jsonld").read_text())
     published = json.loads((resource_dir("schemas") / "context.jsonld").read_text())
     assert document["@context"] == published["@context"]

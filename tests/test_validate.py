@@ -279,15 +279,15 @@ def test_what_the_writer_writes_conforms():
 
 @pytest.mark.slow
 def test_the_example_build_conforms_in_a_few_seconds(example_build):
-    report = validate(example_build)  # the build folder: its graph.ttl
+    report = validate(example_build)  # the build folder: its graph.nt
     assert report.conforms, report.format()
     assert errors(report) == set()
     assert report.seconds < 20, f"validation took {report.seconds:.1f} s"
-    assert validate(example_build / "graph.ttl").violations == report.violations
+    assert validate(example_build / "graph.nt").violations == report.violations
 
 
 def test_the_example_build_still_fails_when_broken(example_build):
-    graph = Graph().parse(example_build / "graph.ttl")
+    graph = Graph().parse(example_build / "graph.nt")
     result = next(graph.subjects(RDF.type, KGO.Result))
     graph.remove((result, KGO.value, None))
     report = validate(graph)
@@ -305,7 +305,7 @@ def ontology() -> Graph:
 
 
 def test_every_kgo_term_the_build_uses_is_declared_and_documented(example_build, ontology):
-    data = Graph().parse(example_build / "graph.ttl")
+    data = Graph().parse(example_build / "graph.nt")
     used = {p for p in data.predicates() if p.startswith(str(KGO))}
     used |= {c for c in data.objects(None, RDF.type) if c.startswith(str(KGO))}
     assert used, "the build wrote no kgo: terms"

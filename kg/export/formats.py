@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -169,7 +170,27 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> str:
     return path.name
 
 
+def neo4j_import_args(
+    folder: str | Path, files: list[str], database: str = "neo4j", array_delimiter: str = ";", multiline: bool = True
+) -> list[str]:
+    """The arguments of ``neo4j-admin`` that import the folder's files into a new database ``database``.
+
+    The database comes right after ``full``: each ``--nodes``/``--relationships`` takes every name
+    after it that is no option, so a database named last would be read as one more file. An
+    array delimiter that is no printable character is given as ``U+XXXX``.
+
+    >>> neo4j_import_args("out", ["nodes_Model.csv", "relationships_USES_METHOD.csv"])[3:]
+    ['neo4j', '--array-delimiter=;', '--multiline-fields=true', '--nodes=out/nodes_Model.csv', \
+'--relationships=out/relationships_USES_METHOD.csv']
+    """
+    delimiter = array_delimiter if array_delimiter.isprintable() else f"U+{ord(array_delimiter):04X}"
+    args = ["database", "import", "full", database, f"--array-delimiter={delimiter}"]
+    args.append(f"--multiline-fields={'true' if multiline else 'false'}")
+    return args + [
+        f"--{'nodes' if name.startswith('nodes_') else 'relationships'}={Path(folder) / name}" for name in files
+    ]
+
+
 def neo4j_import_command(folder: str | Path, files: list[str]) -> str:
     """The ``neo4j-admin`` command line that loads the folder into a new database ``neo4j``."""
-    args = [f"--{'nodes' if name.startswith('nodes_') else 'relationships'}={Path(folder) / name}" for name in files]
-    return "neo4j-admin database import full --array-delimiter=';' --multiline-fields=true " + " ".join(args) + " neo4j"
+    return shlex.join(["neo4j-admin", *neo4j_import_args(folder, files)])

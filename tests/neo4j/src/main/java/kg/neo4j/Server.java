@@ -25,7 +25,9 @@ import org.neo4j.io.ByteUnit;
  * two. Where standard input is a pipe, its end stops it too: a parent that holds the pipe (the
  * tests) stops it by closing it, and it never outlives such a parent. Standard input from a
  * terminal or /dev/null ({@code nohup make neo4j &}) is never read. HOME keeps the data, so a
- * restart on the same HOME finds the graph again.
+ * restart on the same HOME finds the graph again. The page cache is 64 MiB unless
+ * {@code NEO4J_PAGECACHE_MB} says otherwise: enough for the tests' graphs, while a benchmark of a
+ * large build wants its whole store cached, as a server of its own would have it.
  */
 public final class Server {
     private Server() {}
@@ -46,7 +48,7 @@ public final class Server {
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
-                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(64))
+                .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(pageCacheMb()))
                 // Bolt waits 5 s for its connections and 5 s for its threads on shutdown: a stop took 10 s
                 .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofMillis(500))
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofMillis(500))
@@ -70,6 +72,12 @@ public final class Server {
         } else {
             Thread.currentThread().join(); // until a signal runs the shutdown hook
         }
+    }
+
+    /** The page cache in MiB: NEO4J_PAGECACHE_MB, or 64. */
+    private static long pageCacheMb() {
+        String given = System.getenv("NEO4J_PAGECACHE_MB");
+        return given == null || given.isBlank() ? 64 : Long.parseLong(given.trim());
     }
 
     /** Whether standard input is a pipe (Linux: /proc/self/fd/0 links to "pipe:[N]"). */
