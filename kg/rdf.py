@@ -28,6 +28,7 @@ import json
 import re
 import tempfile
 import urllib.parse
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -157,6 +158,26 @@ def ntriples(graph: nx.MultiDiGraph, *, base: str = DEFAULT_BASE) -> Iterator[st
     methods = {node for node, data in graph.nodes(data=True) if data["kind"] == "Method"}
     if methods:
         yield from scheme_lines(top_methods(methods, graph.edges(data=True)), base)
+    yield from use_fact_lines(graph, base)
+
+
+def use_fact_lines(graph: nx.MultiDiGraph, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """The :class:`UseFacts` of a graph held in memory, as the build writes them from its stream:
+    the entities first, then each paper's node and its edges together."""
+    facts = UseFacts(base)
+    by_paper: dict[str, list[tuple]] = {}
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        by_paper.setdefault(data.get("paper") or "", []).append(("edge", source, target, key, data))
+    papers = {}
+    for node, data in graph.nodes(data=True):
+        if data["kind"] == "Paper":
+            papers[data["paper_id"]] = ("node", node, data)
+        else:
+            facts.add(("node", node, data))
+    for paper in sorted(set(papers) | set(by_paper) - {""}):
+        for item in ([papers[paper]] if paper in papers else []) + by_paper.get(paper, []):
+            yield from facts.add(item)
+    yield from facts.finish()
 
 
 def top_methods(methods: set[str], edges: Iterable[tuple[str, str, dict]]) -> set[str]:
@@ -252,6 +273,148 @@ def co_mention_lines(first: str, second: str, papers: int, base: str = DEFAULT_B
     yield f'{node} {_T["paperCount"]} "{papers}"^^<{XSD.integer}> .\n'
 
 
+# What a paper may use a method or model on (kgo:Usage): the predicates of the statements that say so.
+USED_ON = {"applied_to": "Task", "has_modality": "Modality"}
+# The kinds of what is used, for each kind it is used on, and whether each paper lists its usages of
+# that kind (kgo:statesUsage) or they are only counted: what the catalog's questions read (the
+# variants used on a task list their papers; the methods used on a modality count them).
+USAGES = {"Task": (("Method", "Model"), True), "Modality": (("Method",), False)}
+# The statements that make a paper build or use the model at either of their ends (kgo:buildsOrUses).
+BUILDS_OR_USES = ("proposes", "fine_tuned_from", "uses_method", "evaluated_on", "applied_to", "has_modality")
+
+
+def usage_lines(used: str, on: str, papers: int, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """A kgo:Usage node: ``papers`` papers use ``used`` (a method or model) on ``on`` (a task or
+    modality); graph keys, as ``method/lora`` and ``task/segmentation``."""
+    node = _iri(f"{base}usage/{used}--{on}")
+    yield f"{node} {_T['type']} {_T['Usage']} .\n"
+    yield f"{node} {_T['usageOf']} {_iri(base + used)} .\n"
+    yield f"{node} {_T['usedOn']} {_iri(base + on)} .\n"
+    yield f'{node} {_T["paperCount"]} "{papers}"^^<{XSD.integer}> .\n'
+
+
+def paper_use_lines(
+    paper: str,
+    usages: Iterable[tuple[str, str]],
+    methods: Iterable[str],
+    models: Iterable[str],
+    base: str = DEFAULT_BASE,
+) -> Iterator[str]:
+    """What one paper (its id) uses, as its statements say: each of its kgo:Usage pairs (method or
+    model, task or modality), each method used in it, and each model it builds or uses (graph keys)."""
+    subject = _iri(f"{base}paper/{paper}")
+    for used, on in usages:
+        yield f"{subject} {_T['statesUsage']} {_iri(f'{base}usage/{used}--{on}')} .\n"
+    for method in methods:
+        yield f"{subject} {_T['paperUsesMethod']} {_iri(base + method)} .\n"
+    for model in models:
+        yield f"{subject} {_T['buildsOrUses']} {_iri(base + model)} .\n"
+
+
+def first_year_lines(entity: str, year: int, papers: int, base: str = DEFAULT_BASE) -> Iterator[str]:
+    """The earliest year of the ``papers`` papers of a known year that mention ``entity`` (a graph key)."""
+    yield f'{_iri(base + entity)} {_T["firstYear"]} "{year}"^^<{XSD.integer}> .\n'
+    yield f'{_iri(base + entity)} {_T["mentionCount"]} "{papers}"^^<{XSD.integer}> .\n'
+
+
+class UseFacts:
+    """Derives, from a stream of :func:`kg.graph.iter_graph` items (a paper's items come together,
+    after every entity), what the questions of use read instead of joining provenance records.
+
+    Per paper: its kgo:Usage pairs of the kinds :data:`USAGES` lists per paper, a method or
+    model used on a task or modality (:data:`USED_ON`) as the paper states it, by itself
+    (``model applied_to task``) or through what uses it (``paper uses_method lora`` and ``paper
+    applied_to segmentation``: lora is used on segmentation);
+    each method something uses in it (kgo:paperUsesMethod); and each model at either end of one of
+    its statements of :data:`BUILDS_OR_USES`. At the end: each pair's paper count, and for
+    each entity the earliest year of the papers that mention it and how many of them there are.
+    """
+
+    def __init__(self, base: str = DEFAULT_BASE):
+        self.base = base
+        self.kinds: dict[str, str] = {}  # entity node -> its kind
+        self.usages: Counter = Counter()  # (used, on) -> papers
+        self.years: dict[str, tuple[int, int]] = {}  # entity node -> (first year, papers of a known year)
+        self._paper: str | None = None
+        self._year: int | None = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._users: set[tuple[str, str]] = set()  # (user, method): what uses a method in the paper
+        self._on: set[tuple[str, str]] = set()  # (user, task or modality) the paper states
+        self._models: set[str] = set()
+        self._mentioned: set[str] = set()
+
+    def add(self, item: tuple) -> list[str]:
+        """Take one item; the lines of the previous paper's facts where this item starts another paper."""
+        if item[0] == "node":
+            data = item[2]
+            if data["kind"] == "Paper":
+                lines = self._switch(data["paper_id"])
+                self._year = data.get("year")
+                return lines
+            if data["kind"] != "Result":
+                self.kinds[item[1]] = data["kind"]
+            return []
+        source, target, data = item[1], item[2], item[4]
+        if not data.get("paper"):  # the vocabulary's hierarchy: no paper's
+            return []
+        lines = self._switch(data["paper"])
+        predicate = data["predicate"]
+        if predicate == "mentions":
+            self._mentioned.add(target)
+        elif predicate == "uses_method":
+            self._users.add((source, target))
+        if predicate in USED_ON:
+            self._on.add((source, target))
+        if predicate in BUILDS_OR_USES:
+            self._models.update(node for node in (source, target) if self.kinds.get(node) == "Model")
+        return lines
+
+    def _switch(self, paper: str) -> list[str]:
+        """Close the current paper where ``paper`` is another: its facts as lines."""
+        if paper == self._paper:
+            return []
+        lines = self._close()
+        self._paper, self._year = paper, None
+        return lines
+
+    def _close(self) -> list[str]:
+        if self._paper is None:
+            return []
+        # what uses each method or model here: the paper or model that uses it, and itself
+        users: dict[str, set[str]] = {}
+        for user, used in self._users:
+            users.setdefault(user, set()).add(used)
+        pairs, listed = set(), set()
+        for user, on in self._on:
+            kinds, lists = USAGES.get(self.kinds.get(on, ""), ((), False))
+            for used in users.get(user, set()) | {user}:
+                if self.kinds.get(used) in kinds:
+                    pairs.add((used, on))
+                    if lists:
+                        listed.add((used, on))
+        self.usages.update(pairs)
+        if self._year is not None:
+            for entity in self._mentioned:
+                first, papers = self.years.get(entity, (self._year, 0))
+                self.years[entity] = (min(first, self._year), papers + 1)
+        methods = sorted({used for _, used in self._users})
+        lines = list(paper_use_lines(self._paper, sorted(listed), methods, sorted(self._models), self.base))
+        self._reset()
+        return lines
+
+    def finish(self) -> list[str]:
+        """The last paper's facts, each kgo:Usage pair with its paper count, and each entity's first year."""
+        lines = self._close()
+        self._paper = None
+        for (used, on), papers in sorted(self.usages.items()):
+            lines.extend(usage_lines(used, on, papers, self.base))
+        for entity, (year, papers) in sorted(self.years.items()):
+            lines.extend(first_year_lines(entity, year, papers, self.base))
+        return lines
+
+
 def _agent(base: str, name: str, version: str) -> str:
     """An extractor (and its version, where it has one) as a prov:SoftwareAgent: agent/rules/1.5.0."""
     return _iri(f"{base}agent/{slug(name)}" + (f"/{version}" if version else ""))
@@ -336,6 +499,14 @@ _T = {
         "first": KGO.first,
         "second": KGO.second,
         "paperCount": KGO.paperCount,
+        "Usage": KGO.Usage,
+        "usageOf": KGO.usageOf,
+        "usedOn": KGO.usedOn,
+        "statesUsage": KGO.statesUsage,
+        "buildsOrUses": KGO.buildsOrUses,
+        "paperUsesMethod": KGO.paperUsesMethod,
+        "firstYear": KGO.firstYear,
+        "mentionCount": KGO.mentionCount,
         "isReplacedBy": DCTERMS.isReplacedBy,
         "exactMatch": SKOS.exactMatch,
         "Comparison": KGO.Comparison,

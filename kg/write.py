@@ -4,9 +4,11 @@
 output: ``graph.json`` (node-link), ``graph.nt`` (sorted) and the Oxigraph store (loaded on a thread
 of its own from the same lines), while it counts nodes and edges and keeps the sample that SHACL
 checks, and it counts the papers that mention a method and a modality together (kgo:CoMention,
-which the catalog's aggregate questions read instead of joining every paper). No output holds the
-whole graph, so memory stays flat however big the corpus.
-(:func:`kg.rdf.write_derived` then writes ``graph.ttl`` and ``graph.jsonld`` from ``graph.nt``.)
+which the catalog's aggregate questions read instead of joining every paper), and what each paper
+uses (:class:`kg.rdf.UseFacts`: kgo:Usage, kgo:paperUsesMethod, kgo:buildsOrUses, kgo:firstYear),
+which the questions of use read instead of joining provenance records. No output holds the whole
+graph, so memory stays flat however big the corpus.
+(:func:`kg.rdf.write_derived` then writes ``graph.ttl`` and ``graph.jsonld`` from ``graph.nt``, where asked for.)
 
 >>> import tempfile, pathlib
 >>> from kg.graph import iter_graph
@@ -35,6 +37,7 @@ from .rdf import (
     CO_MENTIONS,
     DEFAULT_BASE,
     SortedNTriples,
+    UseFacts,
     activity_lines,
     co_mention_lines,
     item_lines,
@@ -73,6 +76,7 @@ def write_graph(
     predicates: Counter[str] = Counter()
     sample = Sample(sample_papers(papers))
     co_mentions = CoMentions()
+    uses = UseFacts(base)
     # The store is outermost: while graph.nt's runs merge and graph.json's nodes are copied, its
     # thread goes on loading what is queued.
     with (
@@ -95,6 +99,9 @@ def write_graph(
             node_link.add(item)
             sample.add(item)
             co_mentions.add(item)
+            lines = uses.add(item)  # a paper's use facts, once its items have all come
+            nt.extend(lines)
+            store.add(lines)
             if item[0] == "node":
                 kinds[item[2]["kind"]] += 1
                 if item[2]["kind"] == "Method":
@@ -107,6 +114,9 @@ def write_graph(
             lines = list(co_mention_lines(first, second, count, base))
             nt.extend(lines)
             store.add(lines)
+        lines = uses.finish()
+        nt.extend(lines)
+        store.add(lines)
         for old, new in (replaced or {}).items():
             lines = list(replaced_lines(old, new, base))
             nt.extend(lines)
