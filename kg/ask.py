@@ -341,7 +341,13 @@ def _filter_groups(node: object) -> Iterator[set[str]]:
     """The variables of each FILTER (an OPTIONAL's too): a parameter is compared with its neighbours there."""
     if isinstance(node, dict):
         if getattr(node, "name", "") in ("Filter", "LeftJoin") and node.get("expr") is not None:
-            yield _variables(node["expr"])
+            # two FILTERs of one group come as one conjunction: each is a group of its own
+            expr = node["expr"]
+            conjuncts = (
+                [expr["expr"], *expr["other"]] if getattr(expr, "name", "") == "ConditionalAndExpression" else [expr]
+            )
+            for conjunct in conjuncts:
+                yield _variables(conjunct)
         for key, value in node.items():
             if not str(key).startswith("_"):
                 yield from _filter_groups(value)
@@ -771,11 +777,34 @@ def _unexplained(words: list[str], wording: set[str]) -> tuple[list[str], int]:
     return [words[i] for i in content if i not in covered and bases[i] not in explained], len(content)
 
 
+# How a statement's record is read (rdf:subject ... prov:wasDerivedFrom): the shape of the graph,
+# not what a question asks; counted, they made a query's wording depend on how it reads the graph.
+_RECORD_PROPERTIES = frozenset({"subject", "predicate", "object", "wasDerivedFrom"})
+
+
 def _predicate_words(text: str) -> str:
-    """The words of the properties a query reads: ``kgo:fineTunedFrom`` is "fine tuned from"."""
+    """The words of the properties a query reads: ``kgo:fineTunedFrom`` is "fine tuned from". A
+    property the build derives reads as those it is derived from (``kgo:derivedFrom`` in the
+    ontology): ``kgo:paperUsesMethod`` is "uses method"."""
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "//")))
     names = re.findall(r"\b[A-Za-z]\w*:([a-z]\w*)", body) + re.findall(r"\[:([A-Za-z_]\w*)", body)
+    sources = _derived_from()
+    names = [source for name in names if name not in _RECORD_PROPERTIES for source in sources.get(name, (name,))]
     return " ".join(re.sub(r"(?<=[a-z])(?=[A-Z])|_", " ", name) for name in names)
+
+
+@lru_cache(maxsize=1)
+def _derived_from() -> dict[str, tuple[str, ...]]:
+    """Each derived property of the ontology (its local name) -> the local names of its sources."""
+    import rdflib
+
+    from .rdf import KGO
+
+    ontology = rdflib.Graph().parse(resource_dir("schemas") / "ontology.ttl", format="turtle")
+    found: dict[str, list[str]] = {}
+    for derived, source in ontology.subject_objects(KGO.derivedFrom):
+        found.setdefault(str(derived).removeprefix(str(KGO)), []).append(str(source).removeprefix(str(KGO)))
+    return {name: tuple(sorted(names)) for name, names in found.items()}
 
 
 def lexical_scores(question: str, catalog: dict[str, CannedQuery]) -> dict[str, float]:

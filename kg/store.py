@@ -6,8 +6,8 @@ change what a query does. Both engines run the same bound text.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / "graph.ttl").write_text('<http://x/a> <http://www.w3.org/2000/01/rdf-schema#label> "LoRA" .')
->>> create_store(folder / "graph.ttl", folder / "store")
+>>> _ = (folder / "graph.nt").write_text('<http://x/a> <http://www.w3.org/2000/01/rdf-schema#label> "LoRA" .')
+>>> create_store(folder / "graph.nt", folder / "store")
 >>> _ = (folder / "manifest.json").write_text("{}")  # what marks a build complete
 >>> open_store(folder).select("SELECT ?s WHERE { ?s rdfs:label $name }", {"name": "LoRA"}).rows
 [['http://x/a']]

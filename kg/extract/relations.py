@@ -248,21 +248,7 @@ _OUTPERFORM_WORDS = (
     "advantage",
 )
 _COMPARED_FIRST_WORDS = ("compared to", "compared with", "comparing to", "comparing with", "relative to", "against")
-_COMPARISON_WORDS = (
-    "outperform",
-    "out-perform",
-    "surpass",
-    "beat",
-    "exceed",
-    "better",
-    "superior",
-    "improv",
-    "gain",
-    "advantage",
-    "compar",
-    "relative to",
-    "against",
-)
+_COMPARISON_WORDS = (*_OUTPERFORM_WORDS, "better", "superior", "compar", "relative to", "against")
 _TRAINED_ON_WORDS = ("train", "tun", "curated", "collected", "derived", "extracted")
 _BASE_CUE_WORDS = (
     "built",
