@@ -798,9 +798,10 @@ def _derived_from() -> dict[str, tuple[str, ...]]:
     """Each derived property of the ontology (its local name) -> the local names of its sources."""
     import rdflib
 
+    from .integrity import default_ontology
     from .rdf import KGO
 
-    ontology = rdflib.Graph().parse(resource_dir("schemas") / "ontology.ttl", format="turtle")
+    ontology = rdflib.Graph().parse(default_ontology(), format="turtle")
     found: dict[str, list[str]] = {}
     for derived, source in ontology.subject_objects(KGO.derivedFrom):
         found.setdefault(str(derived).removeprefix(str(KGO)), []).append(str(source).removeprefix(str(KGO)))

@@ -53,7 +53,7 @@ from .files import atomic_write, folder_lock, resource_dir, write_json
 from .graph import iter_graph
 from .ids import IdRegistry, assign
 from .integrity import default_checks, default_ontology, load_checks, run_checks
-from .rdf import DEFAULT_BASE, ntriples, parse_ntriples, write_derived
+from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
@@ -67,9 +67,9 @@ HASHES = "extractions.hashes"  # one content hash a line, beside extractions.jso
 IDS = "ids.json"  # the entity id registry (kg.ids), carried from build to build
 FAILURES_LOG = "extract-errors.log"  # the tracebacks of the papers an extractor failed on
 OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "store")
-# The serialisations written from graph.nt on request only: what the tools read is above, and at
-# 100k papers these two took a tenth of the build's time and a third of its folder.
-FORMATS = {"ttl": "graph.ttl", "jsonld": "graph.jsonld"}
+# The serialisations written from graph.nt on request only, by name ("ttl": "graph.ttl"): what the
+# tools read is above, and at 100k papers these two took a tenth of the build's time and a third of its folder.
+FORMATS = {Path(name).suffix[1:]: name for name in DERIVED_FORMATS}
 
 Progress = Callable[[Iterable, int], Iterable]
 

@@ -13,6 +13,10 @@ from click.testing import CliRunner
 from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import SchedulerPlugin
 
+# The plugin extractor of test_extractors, on sys.path like an installed distribution (the cluster's
+# workers, started by kg after the fixture, inherit the path): it fails on papers whose title says BOOM.
+from test_extractors import PAPERS, plugin  # noqa: F401 - a fixture, used by name
+
 from kg.cli import cli
 
 BUILD_FILES = (
@@ -24,29 +28,6 @@ BUILD_FILES = (
     "ids.json",
     "manifest.json",
 )
-
-# A package of its own, found on sys.path like any installed distribution (the cluster's workers, started
-# by kg after the fixture, inherit the path). It fails on papers whose title says BOOM.
-PLUGIN = """
-class Fragile:
-    name = "fragile"
-    version = "0.1"
-
-    def __init__(self, vocab=None):
-        self.vocab = vocab
-
-    def extract(self, paper):
-        if "BOOM" in paper.title:
-            raise RuntimeError("cannot read this one")
-        name = paper.title.split()[0]
-        return {**paper.to_record(), "entities": [{"name": name, "type": "Model"}], "relations": [], "results": []}
-"""
-
-PAPERS = [
-    {"id": "a1", "title": "Foonet for chest X-ray reports", "abstract": "We propose FooNet, tuned with LoRA."},
-    {"id": "a2", "title": "BOOM: an abstract that breaks the extractor", "abstract": "We study DPO on MedQA."},
-    {"id": "a3", "title": "Barnet segments CT", "abstract": "BarNet uses SAM for CT segmentation."},
-]
 
 
 def kg(*args):
@@ -67,17 +48,6 @@ def generated(tmp_path_factory):
     result = kg("extract", corpus, "--out", local, "--workers", 1)
     assert result.exit_code == 0, result.output
     return corpus, local.read_bytes()
-
-
-@pytest.fixture
-def plugin(tmp_path, monkeypatch):
-    site = tmp_path / "site"
-    info = site / "kg_cluster_plugin-0.1.dist-info"
-    info.mkdir(parents=True)
-    (site / "kg_cluster_plugin.py").write_text(PLUGIN)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: kg-cluster-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[kg.extractors]\nfragile = kg_cluster_plugin:Fragile\n")
-    monkeypatch.syspath_prepend(str(site))
 
 
 @pytest.mark.slow
@@ -150,20 +120,21 @@ def test_a_worker_killed_mid_shard_has_its_shard_run_again_and_the_output_is_the
 
 
 @pytest.mark.slow
-def test_a_paper_the_extractor_fails_on_is_reported_as_in_a_local_run(plugin, tmp_path):
+@pytest.mark.usefixtures("plugin")
+def test_a_paper_the_extractor_fails_on_is_reported_as_in_a_local_run(tmp_path):
     papers = tmp_path / "papers.jsonl"
     papers.write_text("".join(json.dumps(p) + "\n" for p in PAPERS))
     local, remote = tmp_path / "local.jsonl", tmp_path / "remote.jsonl"
     cluster = ("--scheduler", "local:2", "--shard-size", 1)  # each paper a shard of its own
     # without --skip-bad: the run stops with the same one line, and writes nothing
-    stopped = kg("extract", papers, "--out", remote, "--extractor", "fragile", *cluster)
+    stopped = kg("extract", papers, "--out", remote, "--extractor", "shouting", *cluster)
     assert stopped.exit_code == 1
     assert stopped.output == f"error: {papers}:2: paper a2: extractor error: RuntimeError: cannot read this one\n"
-    assert stopped.output == kg("extract", papers, "--out", local, "--extractor", "fragile").output
+    assert stopped.output == kg("extract", papers, "--out", local, "--extractor", "shouting").output
     assert not remote.exists()
     # with --skip-bad: the same report, records and traceback log
-    here = kg("extract", papers, "--out", local, "--extractor", "fragile", "--skip-bad")
-    there = kg("extract", papers, "--out", remote, "--extractor", "fragile", "--skip-bad", *cluster)
+    here = kg("extract", papers, "--out", local, "--extractor", "shouting", "--skip-bad")
+    there = kg("extract", papers, "--out", remote, "--extractor", "shouting", "--skip-bad", *cluster)
     assert here.exit_code == there.exit_code == 0
     assert there.output == here.output.replace(str(local), str(remote))
     assert f"skipped: {papers}:2: paper a2: extractor error: RuntimeError: cannot read this one" in there.output
