@@ -257,7 +257,8 @@ EXTRACTOR_OPTION = click.option(
 MODEL_OPTION = click.option(
     "--model",
     type=click.Path(exists=True, dir_okay=False),
-    help="A trained name finder (written by `kg train`) for the extractor to use.",
+    help="A model written by `kg train` (a name finder and its entity decisions, or decisions alone) for the "
+    "extractor to use in place of the shipped decisions.",
 )
 CORRECTIONS_OPTION = click.option(
     "--corrections",
@@ -753,40 +754,55 @@ def evaluate(predictions_or_inputs, gold, worst, fmt, force_extract, extractor, 
     help="Annotated abstracts, JSONL in the guideline's format (repeatable).",
 )
 @click.option(
-    "--out", required=True, type=click.Path(dir_okay=False), help="Model file to write (its .json card goes beside it)."
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Model file to write: NAME.crfsuite (its .json card goes beside it), or NAME.json with --no-name-finder.",
+)
+@click.option(
+    "--no-name-finder",
+    is_flag=True,
+    help="Train the entity decisions alone (seconds, and as the shipped model is made): a .json model.",
 )
 @click.option(
     "--folds",
     default=5,
     show_default=True,
     type=click.IntRange(min=0),
-    help="First score the extractor with and without it by k-fold cross-validation grouped by paper (0: skip).",
+    help="First score each stage by k-fold cross-validation grouped by paper (0: skip; minutes on hundreds of papers).",
 )
 @VOCAB_OPTION
 @fail_cleanly
-def train(gold_files, out, folds, vocab_dirs):
-    """Train the extractor's name finder on annotated abstracts; use it with --model.
+def train(gold_files, out, no_name_finder, folds, vocab_dirs):
+    """Train the extractor's learned parts on annotated abstracts; use them with --model.
 
-    The cross-validated scores compare the rules alone with the rules and a name finder trained
-    on the other folds: no paper is scored by a model that saw it.
+    A model holds a name finder (a CRF that finds names no rule knows) and the entity decisions
+    (which keep, retype or drop each name found), trained on what the extractor finds in papers
+    its name finder never saw. The cross-validated scores compare the rules alone, the rules with
+    the decisions, and the rules with both: no paper is scored by a model that saw it.
 
     \b
     Example:
       kg train --gold ours.jsonl --out ours.crfsuite
       kg build papers.jsonl --model ours.crfsuite
+      kg train --gold ours.jsonl --no-name-finder --out ours.json
     """
     from .evaluate import load_records
     from .train import cross_validate
     from .train import train as run_train
 
+    if no_name_finder != out.endswith(".json"):
+        raise KgError(
+            f"{out}: a model of entity decisions alone (--no-name-finder) is a .json file, a name finder is not"
+        )
     vocab = _vocabulary(vocab_dirs)
     records = [record for path in gold_files for record in load_records(path)]
     if not records:
         raise KgError("no annotated records in " + ", ".join(gold_files))
     if folds > 1:
-        rules, learned = cross_validate(records, vocab=vocab, folds=folds)
+        reports = cross_validate(records, vocab=vocab, folds=folds)
         click.echo(f"{folds}-fold cross-validation over {len(records)} papers (P / R / F1):")
-        for label, report in (("rules", rules), ("rules + name finder", learned)):
+        for label, report in reports.items():
             cells = [
                 f"{kind} {c.precision:.3f} {c.recall:.3f} {c.f1:.3f}"
                 for kind, c in (
@@ -795,8 +811,8 @@ def train(gold_files, out, folds, vocab_dirs):
                     ("results", report.results),
                 )
             ]
-            click.echo(f"  {label:<20}" + "   ".join(cells))
-    path = run_train(records, out, vocab=vocab, sources=gold_files)
+            click.echo(f"  {label:<32}" + "   ".join(cells))
+    path = run_train(records, out, vocab=vocab, sources=gold_files, name_finder=not no_name_finder)
     click.echo(f"wrote {path} from {len(records)} papers; use it with: kg build --model {path}")
 
 

@@ -1,9 +1,11 @@
-"""Training the learned name finder from gold records, and scoring it honestly.
+"""Training the extractor's learned parts from gold records, and scoring them honestly.
 
-:func:`train` fits the CRF of :mod:`kg.extract.tagger` on gold records (the guideline's JSONL
-format) and saves it with a card that says what it was trained on. :func:`cross_validate` scores
-the extractor with and without it by k-fold cross-validation grouped by paper: every paper is
-extracted by a model that never saw it.
+:func:`train` fits the name finder (the CRF of :mod:`kg.extract.tagger`) and the entity decisions
+(:mod:`kg.extract.decisions`) on gold records (the guideline's JSONL format), and saves them with a
+card that says what they were trained on. The decisions learn from what the extractor finds on
+papers its name finder never saw (out-of-fold), as it will in use. :func:`cross_validate` scores
+each stage by k-fold cross-validation grouped by paper: every paper is extracted by models that
+never saw it.
 
 A lab adapts the extractor to its field with its own annotations::
 
@@ -14,12 +16,15 @@ A lab adapts the extractor to its field with its own annotations::
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from kg.errors import KgError
 from kg.evaluate import Report, score
-from kg.extract import extract, masked_sentences, rule_mentions
+from kg.extract import EXTRACTOR_VERSION, extract, masked_sentences, rule_mentions
+from kg.extract.decisions import EntityDecisions, train_decisions
 from kg.extract.tagger import NameTagger, features, gold_labels, tokens, train_model
 from kg.extract.tagger import _rule_labels as rule_labels
 from kg.records import Paper
@@ -44,9 +49,56 @@ def name_sequences(records: Iterable[dict], vocab: Vocabulary) -> Iterable[tuple
                 )
 
 
-def train(records: list[dict], out: str | Path, vocab: Vocabulary | None = None, sources: Iterable[str] = ()) -> Path:
-    """Train the name finder on gold ``records`` and save it to ``out`` (a ``.crfsuite`` file and a
-    ``.json`` card). Deterministic: the same records and vocabulary give the same file.
+def _card(records: list[dict], sources: Iterable[str], out: str | Path, name_finder: bool) -> dict:
+    digest = hashlib.sha256()
+    for record in sorted(records, key=lambda r: str(r["id"])):
+        digest.update(str(record["id"]).encode())
+        digest.update(repr(sorted((e["name"], e["type"]) for e in record.get("entities", []))).encode())
+    flag = "" if name_finder else "--no-name-finder "
+    return {
+        "kind": "name finder (CRFsuite) and entity decisions" if name_finder else "entity decisions",
+        "papers": len(records),
+        "gold": sorted(Path(s).name for s in sources),
+        "gold_sha256": digest.hexdigest()[:16],
+        "extractor_version": EXTRACTOR_VERSION,
+        "rebuild": "kg train " + "".join(f"--gold {s} " for s in sorted(map(str, sources))) + f"{flag}--out {out}",
+    }
+
+
+# The folds of the name finders whose finds the entity decisions learn from.
+INNER_FOLDS = 5
+
+
+def out_of_fold(records: list[dict], vocab: Vocabulary, folds: int = INNER_FOLDS) -> list[dict]:
+    """The extraction of each record by the rules and a name finder trained on the other folds."""
+    predictions: dict[int, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for fold in range(folds):
+            held = [i for i, r in enumerate(records) if fold_of(r, folds) == fold]
+            rest = [r for r in records if fold_of(r, folds) != fold]
+            if not held:
+                continue
+            tagger = None
+            if rest:
+                path = train_model(name_sequences(rest, vocab), Path(tmp) / f"inner{fold}.crfsuite", {})
+                tagger = NameTagger(path)
+            for i in held:
+                predictions[i] = extract(_paper(records[i]), vocab, tagger)
+    return [predictions[i] for i in range(len(records))]
+
+
+def train(
+    records: list[dict],
+    out: str | Path,
+    vocab: Vocabulary | None = None,
+    sources: Iterable[str] = (),
+    name_finder: bool = True,
+) -> Path:
+    """Train the extractor's learned parts on gold ``records`` and save them to ``out``: a
+    ``.crfsuite`` name finder with a ``.json`` card beside it that holds the entity decisions, or,
+    with ``name_finder=False``, the decisions alone as one ``.json`` file. Deterministic: the same
+    records and vocabulary give the same files. Decisions need found entities of at least two kinds
+    to learn from; with fewer, the card says so and the shipped decisions apply.
 
     >>> import tempfile, pathlib
     >>> from kg.vocab import Vocabulary, Entry
@@ -58,18 +110,22 @@ def train(records: list[dict], out: str | Path, vocab: Vocabulary | None = None,
     """
     vocab = vocab if vocab is not None else load_vocabulary()
     records = list(records)
-    digest = hashlib.sha256()
-    for record in sorted(records, key=lambda r: str(r["id"])):
-        digest.update(str(record["id"]).encode())
-        digest.update(repr(sorted((e["name"], e["type"]) for e in record.get("entities", []))).encode())
-    card = {
-        "kind": "name finder (CRFsuite)",
-        "papers": len(records),
-        "gold": sorted(Path(s).name for s in sources),
-        "gold_sha256": digest.hexdigest()[:16],
-        "rebuild": "kg train " + "".join(f"--gold {s} " for s in sorted(map(str, sources))) + f"--out {out}",
-    }
-    return train_model(name_sequences(records, vocab), out, card)
+    card = _card(records, sources, out, name_finder)
+    if not name_finder:
+        predictions = [extract(_paper(r), vocab) for r in records]
+        return train_decisions(records, predictions, vocab, card).save(out)
+    path = train_model(name_sequences(records, vocab), out, card)
+    card_path = path.with_suffix(".json")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    try:
+        decisions = train_decisions(records, out_of_fold(records, vocab), vocab).to_dict()
+        card["decisions"] = decisions
+        both = path.read_bytes() + json.dumps(decisions, sort_keys=True).encode()
+        card["version"] = hashlib.sha256(both).hexdigest()[:12]
+    except KgError as error:
+        card["decisions_skipped"] = str(error)
+    card_path.write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path
 
 
 def fold_of(record: dict, folds: int) -> int:
@@ -78,20 +134,29 @@ def fold_of(record: dict, folds: int) -> int:
     return int(hashlib.sha256(key).hexdigest(), 16) % folds
 
 
-def cross_validate(records: list[dict], vocab: Vocabulary | None = None, folds: int = 5) -> tuple[Report, Report]:
-    """Scores of the rules alone and of the rules with the name finder, k-fold by paper: each paper
-    is extracted by a tagger trained on the other folds only. Returns (rules, rules + name finder)."""
+# The stages cross_validate scores, each adding to the one before.
+STAGES = ("rules", "rules + decisions", "rules + name finder + decisions")
+
+
+def cross_validate(records: list[dict], vocab: Vocabulary | None = None, folds: int = 5) -> dict[str, Report]:
+    """Scores of each of :data:`STAGES`, k-fold by paper: each paper is extracted by learned parts
+    trained on the other folds only."""
     vocab = vocab if vocab is not None else load_vocabulary()
-    rules_only, tagged = [], []
+    predicted: dict[str, list[dict]] = {stage: [] for stage in STAGES}
     with tempfile.TemporaryDirectory() as tmp:
         for fold in range(folds):
             held = [r for r in records if fold_of(r, folds) == fold]
             rest = [r for r in records if fold_of(r, folds) != fold]
             if not held:
                 continue
-            tagger = NameTagger(train(rest, Path(tmp) / f"fold{fold}.crfsuite", vocab))
+            decisions = EntityDecisions.load(train(rest, Path(tmp) / f"fold{fold}.json", vocab, name_finder=False))
+            model = train(rest, Path(tmp) / f"fold{fold}.crfsuite", vocab)
+            tagger = NameTagger(model)
+            learned = EntityDecisions.load(model.with_suffix(".json"))
             for record in held:
                 paper = _paper(record)
-                rules_only.append(extract(paper, vocab))
-                tagged.append(extract(paper, vocab, tagger))
-    return score(rules_only, records), score(tagged, records)
+                rules = extract(paper, vocab)
+                predicted[STAGES[0]].append(rules)
+                predicted[STAGES[1]].append(decisions.decide(rules, vocab))
+                predicted[STAGES[2]].append(learned.decide(extract(paper, vocab, tagger), vocab))
+    return {stage: score(predictions, records) for stage, predictions in predicted.items()}

@@ -103,8 +103,15 @@ def _entry(raw, etype: str) -> Entry | None:
     return Entry(str(raw["name"]).strip(), etype, tuple(_as_list(raw.get("aliases"))), extra)
 
 
-# The value of a stoplisted phrase in a match layer: it consumes its span, yielding nothing.
-BLOCK = object()
+class _Block:
+    """The value of a stoplisted phrase in a match layer: it consumes its span, yielding nothing."""
+
+    def __reduce__(self) -> str:
+        # unpickled as this module's one BLOCK, so a used vocabulary's layers survive a pickle
+        return "BLOCK"
+
+
+BLOCK = _Block()
 
 
 @dataclass

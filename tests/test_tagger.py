@@ -77,6 +77,7 @@ def test_training_is_deterministic_and_the_card_says_how_to_rebuild(model, tmp_p
     assert card["papers"] == len(load_records(DEV)) and card["gold"] == ["dev_gold.jsonl"]
     assert card["rebuild"] == f"kg train --gold {DEV} --out {model}"
     assert NameTagger(model).version == card["version"]
+    assert "NONE" in card["decisions"]["classes"] and card["decisions"]["weights"]
 
 
 def test_the_extractor_version_names_its_model_and_survives_a_spawned_worker(model):
@@ -94,24 +95,27 @@ def test_a_file_that_is_no_model_is_one_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_cross_validation_extracts_every_paper_with_a_model_that_never_saw_it(monkeypatch):
+def test_cross_validation_extracts_every_paper_with_models_that_never_saw_it(monkeypatch):
     records = load_records(DEV)[:40]
-    trained_on: list[set] = []
+    trained_on: list[tuple[set, bool]] = []
     import kg.train
 
     real = kg.train.train
 
-    def recording(rest, out, vocab=None, sources=()):
-        trained_on.append({r["id"] for r in rest})
-        return real(rest, out, vocab, sources)
+    def recording(rest, out, vocab=None, sources=(), name_finder=True):
+        trained_on.append(({r["id"] for r in rest}, name_finder))
+        return real(rest, out, vocab, sources, name_finder)
 
     monkeypatch.setattr(kg.train, "train", recording)
-    rules, learned = cross_validate(records, folds=4)
-    assert len(trained_on) == 4
-    held_out = [{r["id"] for r in records} - ids for ids in trained_on]
+    reports = cross_validate(records, folds=4)
+    # per fold, the decisions alone and a name finder with its decisions, on the same papers
+    assert [finder for _, finder in trained_on] == [False, True] * 4
+    assert all(trained_on[i][0] == trained_on[i + 1][0] for i in range(0, 8, 2))
+    held_out = [{r["id"] for r in records} - ids for ids, _ in trained_on[::2]]
     assert set().union(*held_out) == {r["id"] for r in records}
     assert all(not (a & b) for i, a in enumerate(held_out) for b in held_out[i + 1 :])
-    assert len(rules.papers) == len(learned.papers) == 40
+    assert list(reports) == list(kg.train.STAGES)
+    assert all(len(report.papers) == 40 for report in reports.values())
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.5.0"
+EXTRACTOR_VERSION = "1.6.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
@@ -696,8 +696,10 @@ def _results(sentences, resolved, metric_spans, proposed_keys, focus, entities, 
 
 class RuleExtractor:
     """The rule extractor as a :class:`kg.extractors.Extractor`: the vocabulary, cue patterns and
-    paper-level conventions of this package (registered as ``rules``), with a learned name finder
-    where ``model`` names one (a file ``kg train`` wrote; its version joins the extractor's).
+    paper-level conventions of this package (registered as ``rules``), then the learned entity
+    decisions (:mod:`kg.extract.decisions`), the shipped ones unless ``model`` names a file ``kg
+    train`` wrote: a name finder (``.crfsuite``) with the decisions trained with it, or decisions
+    alone (``.json``); its version joins the extractor's.
 
     >>> from kg.records import Paper
     >>> from kg.vocab import Vocabulary, Entry
@@ -712,15 +714,24 @@ class RuleExtractor:
     version = EXTRACTOR_VERSION
 
     def __init__(self, vocab: Vocabulary | None = None, model=None):
+        from pathlib import Path
+
+        from kg.extract.decisions import EntityDecisions, default_decisions
         from kg.vocab import load_vocabulary
 
         self.vocab = vocab if vocab is not None else load_vocabulary()
         self.tagger = None
-        if model is not None:
+        self.decisions = default_decisions()
+        if model is not None and Path(model).suffix == ".json":
+            self.decisions = EntityDecisions.load(model)
+            self.version = f"{self.version}+decisions.{self.decisions.version}"
+        elif model is not None:
             from kg.extract.tagger import NameTagger
 
             self.tagger = NameTagger(model)
+            if "decisions" in self.tagger.card:
+                self.decisions = EntityDecisions.from_dict(self.tagger.card["decisions"], str(model))
             self.version = f"{self.version}+names.{self.tagger.version}"
 
     def extract(self, paper: Paper) -> dict:
-        return extract(paper, self.vocab, self.tagger)
+        return self.decisions.decide(extract(paper, self.vocab, self.tagger), self.vocab)

@@ -44,7 +44,7 @@ def tokens(text: str) -> list[tuple[int, int, str]]:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _shape(word: str) -> str:
+def word_shape(word: str) -> str:
     """The word's letters as X, x and d, runs collapsed: "Med2D" -> "Xxdx"."""
     out: list[str] = []
     for c in word:
@@ -57,7 +57,7 @@ def _shape(word: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _word_features(word: str) -> tuple[str, ...]:
     low = word.casefold()
-    feats = [f"w={low}", f"shape={_shape(word)}", f"suf3={low[-3:]}", f"pre3={low[:3]}"]
+    feats = [f"w={low}", f"shape={word_shape(word)}", f"suf3={low[-3:]}", f"pre3={low[:3]}"]
     if any(c.isupper() for c in word[1:]):
         feats.append("innercap")
     if word.isupper() and len(word) > 1:
@@ -102,7 +102,7 @@ def features(toks: list, rule_labels: list[str], is_title: bool = False) -> list
                 feats.append(f"{d}w={word}")
                 feats.append(f"{d}rule={rule_labels[j]}")
                 if abs(d) == 1:
-                    feats.append(f"{d}shape={_shape(toks[j][2])}")
+                    feats.append(f"{d}shape={word_shape(toks[j][2])}")
             else:
                 feats.append(f"{d}edge")
         # adjacent tokens glued without a space ("Med-Gemini"): part of one compound
