@@ -147,3 +147,22 @@ def test_a_user_layer_keeps_names_told_apart_by_case_apart(tmp_path):
     vocab = load_vocabulary(layers=[tmp_path])
     assert vocab.lookup("Zhang's BiomedGPT") == vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
     assert vocab.lookup("BioMedGPT-10B") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")
+
+
+@pytest.mark.parametrize(
+    "one, other",
+    [
+        ("MOT17", "MOT20"),
+        ("FB15k", "FB15k-237"),
+        ("Kinetics-400", "Kinetics-600"),
+        ("RefCOCO", "RefCOCO+"),
+        ("MovieLens-1M", "MovieLens-20M"),
+        ("WMT14", "WMT16"),
+        ("SQuAD", "SQuAD 2.0"),
+        ("BraTS 2020", "BraTS 2021"),
+    ],
+)
+def test_distinct_benchmarks_are_distinct_entries(one, other):
+    # scores on two test sets are not comparable: one node would put them on one leaderboard
+    vocab = load_vocabulary()
+    assert vocab.lookup(one) == (one, "Dataset") and vocab.lookup(other) == (other, "Dataset")
