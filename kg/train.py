@@ -152,7 +152,9 @@ def cross_validate(records: list[dict], vocab: Vocabulary | None = None, folds: 
             decisions = EntityDecisions.load(train(rest, Path(tmp) / f"fold{fold}.json", vocab, name_finder=False))
             model = train(rest, Path(tmp) / f"fold{fold}.crfsuite", vocab)
             tagger = NameTagger(model)
-            learned = EntityDecisions.load(model.with_suffix(".json"))
+            # a fold whose name finder found too little to train decisions on uses the plain ones
+            card = tagger.card
+            learned = EntityDecisions.from_dict(card["decisions"], str(model)) if "decisions" in card else decisions
             for record in held:
                 paper = _paper(record)
                 rules = extract(paper, vocab)
