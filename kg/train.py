@@ -69,15 +69,20 @@ def _card(records: list[dict], sources: Iterable[str], out: str | Path, name_fin
 INNER_FOLDS = 5
 
 
+def _folds(records: list[dict], folds: int) -> Iterable[tuple[int, list[int], list[dict]]]:
+    """Each fold that holds a paper: (fold, the indexes of its records, the records of the others)."""
+    of = [fold_of(r, folds) for r in records]
+    for fold in range(folds):
+        held = [i for i, f in enumerate(of) if f == fold]
+        if held:
+            yield fold, held, [r for r, f in zip(records, of, strict=True) if f != fold]
+
+
 def out_of_fold(records: list[dict], vocab: Vocabulary, folds: int = INNER_FOLDS) -> list[dict]:
     """The extraction of each record by the rules and a name finder trained on the other folds."""
     predictions: dict[int, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for fold in range(folds):
-            held = [i for i, r in enumerate(records) if fold_of(r, folds) == fold]
-            rest = [r for r in records if fold_of(r, folds) != fold]
-            if not held:
-                continue
+        for fold, held, rest in _folds(records, folds):
             tagger = None
             if rest:
                 path = train_model(name_sequences(rest, vocab), Path(tmp) / f"inner{fold}.crfsuite", {})
@@ -144,19 +149,15 @@ def cross_validate(records: list[dict], vocab: Vocabulary | None = None, folds: 
     vocab = vocab if vocab is not None else load_vocabulary()
     predicted: dict[str, list[dict]] = {stage: [] for stage in STAGES}
     with tempfile.TemporaryDirectory() as tmp:
-        for fold in range(folds):
-            held = [r for r in records if fold_of(r, folds) == fold]
-            rest = [r for r in records if fold_of(r, folds) != fold]
-            if not held:
-                continue
+        for fold, held, rest in _folds(records, folds):
             decisions = EntityDecisions.load(train(rest, Path(tmp) / f"fold{fold}.json", vocab, name_finder=False))
             model = train(rest, Path(tmp) / f"fold{fold}.crfsuite", vocab)
             tagger = NameTagger(model)
             # a fold whose name finder found too little to train decisions on uses the plain ones
             card = tagger.card
             learned = EntityDecisions.from_dict(card["decisions"], str(model)) if "decisions" in card else decisions
-            for record in held:
-                paper = _paper(record)
+            for i in held:
+                paper = _paper(records[i])
                 rules = extract(paper, vocab)
                 predicted[STAGES[0]].append(rules)
                 predicted[STAGES[1]].append(decisions.decide(rules, vocab))

@@ -721,17 +721,19 @@ class RuleExtractor:
 
         self.vocab = vocab if vocab is not None else load_vocabulary()
         self.tagger = None
-        self.decisions = default_decisions()
+        decisions = None
         if model is not None and Path(model).suffix == ".json":
-            self.decisions = EntityDecisions.load(model)
-            self.version = f"{self.version}+decisions.{self.decisions.version}"
+            decisions = EntityDecisions.load(model)
+            self.version = f"{self.version}+decisions.{decisions.version}"
         elif model is not None:
             from kg.extract.tagger import NameTagger
 
             self.tagger = NameTagger(model)
             if "decisions" in self.tagger.card:
-                self.decisions = EntityDecisions.from_dict(self.tagger.card["decisions"], str(model))
+                decisions = EntityDecisions.from_dict(self.tagger.card["decisions"], str(model))
             self.version = f"{self.version}+names.{self.tagger.version}"
+        # the shipped decisions are read only where the model brings none of its own
+        self.decisions = decisions if decisions is not None else default_decisions()
 
     def extract(self, paper: Paper) -> dict:
         return self.decisions.decide(extract(paper, self.vocab, self.tagger), self.vocab)

@@ -24,6 +24,7 @@ it was trained on and how to rebuild it. The shipped one, :data:`DEFAULT_MODEL`,
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -112,8 +113,11 @@ class EntityDecisions:
         self.intercepts = list(intercepts)
         self.weights = weights
         self.card = dict(card or {})
-        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()
-        self.version = digest[:12]
+
+    @functools.cached_property
+    def version(self) -> str:
+        """A digest of the model (asked only where it names a user's model: not on every load)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:12]
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
         """Class -> probability (the softmax of the linear scores)."""
