@@ -183,6 +183,13 @@ class Vocabulary:
             for form in (entry.name, *entry.aliases):
                 if normalize_name(form) in self.case_sensitive:
                     self.cased_surface.setdefault(cased_key(form), (entry.name, entry.type))
+        # a plain word a name folds into ("multiple" for MultiPL-E) is no name: its spellings match nothing
+        self.plain_words: frozenset = frozenset(
+            normalize_name(form)
+            for group in self.distinct
+            for form in group
+            if normalize_name(form) in self.case_sensitive and cased_key(form) not in self.cased_surface
+        )
         # short all-caps/mixed-case forms ("SAM", "CoT") and all-caps ones of any length ("MIMIC",
         # "DRIVE") must not match plain words ("sam", "cot", "mimic", "drive")
         forms = [f for entry in ranked for f in (entry.name, *entry.aliases)]
@@ -218,6 +225,12 @@ class Vocabulary:
         ...                distinct=[["BioMedGPT", "BiomedGPT"]])
         >>> v.lookup("BiomedGPT"), v.lookup("BioMedGPT")
         (('BiomedGPT', 'Model'), ('BioMedGPT', 'Model'))
+
+        A name told apart from the plain word it folds into names only itself:
+
+        >>> v = Vocabulary([Entry("MultiPL-E", "Dataset")], distinct=[["MultiPL-E", "multiple"]])
+        >>> v.lookup("MultiPL-E"), v.lookup("Multiple")
+        (('MultiPL-E', 'Dataset'), None)
         """
         # the extractor asks of the same words and names again and again: answers are kept (a
         # bounded table, emptied when full; the tables it reads never change after __init__)
@@ -228,7 +241,7 @@ class Vocabulary:
             pass
         key = normalize_name(surface)
         hit = self.cased_surface.get(cased_key(surface)) if key in self.case_sensitive else None
-        if hit is None:
+        if hit is None and key not in self.plain_words:
             hit = self.surface.get(key)
         if len(looked) >= _LOOKED_MAX:
             looked.clear()

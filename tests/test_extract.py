@@ -22,7 +22,8 @@ VOCAB = {
     "modalities.yaml": "modalities:\n  - name: CT\n    aliases: [computed tomography]\n  - name: image\n",
     "domains.yaml": "domains:\n  - name: medical\n  - name: pathology\n",
     "metrics.yaml": "metrics:\n  - name: accuracy\n  - name: win rate\n  - name: dice\n    aliases: [Dice score]\n"
-    "  - name: auc\n    aliases: [AUROC]\n  - name: precision@k\n    aliases: [P@1, P@10]\n",
+    "  - name: auc\n    aliases: [AUROC]\n  - name: precision@k\n    aliases: [P@1, P@10]\n"
+    "  - name: hota\n  - name: wer\n    aliases: [word error rates]\n",
     "stoplist.yaml": "generic:\n  - large language models\n  - LLMs\n",
 }
 
@@ -175,6 +176,21 @@ def test_deviations_cutoffs_and_gaps_between_pairs(vocab):
     values = {value for *_, value in found}
     assert 90.7 in values and 88.2 in values
     assert not values & {0.02, 0.03, 2.5}
+
+
+def test_a_list_of_scores_takes_the_metric_named_after_it(vocab):
+    rec = run(
+        vocab,
+        "Tracking",
+        "We propose KiwiTrack. KiwiTrack reaches 61.2 and 62.5 HOTA on MedQA and PubMedQA, respectively. "
+        "It reaches word error rates of 3.3%/6.4% on the clean and noisy test sets of MedQA. "
+        "It is 0.7% and 1.9% accuracy better than Gemma, with a penalty of 0.2 mean accuracy on PubMedQA.",
+    )
+    found = results_of(rec)
+    assert ("KiwiTrack", "MedQA", "hota", 61.2) in found and ("KiwiTrack", "PubMedQA", "hota", 62.5) in found
+    assert ("KiwiTrack", "MedQA", "wer", 3.3) in found and ("KiwiTrack", "MedQA", "wer", 6.4) in found
+    # differences are not scores, for every number of the list
+    assert not {value for *_, value in found} & {0.7, 1.9, 0.2}
 
 
 def test_fine_tuned_from_cues(vocab):

@@ -166,3 +166,55 @@ def test_distinct_benchmarks_are_distinct_entries(one, other):
     # scores on two test sets are not comparable: one node would put them on one leaderboard
     vocab = load_vocabulary()
     assert vocab.lookup(one) == (one, "Dataset") and vocab.lookup(other) == (other, "Dataset")
+
+
+def test_shipped_entries_name_only_tasks_modalities_domains_and_parents_it_has():
+    # a field naming what the vocabulary lacks (or names as another type) links to nothing
+    folder = Path(__file__).parent.parent / "schemas" / "vocab"
+    vocab = load_vocabulary(folder)
+    fields = {"task": "Task", "modality": "Modality", "domain": "Domain", "family": "Model", "base": "Model"}
+    fields["broader"] = "Method"
+    missing = []
+    for path in sorted(folder.glob("*.yaml")):
+        for raw in _read_yaml(path):
+            if not isinstance(raw, dict):
+                continue
+            for key, etype in fields.items():
+                values = raw.get(key) or []
+                for value in [values] if isinstance(values, str) else values:
+                    hit = vocab.lookup(str(value))
+                    if hit is None or hit[1] != etype:
+                        missing.append((path.name, raw["name"], key, value))
+    assert not missing, missing
+
+
+def test_a_name_that_folds_into_a_plain_word_matches_only_its_own_spelling():
+    # "MultiPL-E" and "multiple" are one string once case and hyphens are ignored
+    from kg.extract.mentions import vocabulary_mentions
+
+    vocab = load_vocabulary()
+    assert vocab.lookup("MultiPL-E") == ("MultiPL-E", "Dataset")
+    assert vocab.lookup("multiple") is None and vocab.lookup("Multiple") is None
+    found = [m.name for m in vocabulary_mentions("Multiple models, the largest on MultiPL-E and LargeST.", vocab)[0]]
+    assert found == ["MultiPL-E", "LargeST"]
+
+
+def test_no_spelling_of_the_shipped_vocabulary_names_two_entries():
+    # the loader gives a shared spelling to one entry only: the other silently loses it
+    folder = Path(__file__).parent.parent / "schemas" / "vocab"
+    case_sensitive = load_vocabulary(folder).case_sensitive
+    owner: dict[str, tuple] = {}
+    shared = []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name in ("stoplist.yaml", "distinct.yaml", "metrics.yaml"):
+            continue
+        for raw in _read_yaml(path):
+            if not isinstance(raw, dict) or not raw.get("name"):
+                continue
+            here = (path.name, str(raw["name"]))
+            for form in (raw["name"], *(raw.get("aliases") or [])):
+                key = normalize_name(str(form))
+                key = cased_key(str(form)) if key in case_sensitive else key
+                if owner.setdefault(key, here) != here:
+                    shared.append((form, owner[key], here))
+    assert not shared, shared

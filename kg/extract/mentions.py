@@ -338,7 +338,10 @@ def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=
             if key in cased and surface == surface.lower():
                 continue
             if case_sensitive and key in case_sensitive:
-                name, kind = vocab.lookup(surface) or (name, kind)
+                hit = vocab.lookup(surface)
+                if hit is None and key in vocab.plain_words:
+                    continue
+                name, kind = hit or (name, kind)
             # only a match glued to more by a hyphen may be part of a compound (the cheap test first)
             glued = (start > 1 and text[start - 1] == "-" and text[start - 2].isalnum()) or (
                 end < last and text[end] == "-" and text[end + 1].isalnum()

@@ -47,7 +47,11 @@ _WITH_BEFORE = re.compile(r"\bwith\s+(?:the\s+)?(?:fine-?tuned\s+|pre-?trained\s
 # What separates two listed datasets.
 _LIST_GAP = re.compile(r"\s*(?:,|and|or|, and)\s*(?:the\s+)?")
 # "on (the) X" introducing a dataset.
-_ON_BEFORE = re.compile(r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:\w+\s+){0,2}$")
+# ("on the clean and other test sets of X": a part of a dataset is scored on the dataset)
+_ON_BEFORE = re.compile(
+    r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:(?:\w+\s+){0,2}|"
+    r"(?:[\w-]+\s+){0,4}(?:sets?|splits?|subsets?|partitions?|portions?)\s+of\s+(?:the\s+)?)$"
+)
 # "on Foo-QA" right after a number.
 _ON_NAME = re.compile(r"\s*on\s+(?:the\s+)?([A-Z][\w\-]*[\w])")
 # A clause or sentence break.
@@ -60,7 +64,8 @@ _BASE_MODEL_BEFORE = re.compile(r"\bbase model\W{0,3}$")
 _NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\w))")
 # Words right before a number that make it a difference, a bound or a count, not a score: "by",
 # "margin of", "gain(s) of", "improvement(s) of", "increase(s) of", "boost(s) of", "reduction(s) of",
-# "drop(s) of", "over", "above", "below", "under", "less than", "more than", "nearly", "x", "from",
+# "drop(s) of", "penalty/gap/difference/degradation (s) of", "over", "above", "below", "under",
+# "less than", "more than", "nearly", "x", "from",
 # "only", "up to a", "n =", "surpass...", "exceed...", "outperform...", "beat...", "pm", "of the",
 # "top", "for", "with", "in", "than" (each opening a word), or "+", "-", "±"; then perhaps "up to",
 # "about", "approximately" or "around", and nothing more. Written backwards, to be matched at the start
@@ -68,7 +73,8 @@ _NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\
 # tries every position (some 15 times slower).
 _RELATIVE_BEFORE_REVERSED = re.compile(
     r"(?:\s+(?:ot pu|tuoba|yletamixorppa|dnuora))?\s*(?:yb\b|fo nigram\b|fo s?niag\b|fo s?tnemevorpmi\b|"
-    r"fo s?esaercni\b|fo s?tsoob\b|fo s?noitcuder\b|fo s?pord\b|revo\b|evoba\b|woleb\b|rednu\b|naht ssel\b|"
+    r"fo s?esaercni\b|fo s?tsoob\b|fo s?noitcuder\b|fo s?pord\b|"
+    r"fo s?ytlanep\b|fo s?pag\b|fo s?ecnereffid\b|fo s?noitadarged\b|revo\b|evoba\b|woleb\b|rednu\b|naht ssel\b|"
     r"naht erom\b|ylraen\b|x\b|morf\b|ylno\b|a ot pu\b|=\s*n\b|\w*ssaprus\b|\w*deecxe\b|\w*mrofreptuo\b|"
     r"\w*taeb\b|\+|-|±|mp\b|eht fo\b|pot\b|rof\b|htiw\b|ni\b|naht\b)",
     re.I,
@@ -84,7 +90,7 @@ _RELATIVE_AFTER = re.compile(
 # "accuracy of 72.6%" and "scored up to 86.5%" where the metric is ahead of the number.
 _METRIC_GAP = re.compile(
     r"(?:\s*(?:scores?|values?|rates?|of|:|=|was|is|were|are|reached|reaching|achieving|achieved|at|"
-    r"up to|about|approximately|around|an?|the|average|mean|overall|\(|,|\d+(?:\.\d+)?\s*\\?%?))*\s*"
+    r"up to|about|approximately|around|an?|the|average|mean|overall|\(|,|/|\d+(?:\.\d+)?\s*\\?%?))*\s*"
 )
 _ACHIEVE = re.compile(
     r"\b(?:achiev\w*|reach\w*|attain\w*|obtain\w*|scor\w*|deliver\w*|yield\w*|surpass\w* a score)\b"
@@ -100,8 +106,13 @@ _NOT_METRIC = frozenset(
 )
 # Between two numbers of one list: "0.80, 0.81 and 0.91", "83.5% on A, 86.3% on B".
 _SEPARATOR = re.compile(
-    r"^\s*(?:(?:on|in|for)\s+(?:the\s+)?[\w\-.]+(?:\s+[\w\-.]+)?\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*)$"
+    r"^\s*(?:(?:on|in|for)\s+(?:the\s+)?[\w\-.]+(?:\s+[\w\-.]+)?\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+|;\s*|/)$"
 )
+# The rest of a list after its first number, up to where its metric would be named: "63.9 [and 64.9] HOTA".
+_LIST_REST = re.compile(r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|or\s+|/)\s*\d+(?:\.\d+)?\s*(?:\\?%)?)+")
+# One or two words between a score and its metric: "80% classification accuracy", "0.91 macro F1".
+_WORDS_GAP = re.compile(r"\s*(?:[a-z][\w\-]*\s+){1,2}")
+_NOT_IN_METRIC = frozenset("of the in on and or for with a an to by at than more less vs versus".split())
 # "A% vs. B%", "A% vs. Foo-8B: B%", "A% on MedQA (compared to B%".
 _VERSUS = re.compile(
     r"^\s*(?:[a-z][\w\-]*\s+|on\s+[^();:]{1,60}\(\s*)?(?:vs\.?|versus|compared (?:to|with)|against)"
@@ -137,8 +148,11 @@ def _value(text: str) -> float | int:
 def _is_relative(text: str, start: int, end: int) -> bool:
     """True when the number at [start, end) is a difference, bound or count rather than a score."""
     # (the text before the number reversed: see _RELATIVE_BEFORE_REVERSED)
+    # "0.9% and 2.5% mIoU better": what follows the list tells for each of its numbers
+    rest = _LIST_REST.match(text, end)
     return bool(
         _RELATIVE_AFTER.match(text[end : end + 40])
+        or (rest and _RELATIVE_AFTER.match(text[rest.end() : rest.end() + 40]))
         or _RELATIVE_BEFORE_REVERSED.match(text[max(0, start - 30) : start][::-1])
     )
 
@@ -165,8 +179,13 @@ def with_cutoffs(text: str, spans: list) -> list:
 def _metric_for(text: str, start: int, end: int, metrics: list) -> str | None:
     """The metric a number reports: named right after it ("72% accuracy"), just before it
     ("accuracy of 72%", "AUC 0.91"), or as an unnamed phrase before "of" ("relevancy of 97%")."""
+    rest = _LIST_REST.match(text, end)
+    after = rest.end() if rest else end
     for m_start, _, name in metrics:
-        if 0 <= m_start - end <= 3:
+        if 0 <= m_start - end <= 3 or 0 <= m_start - after <= 3:
+            return name
+        gap = _WORDS_GAP.fullmatch(text, after, m_start) if m_start > after else None
+        if gap and not set(gap.group().casefold().split()) & (_NOT_IN_METRIC | _NOT_METRIC):
             return name
     for _, m_end, name in reversed(metrics):
         if m_end <= start and start - m_end <= 40 and _METRIC_GAP.fullmatch(text[m_end:start]):
