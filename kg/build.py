@@ -49,7 +49,7 @@ from . import __version__
 from .corrections import CORRECTIONS, Corrections
 from .errors import KgError
 from .extractors import DEFAULT_EXTRACTOR, Extractor, load_extractor, validate_record
-from .files import atomic_write, folder_lock, resource_dir, write_json
+from .files import atomic_write, die_with_parent, folder_lock, resource_dir, write_json
 from .graph import iter_graph
 from .ids import IdRegistry, assign
 from .integrity import default_checks, default_ontology, load_checks, run_checks
@@ -180,7 +180,7 @@ def extraction_lines(
     elif workers > 1 and len(todo) > 1:
         # fork where there is one: the workers inherit the loaded extractor instead of making it again
         context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        pool = context.Pool(workers, initializer=_init_worker, initargs=(extractor,))
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(extractor, os.getpid()))
         fresh = pool.imap(_extract_one, todo, chunksize=max(1, min(64, len(todo) // (workers * 8))))
     else:
         _init_worker(extractor)
@@ -216,7 +216,9 @@ def extraction_lines(
 _worker: dict = {}
 
 
-def _init_worker(extractor: Extractor) -> None:
+def _init_worker(extractor: Extractor, parent: int | None = None) -> None:
+    if parent is not None:
+        die_with_parent(parent)
     _worker["extractor"] = extractor
 
 
@@ -528,7 +530,7 @@ def build(
         # SHACL (on a sample), and each format asked for, in a process of its own: they are bound to
         # Python's lock. Meanwhile the checks run here, on the whole graph in the store.
         sample = "".join(ntriples(written.sample, base=base))
-        with ProcessPoolExecutor(1 + len(derived)) as pool:
+        with ProcessPoolExecutor(1 + len(derived), initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
             writing = [pool.submit(write_derived, out, name, base) for name in derived]
             found = run_checks(ox.Store.read_only(str(out / "store")), checks, vocab=vocab, base=base)

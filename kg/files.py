@@ -95,6 +95,25 @@ class Locked(KgError):
     """Another process holds the folder's lock."""
 
 
+def die_with_parent(parent: int) -> None:
+    """Make this process (a build's pool worker) end when ``parent`` does, even when the parent is
+    killed outright: a forked worker holds the build folder's lock and its caller's pipes, so an
+    orphan would keep the folder locked for good. Linux only (``prctl``); elsewhere a no-op.
+
+    >>> die_with_parent(os.getppid())
+    """
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the request was in place
+        os._exit(1)
+
+
 @contextmanager
 def folder_lock(folder: str | Path) -> Iterator[None]:
     """Hold an exclusive lock on ``folder`` (a ``.lock`` file in it) or raise :class:`Locked` at once.

@@ -159,6 +159,50 @@ def test_a_second_build_into_the_same_folder_is_refused_across_processes(tmp_pat
     assert (out / "manifest.json").exists()
 
 
+def children(pid: int) -> set[int]:
+    try:
+        return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except OSError:
+        return set()
+
+
+def running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers end with their build through Linux's prctl")
+def test_a_killed_builds_worker_processes_end_with_it(tmp_path, example_corpus):
+    from kg.readers import read_papers
+
+    corpus = tmp_path / "corpus.jsonl"
+    papers = list(read_papers([example_corpus]))
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": f"{p.id}-{copy}", "title": p.title, "abstract": p.abstract}) + "\n"
+            for copy in range(3)
+            for p in papers
+        )
+    )
+    # one extraction process, so the first child is the worker that checks the shapes beside the build
+    first = start("build", corpus, "--out", tmp_path / "build", "--no-embeddings", "--workers", "1")
+    deadline = time.monotonic() + TIMEOUT
+    while not (workers := children(first.pid)):
+        assert first.poll() is None and time.monotonic() < deadline, "the build never started a worker"
+        time.sleep(0.01)
+    first.kill()
+    first.wait()
+    # an orphaned worker would hold the folder's lock (and this test's pipes) for good
+    while any(map(running, workers)):
+        assert time.monotonic() < deadline, f"workers {sorted(workers)} outlived their build"
+        time.sleep(0.05)
+    first.communicate(timeout=TIMEOUT)
+    rebuilt = kg("build", example_corpus, "--out", tmp_path / "build", "--no-embeddings", "--max-records", "5")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+
+
 def test_the_lock_holder_clears_what_dead_writers_left_and_spares_live_ones(tmp_path):
     from kg.files import atomic_write, folder_lock
 
