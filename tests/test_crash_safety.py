@@ -50,6 +50,22 @@ def lock_held_by(out: Path, process) -> bool:
         return False
 
 
+def three_copies(example_corpus, folder: Path) -> Path:
+    """Three copies of the example corpus under distinct ids, as one JSONL file: a build of seconds."""
+    from kg.readers import read_papers
+
+    corpus = folder / "corpus.jsonl"
+    papers = list(read_papers([example_corpus]))
+    corpus.write_text(
+        "".join(
+            json.dumps({"id": f"{p.id}-{copy}", "title": p.title, "abstract": p.abstract}) + "\n"
+            for copy in range(3)
+            for p in papers
+        )
+    )
+    return corpus
+
+
 def any_of(*patterns):
     return lambda out, process: any(any(out.glob(p)) for p in patterns)
 
@@ -127,19 +143,8 @@ def test_killed_builds_never_read_as_complete_and_the_next_run_gives_the_same_by
 
 @pytest.mark.slow
 def test_a_second_build_into_the_same_folder_is_refused_across_processes(tmp_path, example_corpus):
-    from kg.readers import read_papers
-
-    # Three copies of the example corpus under distinct ids: a first build that holds the lock for
-    # seconds, longer than the second one takes to start.
-    corpus = tmp_path / "corpus.jsonl"
-    papers = list(read_papers([example_corpus]))
-    corpus.write_text(
-        "".join(
-            json.dumps({"id": f"{p.id}-{copy}", "title": p.title, "abstract": p.abstract}) + "\n"
-            for copy in range(3)
-            for p in papers
-        )
-    )
+    # a first build that holds the lock for seconds, longer than the second one takes to start
+    corpus = three_copies(example_corpus, tmp_path)
     out = tmp_path / "build"
     first = start("build", corpus, "--out", out, "--no-embeddings")
     try:
@@ -175,17 +180,7 @@ def running(pid: int) -> bool:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers end with their build through Linux's prctl")
 def test_a_killed_builds_worker_processes_end_with_it(tmp_path, example_corpus):
-    from kg.readers import read_papers
-
-    corpus = tmp_path / "corpus.jsonl"
-    papers = list(read_papers([example_corpus]))
-    corpus.write_text(
-        "".join(
-            json.dumps({"id": f"{p.id}-{copy}", "title": p.title, "abstract": p.abstract}) + "\n"
-            for copy in range(3)
-            for p in papers
-        )
-    )
+    corpus = three_copies(example_corpus, tmp_path)
     # one extraction process, so the first child is the worker that checks the shapes beside the build
     first = start("build", corpus, "--out", tmp_path / "build", "--no-embeddings", "--workers", "1")
     deadline = time.monotonic() + TIMEOUT
