@@ -170,6 +170,8 @@ class Vocabulary:
         self._looked: dict[str, tuple[str, str] | None] = {}  # lookup's answers so far
         for key, canonical in (metrics or {}).items():
             self.metrics[normalize_name(key)] = canonical
+        # short cased metric forms ("IS", "AP") must not match plain words ("is", "ap"), as with names
+        self.cased_metrics = _cased_forms(list(metrics or {}))
         ranked = sorted(entries, key=lambda e: TYPE_PRIORITY.index(e.type))
         for entry in ranked:
             self.entries.setdefault((entry.type, normalize_name(entry.name)), entry)
@@ -192,14 +194,7 @@ class Vocabulary:
         )
         # short all-caps/mixed-case forms ("SAM", "CoT") and all-caps ones of any length ("MIMIC",
         # "DRIVE") must not match plain words ("sam", "cot", "mimic", "drive")
-        forms = [f for entry in ranked for f in (entry.name, *entry.aliases)]
-        lower = {normalize_name(f) for f in forms if f == f.lower()}
-        self.cased = (
-            frozenset(
-                normalize_name(f) for f in forms if (len(normalize_name(f)) <= 4 or f.isupper()) and f != f.lower()
-            )
-            - lower
-        )
+        self.cased = _cased_forms([f for entry in ranked for f in (entry.name, *entry.aliases)])
 
     def table(self, etype: str) -> dict:
         """The surface table restricted to one entity type (built once, then cached)."""
@@ -327,6 +322,20 @@ class Vocabulary:
     def is_generic(self, surface: str) -> bool:
         """True for stoplisted generic phrases ("large language models", ...)."""
         return normalize_name(surface) in self.stoplist
+
+
+def _cased_forms(forms: list) -> frozenset:
+    """The normalised forms that match only where the text is not all lower case: short all-caps or
+    mixed-case ones and all-caps ones of any length, unless the same form is also written lower case.
+
+    >>> sorted(_cased_forms(["SAM", "CoT", "MIMIC", "LoRA adapters", "wer", "WER"]))
+    ['cot', 'mimic', 'sam']
+    """
+    lower = {normalize_name(f) for f in forms if f == f.lower()}
+    return (
+        frozenset(normalize_name(f) for f in forms if (len(normalize_name(f)) <= 4 or f.isupper()) and f != f.lower())
+        - lower
+    )
 
 
 def cased_key(name: str) -> str:

@@ -23,7 +23,8 @@ VOCAB = {
     "domains.yaml": "domains:\n  - name: medical\n  - name: pathology\n",
     "metrics.yaml": "metrics:\n  - name: accuracy\n  - name: win rate\n  - name: dice\n    aliases: [Dice score]\n"
     "  - name: auc\n    aliases: [AUROC]\n  - name: precision@k\n    aliases: [P@1, P@10]\n"
-    "  - name: hota\n  - name: wer\n    aliases: [word error rates]\n",
+    "  - name: hota\n  - name: wer\n    aliases: [word error rates]\n"
+    "  - name: inception score\n    aliases: [IS]\n  - name: average precision\n    aliases: [AP]\n",
     "stoplist.yaml": "generic:\n  - large language models\n  - LLMs\n",
 }
 
@@ -93,6 +94,34 @@ def test_results_and_relative_gains(vocab):
 def test_metric_before_number(vocab):
     rec = run(vocab, "Seg study", "The network obtains a Dice score of 0.91 on the liver.")
     assert [(r["metric"], r["value"], r["unit"]) for r in rec["results"]] == [("dice", 0.91, None)]
+
+
+def test_a_short_cased_metric_form_is_no_plain_word(vocab):
+    # "IS" is the inception score and "AP" average precision; "is" and "ap" are words
+    assert results_of(run(vocab, "QA study", "Its accuracy is 78% on MedQA.")) == [("@paper", "MedQA", "accuracy", 78)]
+    assert results_of(run(vocab, "Gen study", "The generator reaches an IS of 9.1 and an AP of 41.2.")) == [
+        ("@paper", None, "average precision", 41.2),
+        ("@paper", None, "inception score", 9.1),
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It shows gains of up to 2.7 accuracy points on MedQA.",  # a difference in points
+        "FooNet beats Gemma, achieving 2.17%, 2.37%, and 2.39% accuracy gains on MedQA.",  # plural gains
+        "On MedQA, FooNet raises performance (6% \u2191 Dice score) over Gemma.",  # an arrow
+        "FooNet surpasses Gemma by an average score of 9.4% on MedQA.",  # "by ... of"
+        "FooNet (1) learns the Dice score of each slice, (2) is tuned with LoRA.",  # an enumeration
+    ],
+)
+def test_a_change_in_a_score_is_no_result(vocab, sentence):
+    assert run(vocab, "A study", sentence)["results"] == []
+
+
+def test_a_rate_in_frames_a_second_is_no_score(vocab):
+    rec = run(vocab, "A study", "FooNet reaches 71.3% accuracy at 25 FPS on MedQA.")
+    assert results_of(rec) == [("FooNet", "MedQA", "accuracy", 71.3)]
 
 
 def test_generic_phrases_are_not_entities(vocab):

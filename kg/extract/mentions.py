@@ -328,6 +328,7 @@ def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=
     ['LoRA', 'LoRA']
     """
     *names, metrics = layered_matches(text, vocab.layers(), tokens)
+    metrics = cased_metrics(text, metrics, vocab)
     found = []
     cased, case_sensitive, last = vocab.cased, vocab.case_sensitive, len(text) - 1
     for matches in names:
@@ -356,6 +357,24 @@ def vocabulary_mentions(text: str, vocab: Vocabulary, sentence: int = 0, tokens=
                 left = text.rfind(compound, 0, end + len(compound))
                 found.append(Mention(strip_size(compound), kind, compound, left, left + len(compound), sentence))
     return found, metrics
+
+
+def cased_metrics(text: str, spans: list, vocab: Vocabulary) -> list:
+    """The metric spans, less those of a short cased form written all lower case: "IS" (inception
+    score) and "AP" are metrics, "is" and "ap" are not.
+
+    >>> v = Vocabulary(metrics={"inception score": "inception score", "IS": "inception score"})
+    >>> cased_metrics("Its IS is 9.1", [(4, 6, "inception score"), (7, 9, "inception score")], v)
+    [(4, 6, 'inception score')]
+    """
+    cased = vocab.cased_metrics
+    if not cased:
+        return spans
+    return [span for span in spans if not _lower_cased_form(text[span[0] : span[1]], cased)]
+
+
+def _lower_cased_form(surface: str, cased: frozenset) -> bool:
+    return surface.islower() and normalize_name(surface) in cased
 
 
 def _is_partial(text: str, start: int, end: int) -> bool:

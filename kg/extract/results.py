@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import is_name_like, layered_matches, may_hold_in
+from kg.extract.mentions import cased_metrics, is_name_like, layered_matches, may_hold_in
 from kg.extract.proposed import BASE_BEFORE
 from kg.records import PAPER
 from kg.vocab import Vocabulary
@@ -63,6 +63,7 @@ _BASE_MODEL_BEFORE = re.compile(r"\bbase model\W{0,3}$")
 # A number with its unit; "7B", "3D" and "H100" are not numbers here.
 _NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\w))")
 # Words right before a number that make it a difference, a bound or a count, not a score: "by",
+# "by (an average score) of",
 # "margin of", "gain(s) of", "improvement(s) of", "increase(s) of", "boost(s) of", "reduction(s) of",
 # "drop(s) of", "penalty/gap/difference/degradation (s) of", "over", "above", "below", "under",
 # "less than", "more than", "nearly", "x", "from",
@@ -72,19 +73,24 @@ _NUMBER = re.compile(r"(?<![\w.\-])(\d+(?:\.\d+)?)(?:\s*(\\?%|percent\b)|(?!\.?\
 # of the reversed text before the number: one attempt, where searching the text for words that end it
 # tries every position (some 15 times slower).
 _RELATIVE_BEFORE_REVERSED = re.compile(
-    r"(?:\s+(?:ot pu|tuoba|yletamixorppa|dnuora))?\s*(?:yb\b|fo nigram\b|fo s?niag\b|fo s?tnemevorpmi\b|"
-    r"fo s?esaercni\b|fo s?tsoob\b|fo s?noitcuder\b|fo s?pord\b|"
+    r"(?:\s+(?:ot pu|tuoba|yletamixorppa|dnuora))?\s*(?:yb\b|fo (?:[\w\-]+ ){0,3}yb\b|fo nigram\b|fo s?niag\b|"
+    r"fo s?tnemevorpmi\b|fo s?esaercni\b|fo s?tsoob\b|fo s?noitcuder\b|fo s?pord\b|"
     r"fo s?ytlanep\b|fo s?pag\b|fo s?ecnereffid\b|fo s?noitadarged\b|revo\b|evoba\b|woleb\b|rednu\b|naht ssel\b|"
     r"naht erom\b|ylraen\b|x\b|morf\b|ylno\b|a ot pu\b|=\s*n\b|\w*ssaprus\b|\w*deecxe\b|\w*mrofreptuo\b|"
     r"\w*taeb\b|\+|-|±|mp\b|eht fo\b|pot\b|rof\b|htiw\b|ni\b|naht\b)",
     re.I,
 )
+# The "(1)" of an enumeration: "CLARIFID (1) learns ..., (2) is fine-tuned ...".
+_ENUMERATOR = re.compile(r"\(\d\)\s+[a-z]")
 _RELATIVE_AFTER = re.compile(
     r"^\s*\(\s*\d+(?:\.\d+)?\s*%?\s*(?:vs\.?|versus)\s|"  # "2.5% (90.7% vs. 88.2%)": the gap between two scores
-    r"^\s*(?:\w+\s+){0,3}?(?:improvement|gain|increase|boost|reduction|decrease|drop|higher|lower|"
+    r"^\s*(?:\w+\s+){0,3}?(?:(?:improvement|gain|increase|boost|reduction|decrease|drop)s?|higher|lower|"
     r"better|worse|more|fewer|less|relative|absolute|times|points?\s+(?:higher|improvement|gain))\b|"
+    # "2.7 accuracy points", "5.1 BLEU points": a difference in a metric's points; an arrow: a change
+    r"^\s*(?:[\w\-@]+\s+){1,2}points?\b|^\s*[\u2191\u2193]|"
     r"^\s*(?:million|billion|thousand|samples|images|cases|patients|questions|tasks|"
-    r"datasets|models|parameters|hours|days|years|confidence|CI\b|of (?:the|all|our|these|model|AI)\b)",
+    r"datasets|models|parameters|hours|days|years|confidence|CI\b|of (?:the|all|our|these|model|AI)\b|"
+    r"fps\b|frames|epochs|steps|tokens|layers|GPUs?\b)",
     re.I,
 )
 # "accuracy of 72.6%" and "scored up to 86.5%" where the metric is ahead of the number.
@@ -159,7 +165,7 @@ def _is_relative(text: str, start: int, end: int) -> bool:
 
 def metric_spans(text: str, vocab: Vocabulary) -> list[tuple[int, int, str]]:
     """(start, end, canonical metric) of the metric names in a sentence."""
-    return with_cutoffs(text, layered_matches(text, vocab.layers())[-1])
+    return with_cutoffs(text, cased_metrics(text, layered_matches(text, vocab.layers())[-1], vocab))
 
 
 def with_cutoffs(text: str, spans: list) -> list:
@@ -396,7 +402,7 @@ def sentence_results(
                 found[-2]["dataset"] = found[-1]["dataset"] = shared[0]
             previous = (start, end)
             continue
-        if _STARTING_POINT.search(text[max(0, start - 8) : start]):
+        if _STARTING_POINT.search(text[max(0, start - 8) : start]) or (start and _ENUMERATOR.match(text, start - 1)):
             previous = None
             continue
         # joined: the number continues a list whose last number was a result ("0.80, 0.81 and 0.91")
