@@ -7,6 +7,15 @@ import pytest
 from kg.errors import KgError
 from kg.vocab import _read_yaml, cased_key, load_vocabulary, normalize_name, vocabulary_hash
 
+SHIPPED = Path(__file__).parent.parent / "schemas" / "vocab"
+
+
+def shipped_entries(skip=()):
+    """(file, raw entry) for every named entry of the checkout's vocabulary files but those in ``skip``."""
+    for path in sorted(SHIPPED.glob("*.yaml")):
+        if path.name not in skip:
+            yield from ((path, raw) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name"))
+
 
 def write(folder, name, text):
     (folder / name).write_text(text, encoding="utf-8")
@@ -131,10 +140,9 @@ def test_hash_changes_with_content(tmp_path):
 
 def test_shipped_vocabulary_names_each_entry_once():
     # an entry written twice loses the second one's aliases and hierarchy to the first
-    folder = Path(__file__).parent.parent / "schemas" / "vocab"
     # names distinct.yaml tells apart by case (BioMedGPT, BiomedGPT) are two entries
-    case_sensitive = load_vocabulary(folder).case_sensitive
-    for path in sorted(folder.glob("*.yaml")):
+    case_sensitive = load_vocabulary(SHIPPED).case_sensitive
+    for path in sorted(SHIPPED.glob("*.yaml")):
         names = [
             cased_key(name) if normalize_name(name) in case_sensitive else normalize_name(name)
             for name in (str(raw["name"]) for raw in _read_yaml(path) if isinstance(raw, dict) and raw.get("name"))
@@ -170,21 +178,17 @@ def test_distinct_benchmarks_are_distinct_entries(one, other):
 
 def test_shipped_entries_name_only_tasks_modalities_domains_and_parents_it_has():
     # a field naming what the vocabulary lacks (or names as another type) links to nothing
-    folder = Path(__file__).parent.parent / "schemas" / "vocab"
-    vocab = load_vocabulary(folder)
+    vocab = load_vocabulary(SHIPPED)
     fields = {"task": "Task", "modality": "Modality", "domain": "Domain", "family": "Model", "base": "Model"}
     fields["broader"] = "Method"
     missing = []
-    for path in sorted(folder.glob("*.yaml")):
-        for raw in _read_yaml(path):
-            if not isinstance(raw, dict):
-                continue
-            for key, etype in fields.items():
-                values = raw.get(key) or []
-                for value in [values] if isinstance(values, str) else values:
-                    hit = vocab.lookup(str(value))
-                    if hit is None or hit[1] != etype:
-                        missing.append((path.name, raw["name"], key, value))
+    for path, raw in shipped_entries():
+        for key, etype in fields.items():
+            values = raw.get(key) or []
+            for value in [values] if isinstance(values, str) else values:
+                hit = vocab.lookup(str(value))
+                if hit is None or hit[1] != etype:
+                    missing.append((path.name, raw["name"], key, value))
     assert not missing, missing
 
 
@@ -201,20 +205,14 @@ def test_a_name_that_folds_into_a_plain_word_matches_only_its_own_spelling():
 
 def test_no_spelling_of_the_shipped_vocabulary_names_two_entries():
     # the loader gives a shared spelling to one entry only: the other silently loses it
-    folder = Path(__file__).parent.parent / "schemas" / "vocab"
-    case_sensitive = load_vocabulary(folder).case_sensitive
+    case_sensitive = load_vocabulary(SHIPPED).case_sensitive
     owner: dict[str, tuple] = {}
     shared = []
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name in ("stoplist.yaml", "distinct.yaml", "metrics.yaml"):
-            continue
-        for raw in _read_yaml(path):
-            if not isinstance(raw, dict) or not raw.get("name"):
-                continue
-            here = (path.name, str(raw["name"]))
-            for form in (raw["name"], *(raw.get("aliases") or [])):
-                key = normalize_name(str(form))
-                key = cased_key(str(form)) if key in case_sensitive else key
-                if owner.setdefault(key, here) != here:
-                    shared.append((form, owner[key], here))
+    for path, raw in shipped_entries(skip=("stoplist.yaml", "distinct.yaml", "metrics.yaml")):
+        here = (path.name, str(raw["name"]))
+        for form in (raw["name"], *(raw.get("aliases") or [])):
+            key = normalize_name(str(form))
+            key = cased_key(str(form)) if key in case_sensitive else key
+            if owner.setdefault(key, here) != here:
+                shared.append((form, owner[key], here))
     assert not shared, shared
