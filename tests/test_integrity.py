@@ -2,7 +2,9 @@
 error planted into a copy of its store is flagged, by its check only, naming the offending node."""
 
 import json
+import re
 import shutil
+import sys
 
 import pyoxigraph as ox
 import pytest
@@ -114,9 +116,21 @@ def test_a_record_of_a_triple_the_graph_does_not_assert(store):
     assert flagged(store) == {("record-without-statement", record)}
 
 
+def test_a_relation_whose_subject_no_record_describes(store):
+    # the other path of the streamed check: a subject with no record at all, beside one with records
+    paper, method = one(
+        store, "SELECT ?paper ?method { ?paper kgo:proposes ?p ; kgo:mentions ?method . ?method a kgo:Method }"
+    )
+    stranger = f"<{RES}method/planted-stranger>"
+    plant(store, f"INSERT DATA {{ {stranger} kgo:variantOf {method} . {paper} kgo:usesMethod {stranger} }}")
+    assert flagged(store) == {("statement-without-record", stranger), ("statement-without-record", paper)}
+
+
 def test_the_checked_relations_are_those_with_records():
-    (check,) = [c for c in load_checks().checks if c.name == "statement-without-record"]
-    assert {f"kgo:{PROPERTIES[p].split('#')[1]}" for p in REIFIED} <= set(check.query.split())
+    # statement-without-record reads kg.rdf.REIFIED itself; record-without-statement lists them
+    (check,) = [c for c in load_checks().checks if c.name == "record-without-statement"]
+    listed = set(re.findall(r"kgo:\w+", check.query.split("NOT IN", 1)[1].split(")", 1)[0]))
+    assert listed == {f"kgo:{PROPERTIES[p].split('#')[1]}" for p in REIFIED}
 
 
 # 4
@@ -296,3 +310,52 @@ def test_a_check_whose_message_names_a_variable_it_does_not_select(tmp_path, sto
     broken.write_text("checks:\n  - name: x\n    severity: Info\n    message: '{nod}'\n    query: SELECT ?node {}\n")
     with pytest.raises(KgError, match=r"check x: the query does not select \?nod, which its message names"):
         run_checks(store, load_checks(broken))
+
+
+def test_a_check_may_be_a_function_that_streams_the_store(tmp_path, store, monkeypatch):
+    module = tmp_path / "my_checks.py"
+    module.write_text(
+        "import pyoxigraph as ox\n"
+        "LABEL = ox.NamedNode('http://www.w3.org/2000/01/rdf-schema#label')\n"
+        "def long_labels(store):\n"
+        "    for quad in store.quads_for_pattern(None, LABEL, None):\n"
+        "        if len(quad.object.value) > 200:\n"
+        "            yield {'node': quad.subject, 'value': quad.object}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    checks = tmp_path / "checks.yaml"
+    checks.write_text(
+        "checks:\n  - name: long-label\n    severity: Warning\n"
+        "    message: '{node} has a label of over 200 characters'\n    function: my_checks:long_labels\n"
+    )
+    assert run_checks(store, load_checks(checks)) == []
+    (model,) = one(store, "SELECT ?model { ?model a kgo:Model }")
+    plant(store, f'INSERT DATA {{ {model} rdfs:label "{"x" * 201}" }}')
+    (found,) = run_checks(store, load_checks(checks))
+    assert (found.check, f"<{found.focus}>") == ("long-label", model)
+    assert found.message.endswith("has a label of over 200 characters")
+    sys.modules.pop("my_checks")
+
+
+@pytest.mark.parametrize(
+    "function, says",
+    [
+        ("kg.integrity:no_such_check", "no function kg.integrity:no_such_check"),
+        ("kg.integrity", "the function must be module:name"),
+    ],
+)
+def test_a_check_naming_no_function_is_named(tmp_path, function, says):
+    broken = tmp_path / "checks.yaml"
+    broken.write_text(f"checks:\n  - name: x\n    severity: Info\n    message: m\n    function: {function}\n")
+    with pytest.raises(KgError, match=rf"checks.yaml: check 1 \(x\): {says}"):
+        load_checks(broken)
+
+
+def test_a_check_has_a_query_or_a_function_not_both(tmp_path):
+    broken = tmp_path / "checks.yaml"
+    broken.write_text(
+        "checks:\n  - name: x\n    severity: Info\n    message: m\n    query: SELECT ?node {}\n"
+        "    function: kg.integrity:statements_without_record\n"
+    )
+    with pytest.raises(KgError, match=r"a check has exactly a name, a severity, a message and a query \(or a"):
+        load_checks(broken)
