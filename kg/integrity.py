@@ -226,9 +226,9 @@ def _rows(check: Check, store: ox.Store, where: str, lists: dict[str, str], pref
         yield {name: solution[name] for name in variables}
 
 
-def _require(where: str, says: str, variables: list[str], message: str | None = None) -> None:
+def _require(where: str, says: str, variables: list[str], message: str) -> None:
     """A :class:`KgError` unless ``variables`` hold ?node and every variable the message names."""
-    unknown = [name for name in _PLACEHOLDER.findall(message or "") if name not in variables]
+    unknown = [name for name in _PLACEHOLDER.findall(message) if name not in variables]
     if "node" not in variables or unknown:
         missing = "?node" if "node" not in variables else f"?{unknown[0]}, which its message names"
         raise KgError(f"{where}: {says} {missing}")

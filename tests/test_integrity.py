@@ -359,3 +359,15 @@ def test_a_check_has_a_query_or_a_function_not_both(tmp_path):
     )
     with pytest.raises(KgError, match=r"a check has exactly a name, a severity, a message and a query \(or a"):
         load_checks(broken)
+
+
+def test_a_function_whose_rows_lack_a_variable_its_message_names(tmp_path, store, monkeypatch):
+    (tmp_path / "nodeless_checks.py").write_text("def rows(store):\n    yield {'node': None, 'value': None}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    broken = tmp_path / "checks.yaml"
+    broken.write_text(
+        "checks:\n  - name: x\n    severity: Info\n    message: '{node} {path}'\n    function: nodeless_checks:rows\n"
+    )
+    with pytest.raises(KgError, match=r"check x: the function gives no \?path, which its message names"):
+        run_checks(store, load_checks(broken))
+    sys.modules.pop("nodeless_checks")
