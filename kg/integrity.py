@@ -255,7 +255,7 @@ def statements_without_record(store: ox.Store) -> Iterator[dict]:
     """
     graph = ox.DefaultGraph()
     reified = [ox.NamedNode(PROPERTIES[name]) for name in sorted(REIFIED)]
-    rdf = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
+    rdf = {"rdf": str(PREFIXES["rdf"])}
     select = "SELECT ?s ?p ?o WHERE { ?r rdf:subject ?s . ?r rdf:predicate ?p . ?r rdf:object ?o }"
     records = store.query(select, prefixes=rdf)
     assert isinstance(records, ox.QuerySolutions)  # a SELECT
