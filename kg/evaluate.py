@@ -13,6 +13,7 @@ micro-averaged over all papers.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -22,6 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from kg.files import resource_dir
 from kg.records import ENTITY_TYPES, PAPER, RELATIONS
 
 from .errors import KgError
@@ -31,8 +35,8 @@ KINDS = ("entities", "relations", "results")
 # The guideline scores these Domain labels as `medical`; the gold keeps them as written.
 MEDICAL_DOMAINS = frozenset({"medical", "clinical", "biomedical", "radiology", "oncology", "healthcare"})
 
-# Keyed by normalised form: `top-1 accuracy` and `Top1 Accuracy` are one metric.
-METRIC_SYNONYMS = {"auroc": "auc", "top1accuracy": "accuracy", "dicescore": "dice", "f1score": "f1"}
+# The metric names counted as one (schemas/metric_synonyms.yaml).
+METRIC_SYNONYMS_FILE = "metric_synonyms.yaml"
 
 VALUE_TOLERANCE = 1e-6
 
@@ -53,6 +57,22 @@ def _form(name: str, domain: bool = False) -> str:
     """A name's normalised form, with the medical Domain labels folded into `medical`."""
     form = _normalize(name)
     return "medical" if domain and form in MEDICAL_DOMAINS else form
+
+
+@functools.cache
+def metric_synonyms() -> dict[str, str]:
+    """Each metric name's normalised form -> its metric's (schemas/metric_synonyms.yaml).
+
+    >>> synonyms = metric_synonyms()
+    >>> synonyms[_normalize("Top-1 accuracy")], synonyms[_normalize("AP")], synonyms[_normalize("F1-score")]
+    ('accuracy', 'averageprecision', 'f1')
+    """
+    table = yaml.safe_load((resource_dir("schemas") / METRIC_SYNONYMS_FILE).read_text(encoding="utf-8"))
+    return {
+        _normalize(name): _normalize(metric)
+        for metric, names in table["metric_synonyms"].items()
+        for name in [metric, *names]
+    }
 
 
 def _title_key(title: str) -> str:
@@ -102,7 +122,7 @@ def _result_key(result: dict) -> tuple:
     return (
         _form(result["subject"]),
         _optional_form(result.get("dataset")),
-        METRIC_SYNONYMS.get(metric, metric),
+        metric_synonyms().get(metric, metric),
         _number(result["value"]),
     )
 

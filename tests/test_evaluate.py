@@ -5,9 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kg.errors import KgError
-from kg.evaluate import format_report, load_records, score
+from kg.evaluate import _normalize, format_report, load_records, metric_synonyms, score
+from kg.files import resource_dir
 
 DEV_GOLD = Path(__file__).parent / "data" / "dev_gold.jsonl"
 KINDS = ("entities", "relations", "results")
@@ -189,12 +191,33 @@ def test_two_required_medical_labels_count_once():
         ("Dice score", "dice"),
         ("F1 score", "f1"),
         ("Accuracy", "accuracy"),
+        ("AP", "average precision"),
+        ("hd", "Hausdorff distance"),
+        ("word error rate", "WER"),
+        ("mean IoU", "miou"),
     ],
 )
 def test_metric_synonyms(predicted, gold_metric):
     gold = record(results=[res("SALT", gold_metric, 85.2)])
     pred = record(results=[res("SALT", predicted, 85.2)])
     assert counts(score([pred], [gold]).results) == (1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "predicted, gold_metric",
+    [("balanced accuracy", "accuracy"), ("weighted f1", "f1"), ("hd95", "hausdorff distance"), ("ap", "map")],
+)
+def test_metric_variants_are_not_synonyms(predicted, gold_metric):
+    gold = record(results=[res("SALT", gold_metric, 85.2)])
+    pred = record(results=[res("SALT", predicted, 85.2)])
+    assert counts(score([pred], [gold]).results) == (0, 1, 1)
+
+
+def test_the_synonym_table_names_each_spelling_once():
+    # a spelling listed under two metrics would make the table's answer depend on its order
+    table = yaml.safe_load((resource_dir("schemas") / "metric_synonyms.yaml").read_text(encoding="utf-8"))
+    spellings = [_normalize(n) for metric, names in table["metric_synonyms"].items() for n in [metric, *names]]
+    assert len(spellings) == len(set(spellings)) == len(metric_synonyms())
 
 
 def test_different_metric_or_value_does_not_match():
