@@ -15,7 +15,8 @@ VOCAB = {
     "  - name: Mistral\n",
     "methods.yaml": "methods:\n  - name: LoRA\n    aliases: [Low-Rank Adaptation]\n    broader: PEFT\n"
     "  - name: prefix tuning\n    broader: PEFT\n"
-    "  - name: PEFT\n    aliases: [parameter-efficient fine-tuning]\n  - name: fine-tuning\n",
+    "  - name: PEFT\n    aliases: [parameter-efficient fine-tuning]\n  - name: fine-tuning\n"
+    "  - name: task arithmetic\n",
     "datasets.yaml": "datasets:\n  - name: MedQA\n  - name: PubMedQA\n  - name: AlpacaEval\n    metric: win rate\n",
     "tasks.yaml": "tasks:\n  - name: image segmentation\n    aliases: [segmentation, medical image segmentation]\n"
     "  - name: question answering\n  - name: image classification\n  - name: classification\n",
@@ -490,3 +491,72 @@ def test_the_shipped_vocabulary_keeps_the_two_biomedgpts_apart():
     vocab = load_vocabulary()
     assert vocab.lookup("BiomedGPT") == ("BiomedGPT", "Model")
     assert vocab.lookup("BioMedGPT-10B") == vocab.lookup("BioMedGPT") == ("BioMedGPT", "Model")
+
+
+@pytest.mark.parametrize(
+    "abstract, proposed",
+    [
+        # the authors' verb after another of theirs ("We analyse ... and propose")
+        ("We analyse the lesion scale and propose a large-size feature pyramid network (LFPN) for detection.", "LFPN"),
+        # a naming word: "namely"
+        ("We propose a pruning method, namely structurally-aware adaptive pruning (SAAP), for LLMs.", "SAAP"),
+        # passive: "a novel ... (FGNN) is proposed"
+        ("Based on this graph, a novel Full Graph Neural Network (FGNN) is proposed to learn dependencies.", "FGNN"),
+        # "our ... (TWM)"
+        ("Our transformer-based world model (TWM) generates new experience for the policy.", "TWM"),
+        # "This research proposes"
+        ("This research proposes a Prompt-driven Adaptive Token (PrATo) pruning method for segmentation.", "PrATo"),
+    ],
+)
+def test_an_acronym_the_authors_define_is_proposed(vocab, abstract, proposed):
+    rec = run(vocab, "A study", abstract)
+    assert ("@paper", "proposes", proposed) in triples(rec)
+
+
+def test_a_defined_name_not_the_known_name_inside_it_is_proposed(vocab):
+    rec = run(vocab, "A study", "We propose LoRA with Group Relative Scaling (LGRS), a simple variant.")
+    assert ("@paper", "proposes", "LGRS") in triples(rec)
+    assert ("@paper", "proposes", "LoRA") not in triples(rec)
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We propose a method for medical image segmentation (MIS) in CT.",
+        "Our evaluation on the Kidney Tumour Corpus (KTC) shows gains.",
+        "Prior work introduced Sparse Mixture Routing (SMR) for experts.",
+    ],
+)
+def test_an_acronym_the_authors_use_is_not_proposed(vocab, abstract):
+    rec = run(vocab, "A study", abstract)
+    assert not [r for r in rec["relations"] if r["predicate"] == "proposes"]
+
+
+def test_a_score_in_brackets_after_a_dataset_is_on_that_dataset(vocab):
+    rec = run(
+        vocab,
+        "A study",
+        "Mistral achieves new state of the art on MedQA (50.28% accuracy), PubMedQA (55.83% accuracy) and "
+        "competitive results on AlpacaEval.",
+    )
+    found = {(r["dataset"], r["value"]) for r in rec["results"]}
+    assert found == {("MedQA", 50.28), ("PubMedQA", 55.83)}
+
+
+def test_a_score_with_its_metric_after_with_is_a_score_and_a_margin_is_not(vocab):
+    rec = run(vocab, "A study", "Mistral ranks first on MedQA with 63.9 HOTA.")
+    assert [(r["subject"], r["metric"], r["value"]) for r in rec["results"]] == [("Mistral", "hota", 63.9)]
+    rec = run(vocab, "A study", "Mistral improves the baseline with 2.5 HOTA.")
+    assert rec["results"] == []
+
+
+def test_a_title_case_method_scores_and_a_sentence_opening_technique_does_not(vocab):
+    rec = run(vocab, "A study", "With Task Arithmetic achieving 45.8% accuracy on MedQA, merging works.")
+    assert [r["subject"] for r in rec["results"]] == ["task arithmetic"]  # the vocabulary's name
+    rec = run(vocab, "A study", "Fine-tuning achieves 45.8% accuracy on MedQA.")
+    assert [r["subject"] for r in rec["results"]] == ["@paper"]
+
+
+def test_a_thousands_count_glued_to_a_name_stays_in_it(vocab):
+    rec = run(vocab, "A study", "We introduce SpotDiff10k, a curated dataset of image pairs.")
+    assert ("@paper", "proposes", "SpotDiff10k") in triples(rec)

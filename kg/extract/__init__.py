@@ -34,7 +34,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.8.2"
+EXTRACTOR_VERSION = "1.9.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
@@ -66,7 +66,6 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
     """
     # these two give more than mentions (aliases, metric spans), so they are called by name
     acronyms, aliases = acronym_mentions(text, vocab, index)
-    acronyms = [_whole_acronym(text, m, aliases) for m in acronyms]
     known, metrics = vocabulary_mentions(text, vocab, index)
     tagged = [*zip(repeat("vocabulary"), known), *zip(repeat("acronym"), acronyms)]
     for source, find in _FINDERS:
@@ -75,16 +74,6 @@ def _sentence_mentions(text: str, vocab: Vocabulary, index: int) -> tuple[list, 
     if "score" in text:
         tagged = [(s, m) for s, m in tagged if m.type in _LAYERED or not R._SCORE_AFTER.match(text, m.end)]
     return tagged, aliases, metrics
-
-
-def _whole_acronym(text: str, mention, aliases: dict):
-    """ "Space-Depth Transpose (SD-Trans)" defines SD-Trans: a final "s" after a lower-case letter is
-    part of the name, not a plural (that of "(LLMs)" is)."""
-    inner = text[mention.start : mention.end].rstrip(" )")
-    if not (mention.name[-1:].islower() and inner.endswith("(" + mention.name + "s")):
-        return mention
-    aliases[normalize_name(mention.name + "s")] = aliases.pop(normalize_name(mention.name), set())
-    return mention._replace(name=mention.name + "s", surface=mention.surface + "s")
 
 
 def _repeat_coined(found: list, sentences: list) -> list:

@@ -18,10 +18,15 @@ def acronym_pairs(text: str) -> list[tuple[str, str, int, int]]:
 
     >>> acronym_pairs("We apply Group Relative Policy Optimization (GRPO) here.")
     [('GRPO', 'Group Relative Policy Optimization', 9, 50)]
+    >>> [p[0] for p in acronym_pairs("Space-Depth Transpose (SD-Trans) and Large Language Models (LLMs)")]
+    ['SD-Trans', 'LLM']
     """
     pairs = []
     for match in _ACRONYM.finditer(text):
         acronym = match.group(1)
+        # a final "s" after a lower-case letter is part of the name ("SD-Trans"), not a plural ("LLMs")
+        if acronym[-1].islower() and text.startswith("s", match.end(1)):
+            acronym += "s"
         if not any(c.isupper() for c in acronym):
             continue
         words = list(WORD.finditer(text[max(0, match.start() - 160) : match.start()]))
@@ -78,7 +83,6 @@ def acronym_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> tuple[l
     for acronym, expansion, start, end in acronym_pairs(text):
         if is_generic(acronym, vocab) or is_generic(expansion, vocab):
             continue
-        hit = vocab.lookup(acronym) or vocab.lookup(expansion) or _tail_hit(expansion, vocab)
         known = vocab.lookup(acronym) or vocab.lookup(expansion)
         if known:
             aliases[normalize_name(known[0])] = {acronym, expansion}
@@ -86,17 +90,30 @@ def acronym_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> tuple[l
         # "Medical Vision-Language Models (Med-VLMs)": a plural names a class of models, not one
         if _CLASS_PLURAL.search(expansion):
             continue
-        words = expansion.split()
-        following = WORD.findall(text[end : end + 30])[:1]
-        etype = type_from_head(following) or type_from_head(words[::-1][:2])
-        if not etype and hit and hit[1] in NAMED_TYPES:
-            etype = hit[1]
-        if not etype and sum(w[:1].isupper() for w in words) >= max(2, len(words) - 1):
-            etype = "Method"
+        etype = acronym_type(text, expansion, end, vocab)
         if etype in NAMED_TYPES:
             found.append(Mention(acronym, etype, acronym, start, end, sentence))
             aliases[normalize_name(acronym)] = {expansion}
     return found, aliases
+
+
+def acronym_type(text: str, expansion: str, end: int, vocab: Vocabulary) -> str | None:
+    """The type of a defined acronym: the head noun after it ("(PrATo) pruning method") or ending its
+    expansion ("Full Graph Neural Network"), else a known tail's type, else Method for a Title-Case
+    expansion; None when nothing says.
+
+    >>> acronym_type("the Full Graph Neural Network (FGNN) is", "Full Graph Neural Network", 36, Vocabulary())
+    'Model'
+    """
+    hit = _tail_hit(expansion, vocab)
+    words = expansion.split()
+    following = WORD.findall(text[end : end + 30])[:1]
+    etype = type_from_head(following) or type_from_head(words[::-1][:2])
+    if not etype and hit and hit[1] in NAMED_TYPES:
+        etype = hit[1]
+    if not etype and sum(w[:1].isupper() for w in words) >= max(2, len(words) - 1):
+        etype = "Method"
+    return etype
 
 
 def _tail_hit(expansion: str, vocab: Vocabulary):

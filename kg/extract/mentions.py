@@ -198,7 +198,9 @@ def is_name_like(surface: str) -> bool:
 
 
 # A trailing model size or version tag that the guideline leaves out of names ("-7B", " 13B").
-_SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMmKk]$|-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
+# A count in thousands is a size only apart from the name ("Claude-100k"); glued on, it names a
+# dataset of that many items ("SpotDiff10k").
+_SIZE = re.compile(r"[\s\-_]*\d+(?:\.\d+)?[BbMm]$|[\s\-_]+\d+(?:\.\d+)?[Kk]$|-\d+(?:\.\d+)?[BbMm](?=-[A-Za-z])")
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -208,6 +210,8 @@ def strip_size(name: str) -> str:
 
     >>> strip_size("Qwen2-VL-72B"), strip_size("Mistral 7B"), strip_size("13B"), strip_size("Foo-8B-Chat")
     ('Qwen2-VL', 'Mistral', '13B', 'Foo-Chat')
+    >>> strip_size("Claude-100k"), strip_size("SpotDiff10k")
+    ('Claude', 'SpotDiff10k')
     """
     stripped = _SIZE.sub("", name)
     return stripped if stripped and any(c.isalpha() for c in stripped) else name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from kg.extract.acronyms import acronym_pairs, acronym_type
 from kg.extract.datasets import has_head_word, named_after_head
 from kg.extract.mentions import (
     GENERIC_ACRONYMS,
@@ -42,9 +43,10 @@ _USED_FROM = re.compile(r"\b(?:on|from|using|in|with|to)\s+(?:the\s+)?$", re.I)
 _PROPOSE = re.compile(
     r"\b(?:we|this (?:paper|work|study)|our (?:work|paper|study))\s+(?:\w+ly\s+|also\s+|further\s+|then\s+|first\s+|here\s+|have\s+)?"
     r"(?:propose|present|introduce|develop|release|curate|construct|create|design|build|establish|contribute|"
-    r"open-source|publish|devise|train|term|call)(?:s|d|ed)?\b(?:\s+as\b)?|\b(?:named|called|dubbed|termed|coined)\b(?:\s+as\b)?|"
-    r"\bby (?:proposing|introducing|developing|designing)\b|"
-    r"\b(?:our|the resulting|the proposed)\s+(?:[\w-]+\s+){0,2}?(?:model|method|approach|framework|system|benchmark|dataset),",
+    r"open-source|publish|devise|train|term|call|compile)(?:s|d|ed)?\b(?:\s+as\b)?|\b(?:named|called|dubbed|termed|coined)\b(?:\s+as\b)?|"
+    r"\b(?:by|we are) (?:proposing|presenting|introducing|developing|designing|releasing)\b|"
+    r"\b(?:our|the resulting|the proposed)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:models?|methods?|approach(?:es)?|frameworks?|systems?|benchmarks?|datasets?),",
     re.I,
 )
 # The authors' second verb: "we devise X and build Y".
@@ -65,11 +67,13 @@ _NOVEL = re.compile(r"(?=[aoAO])\b(?:a|an|our)\s+(?:new|novel)\s+", re.I)
 _PROPOSERS = frozenset(["we", "this", "our"])
 _PROPOSE_VERBS = forms(
     *"propose present introduce develop release curate construct create design build establish contribute".split(),
-    *"source publish devise train term call".split(),  # "open-source" is the words "open" and "source"
+    *"source publish devise train term call compile".split(),  # "open-source" is the words "open" and "source"
 )
-_NAMING_WORDS = frozenset("named called dubbed termed coined proposing introducing developing designing".split())
+_NAMING_WORDS = frozenset(
+    "named called dubbed termed coined proposing presenting introducing developing designing releasing".split()
+)
 _OWNERS = frozenset(["our", "resulting", "proposed"])
-_PROPOSE_HEADS = ("model,", "method,", "approach,", "framework,", "system,", "benchmark,", "dataset,")
+_PROPOSE_HEADS = ("model", "method", "approach", "framework", "system", "benchmark", "dataset")
 _NOVEL_WORDS = frozenset(["new", "novel"])
 _AUTHORS_WORDS = frozenset(["we", "our"])
 _OBTAINED_WORDS = frozenset("obtain produce create derive build develop get resulting yielding yields".split())
@@ -110,9 +114,18 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
         # "we devise X and build Y": the authors' second verb proposes too
         if cues:
             cues += list(_AND_PROPOSE.finditer(text, cues[0].end()))
+        defined = _defined_names(text, vocab, index) if "(" in text else []
         for cue in cues:
             clause = _CLAUSE_SPLIT.split(text[cue.end() : cue.end() + 220])[0]
-            found += _clause_proposals(text, cue.end(), clause, vocab, index)
+            # "we propose REINFORCE with Group Relative Advantage (RGRA)": the defined name is the
+            # proposal, not a known name spelling part of it
+            found += [
+                m
+                for m in _clause_proposals(text, cue.end(), clause, vocab, index)
+                if not any(d.start <= m.start < d.end and d.name != m.name for d in defined)
+            ]
+        # "we propose a method for medical image segmentation (MIS)": a task is never proposed
+        found += [d for d in defined if d.type in _PROPOSABLE]
         found += created_datasets(text, vocab, index)
         found += _obtained_models(text, vocab, index) + _gathered_datasets(text, vocab, index)
         # "a novel ensemble refinement approach": a new technique, wherever the sentence names it
@@ -121,6 +134,62 @@ def proposals(sentences, vocab: Vocabulary) -> list[Mention]:
             if phrase and not vocab.lookup(phrase):
                 start = text.find(phrase, cue.end())
                 found.append(Mention(phrase, "Method", phrase, start, start + len(phrase), index))
+    return found
+
+
+# A word that may stand between a cue and the name it introduces: none that makes the name the
+# object of something else ("a method for medical image segmentation (MIS)").
+_PLAIN_WORD = r"(?:(?!(?:for|on|of|to|in|with|from|using|by|and|that|which|at)\s)[\w-]+\s+)"
+# What marks an acronym's definition as the authors' own, read on the text before its spelled-out
+# form: their proposing verb a few words before ("we analyse X and propose a large-size feature pyramid
+# network (LFPN)", "This research proposes a ..."), a naming word ("namely", "known as"), or "a novel"
+# or "our" opening it.
+_DEFINED_BY_AUTHORS = re.compile(
+    r"(?:\b(?:we|this (?:paper|work|study|research|article)|our (?:work|paper|study))\b[^;:()]*?"
+    r"\b(?:propose|present|introduce|develop|design|devise|describe|formulate|build|construct|create|term|call)"
+    r"(?:s|d|ed)?|\b(?:named|called|dubbed|termed|coined|namely|known as|referred to as))"
+    r"\s+(?:(?:a|an|the|our|new|novel|simple|two|three)\s+){0,3}" + _PLAIN_WORD + "{0,3}$",
+    re.I,
+)
+_NOVEL_OPENING = re.compile(
+    r"(?:\b(?:a|an)\s+(?:new|novel)|^\s*our|[.;:,]\s*our|\bwe\s+\w+\s+our)\s+" + _PLAIN_WORD + "{0,2}$", re.I
+)
+# What a paper proposes (docs/GUIDELINE.md): never a task, modality or domain.
+_PROPOSABLE = frozenset(["Model", "Method", "Dataset"])
+# "a novel Full Graph Neural Network (FGNN) is proposed"
+_PROPOSED_AFTER = re.compile(
+    r"\s*(?:is|are|was|were|has been|have been)\s+(?:\w+ly\s+)?(?:proposed|introduced|presented|developed|designed)\b"
+)
+
+
+def _defined_names(text: str, vocab: Vocabulary, index: int) -> list[Mention]:
+    """Acronyms the authors define as their own work, typed: "we propose Hierarchical Semantic
+    Guidance (HSG)", "a novel Full Graph Neural Network (FGNN) is proposed", "Our transformer-based
+    world model (TWM)". Those of a task, modality or domain are the caller's to drop.
+
+    A known acronym counts only where the authors' verb or a naming word introduces it.
+
+    >>> [m.name for m in _defined_names("We study X and propose Twin Graph Networks (TGN).", Vocabulary(), 0)]
+    ['TGN']
+    """
+    found = []
+    for acronym, expansion, start, end in acronym_pairs(text):
+        if is_generic(acronym, vocab) or is_generic(expansion, vocab):
+            continue
+        before = text[max(0, start - 160) : start]
+        known = vocab.lookup(acronym) or vocab.lookup(expansion)
+        if known and known[1] not in _PROPOSABLE:
+            # "a method for medical image segmentation (MIS)": named so that no cue reads it as proposed
+            found.append(Mention(known[0], known[1], acronym, start, end, index))
+            continue
+        by_authors = _DEFINED_BY_AUTHORS.search(before) or _PROPOSED_AFTER.match(text, end)
+        if not (by_authors or (not known and _NOVEL_OPENING.search(before))):
+            continue
+        # a defined name with no head noun ("structurally-aware adaptive pruning (SAAP)") is a
+        # technique where the authors' verb proposes it; "our ... (TWM)" must say what it is
+        etype = known[1] if known else acronym_type(text, expansion, end, vocab) or ("Method" if by_authors else None)
+        if etype:
+            found.append(Mention(known[0] if known else acronym, etype, acronym, start, end, index))
     return found
 
 

@@ -95,7 +95,7 @@ _RELATIVE_AFTER = re.compile(
 )
 # "accuracy of 72.6%" and "scored up to 86.5%" where the metric is ahead of the number.
 _METRIC_GAP = re.compile(
-    r"(?:\s*(?:scores?|values?|rates?|of|:|=|was|is|were|are|reached|reaching|achieving|achieved|at|"
+    r"(?:\s*(?:scores?|values?|rates?|metrics?|of|:|=|was|is|were|are|reached|reaching|achieving|achieved|at|"
     r"up to|about|approximately|around|an?|the|average|mean|overall|\(|,|/|\d+(?:\.\d+)?\s*\\?%?))*\s*"
 )
 _ACHIEVE = re.compile(
@@ -247,8 +247,12 @@ def _numbers(text: str) -> list[tuple[int, int, str, str | None]]:
 
 
 def _scorer(mention) -> bool:
-    """A model, or a named method ("LoRA", not "fine-tuning"): what a score can belong to."""
-    return mention.type == "Model" or (mention.type == "Method" and mention.name != mention.name.casefold())
+    """A model, or a named method ("LoRA", "Task Arithmetic", not "fine-tuning" nor a sentence's
+    opening "Fine-tuning"): what a score can belong to."""
+    return mention.type == "Model" or (
+        mention.type == "Method"
+        and (mention.name != mention.name.casefold() or mention.surface[1:] != mention.surface[1:].casefold())
+    )
 
 
 def _named_before(mentions: list, position: int, text: str) -> str | None:
@@ -368,6 +372,21 @@ def _named_right_after(text: str, end: int, mentions: list) -> list:
     return known or ([match.group(1)] if is_name_like(match.group(1)) else [])
 
 
+# From a dataset to the score in its brackets: "ADE20K (50.28% mIoU)", "KIBA (MSE: 0.122)".
+_BRACKET_GAP = re.compile(r"\s*\(\s*(?:[A-Za-z][\w@\-]*(?:\s+[A-Za-z][\w@\-]*)?\s*(?:[:=]|of)\s*)?")
+
+
+def _bracketed_by(text: str, start: int, mentions: list) -> list:
+    """The dataset whose brackets hold a score: "SETR achieves new state of the art on ADE20K (50.28%
+    mIoU), Pascal Context (55.83% mIoU)"."""
+    for mention in reversed(mentions):
+        if mention.end <= start:
+            if mention.type == "Dataset" and _BRACKET_GAP.fullmatch(text, mention.end, start):
+                return [] if is_training_set(text, mention) else [mention.name]
+            return []
+    return []
+
+
 def _datasets_before(text: str, start: int, mentions: list) -> list:
     """Datasets named earlier in the sentence, in order ("on A and B ... 49.4 and 8.8, respectively")."""
     return [m.name for m in mentions if m.type == "Dataset" and m.end <= start and not is_training_set(text, m)]
@@ -416,6 +435,7 @@ def sentence_results(
         # (the costliest test last: the three are pure, their order changes nothing else)
         if relative or (
             not _named_before(mentions, start, text)
+            and not _with_score(text, start, end, metrics)
             and not _CORRECTLY.search(text[max(0, start - 40) : start])
             and _is_relative(text, start, end)
         ):
@@ -423,7 +443,11 @@ def sentence_results(
         if metric is None or relative_end == end:
             previous = None
             continue
-        datasets = _named_right_after(text, end, mentions) or _datasets_after(text, end, mentions)
+        datasets = (
+            _bracketed_by(text, start, mentions)
+            or _named_right_after(text, end, mentions)
+            or _datasets_after(text, end, mentions)
+        )
         found.append(
             {
                 "_joined": joined,
@@ -481,6 +505,24 @@ def _number_metric(
         # "improved from 91.3% (with X) to 94.5%": the metric before "from"
         return _metric_before(text, start, metrics) or (bare if unit else None)
     return bare if unit and on else None
+
+
+# A comparison before "with N": what follows is the margin ("improves the baseline with 2.5%").
+_GAIN_BEFORE = re.compile(
+    r"\b(?:improv|outperform|surpass|exceed|beat|gain|increas|boost|better|higher|lower|reduc)", re.I
+)
+
+
+def _with_score(text: str, start: int, end: int, metrics: list) -> bool:
+    """ "with 63.9 and 64.9 HOTA": a score its metric names right after, though "with" before a
+    number often gives a difference ("improves it with 2%")."""
+    if not text[max(0, start - 5) : start].casefold().endswith("with ") or _GAIN_BEFORE.search(
+        text[max(0, start - 60) : start]
+    ):
+        return False
+    rest = _LIST_REST.match(text, end)
+    after = rest.end() if rest else end
+    return any(0 <= m_start - after <= 3 for m_start, _, _ in metrics)
 
 
 def _metric_before(text: str, start: int, metrics: list) -> str | None:
