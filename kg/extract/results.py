@@ -432,7 +432,7 @@ def sentence_results(
             text, start, end, unit, metrics, mentions, found[-1]["metric"] if found else None, joined, vocab
         )
         relative = relative_end >= 0 and _SEPARATOR.match(text[relative_end:start])
-        # (the costliest test last: the three are pure, their order changes nothing else)
+        # (the costliest test last: the tests are pure, their order changes nothing else)
         if relative or (
             not _named_before(mentions, start, text)
             and not _with_score(text, start, end, metrics)
