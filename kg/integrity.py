@@ -121,10 +121,10 @@ def load_checks(path: str | Path | None = None) -> CheckSet:
             raise KgError(f"{where}: the name must be a unique word (letters, digits, - and _)")
         if entry["severity"] not in SEVERITIES:
             raise KgError(f"{where}: the severity must be one of {', '.join(SEVERITIES)}")
-        if "\n" in entry["message"].strip():
+        message = entry["message"].strip()
+        if "\n" in message:
             raise KgError(f"{where}: the message must be one line")
         function = _function(where, entry["function"]) if "function" in entry else None
-        message = entry["message"].strip()
         checks.append(Check(entry["name"], entry["severity"], message, entry.get("query", ""), function))
     return CheckSet(checks, lists, path)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.mentions import WORD, Mention, is_generic, type_from_head
+from kg.extract.mentions import WORD, Mention, is_generic, per_sentence, type_from_head
 from kg.records import NAMED_TYPES
 from kg.vocab import Vocabulary, normalize_name
 
@@ -13,11 +13,13 @@ from kg.vocab import Vocabulary, normalize_name
 _ACRONYM = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9+\-]{0,14}?[A-Z0-9][A-Za-z0-9+\-]*?)(?:s)?\s*\)")
 
 
-def acronym_pairs(text: str) -> list[tuple[str, str, int, int]]:
-    """(acronym, expansion, start, end) for "Long Form (LF)" definitions in a sentence.
+@per_sentence
+def acronym_pairs(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(acronym, expansion, start, end) for "Long Form (LF)" definitions in a sentence; read once
+    per sentence, for its mentions and for its proposals.
 
     >>> acronym_pairs("We apply Group Relative Policy Optimization (GRPO) here.")
-    [('GRPO', 'Group Relative Policy Optimization', 9, 50)]
+    (('GRPO', 'Group Relative Policy Optimization', 9, 50),)
     >>> [p[0] for p in acronym_pairs("Space-Depth Transpose (SD-Trans) and Large Language Models (LLMs)")]
     ['SD-Trans', 'LLM']
     """
@@ -37,7 +39,7 @@ def acronym_pairs(text: str) -> list[tuple[str, str, int, int]]:
         start = offset + words[-size].start()
         expansion = text[start : offset + words[-1].end()]
         pairs.append((acronym, expansion, start, match.end()))
-    return pairs
+    return tuple(pairs)
 
 
 def _expansion(words: list[str], acronym: str) -> int:
@@ -105,11 +107,10 @@ def acronym_type(text: str, expansion: str, end: int, vocab: Vocabulary) -> str 
     >>> acronym_type("the Full Graph Neural Network (FGNN) is", "Full Graph Neural Network", 36, Vocabulary())
     'Model'
     """
-    hit = _tail_hit(expansion, vocab)
     words = expansion.split()
     following = WORD.findall(text[end : end + 30])[:1]
     etype = type_from_head(following) or type_from_head(words[::-1][:2])
-    if not etype and hit and hit[1] in NAMED_TYPES:
+    if not etype and (hit := _tail_hit(expansion, vocab)) and hit[1] in NAMED_TYPES:
         etype = hit[1]
     if not etype and sum(w[:1].isupper() for w in words) >= max(2, len(words) - 1):
         etype = "Method"
