@@ -9,11 +9,12 @@ A build folder holds:
 
 - ``extractions.jsonl``  one guideline record per paper, with evidence (what ``kg extract`` writes);
 - ``extractions.hashes`` each record's content hash, line by line, for the next build;
-- ``graph.nt``           the RDF graph (N-Triples, with provenance), sorted: the same input gives the same bytes;
+- ``store/``             the RDF graph (with provenance) in the Oxigraph store that ``kg query`` and
+  ``kg sparql`` read;
 - ``graph.json``         the networkx graph as node-link JSON;
-- ``graph.ttl``, ``graph.jsonld``  the RDF graph as Turtle and JSON-LD, only where ``formats`` asks for them;
+- ``graph.nt``, ``graph.ttl``, ``graph.jsonld``  the RDF graph as N-Triples (sorted: the same input
+  gives the same bytes), Turtle and JSON-LD, only where ``formats`` asks for them;
 - ``merges.json``        the merge report: the names merged into each node and why;
-- ``store/``             the Oxigraph store that ``kg query`` and ``kg sparql`` read;
 - ``manifest.json``      written last: counts, versions, problems. A folder without it is incomplete;
 - ``extract-errors.log`` only where the extractor failed on a paper: each failure with its traceback.
 
@@ -53,7 +54,7 @@ from .files import atomic_write, die_with_parent, folder_lock, resource_dir, wri
 from .graph import iter_graph
 from .ids import IdRegistry, assign
 from .integrity import default_checks, default_ontology, load_checks, run_checks
-from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived
+from .rdf import DEFAULT_BASE, DERIVED_FORMATS, ntriples, parse_ntriples, write_derived, write_ntriples
 from .readers import DEFAULT_MAX_ABSTRACT_CHARS, InputError, error_at, read_papers
 from .records import Paper
 from .resolve import DEFAULT_THRESHOLD, Overrides, resolve
@@ -66,9 +67,10 @@ MANIFEST = "manifest.json"
 HASHES = "extractions.hashes"  # one content hash a line, beside extractions.jsonl's records
 IDS = "ids.json"  # the entity id registry (kg.ids), carried from build to build
 FAILURES_LOG = "extract-errors.log"  # the tracebacks of the papers an extractor failed on
-OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "graph.nt", "store")
-# The serialisations written from graph.nt on request only, by name ("ttl": "graph.ttl"): what the
-# tools read is above, and at 100k papers these two took a tenth of the build's time and a third of its folder.
+OUTPUTS = ("extractions.jsonl", HASHES, "merges.json", "graph.json", "store")
+# The serialisations written on request only, by name ("ttl": "graph.ttl"): what the tools read is
+# above. At 100k papers graph.nt was 2.5 GB of a 6.2 GB folder, and Turtle and JSON-LD a tenth of the
+# build's time; the tools that read a whole graph dump it from the store instead (kg.rdf.graph_ntriples).
 FORMATS = {Path(name).suffix[1:]: name for name in DERIVED_FORMATS}
 
 Progress = Callable[[Iterable, int], Iterable]
@@ -448,9 +450,7 @@ def build(
             and manifest.get("input_fingerprint") == fingerprint
             and all((out / name).exists() for name in OUTPUTS)
         ):
-            for name in derived:
-                if not (out / name).exists():
-                    write_derived(out, name, base)
+            write_formats(out, [name for name in derived if not (out / name).exists()], base)
             return _up_to_date(out, manifest)
         previous = previous_extractions(out, manifest, vocabulary, extractor)
         clock = _Clock()
@@ -523,6 +523,7 @@ def build(
             dropped=dropped,
             replaced=registry.retired(),
             fingerprint=fingerprint,
+            ntriples=bool(derived),  # what Turtle and JSON-LD are written from
         )
         unmatched = fixes.unmatched(ids)
         warnings += [f"{merges_file}: {w}" for w in resolution.warnings]
@@ -532,11 +533,13 @@ def build(
         sample = "".join(ntriples(written.sample, base=base))
         with ProcessPoolExecutor(1 + len(derived), initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
-            writing = [pool.submit(write_derived, out, name, base) for name in derived]
+            writing = [pool.submit(write_derived, out, name, base) for name in derived if name != "graph.nt"]
             found = run_checks(ox.Store.read_only(str(out / "store")), checks, vocab=vocab, base=base)
             clock.lap("checks")
             for done in writing:
                 done.result()
+            if "graph.nt" not in derived:
+                (out / "graph.nt").unlink(missing_ok=True)
             clock.lap("formats")
             found += shapes.result()
         validation_papers = sum(
@@ -597,13 +600,28 @@ def choose_formats(names: Iterable[str]) -> list[str]:
     """The formats asked for, in :data:`FORMATS`'s order; ``all`` is every one.
 
     >>> choose_formats(["jsonld", "ttl"]), choose_formats(["all"])
-    (['ttl', 'jsonld'], ['ttl', 'jsonld'])
+    (['ttl', 'jsonld'], ['nt', 'ttl', 'jsonld'])
     """
     asked = set(names)
     unknown = asked - set(FORMATS) - {"all"}
     if unknown:
         raise KgError(f"unknown format {sorted(unknown)[0]!r} (choose from {', '.join(FORMATS)}, or all)")
     return [name for name in FORMATS if name in asked or "all" in asked]
+
+
+def write_formats(out: Path, names: Iterable[str], base: str = DEFAULT_BASE) -> None:
+    """Write the serialisations ``names`` (of :data:`FORMATS`'s files) of a built graph from its store:
+    graph.nt first, dumped from the store where it is missing (and removed again unless asked for),
+    then the others from it."""
+    names = list(names)
+    dumped = bool(names) and not (out / "graph.nt").exists()
+    if dumped:
+        write_ntriples(out)
+    for name in names:
+        if name != "graph.nt":
+            write_derived(out, name, base)
+    if dumped and "graph.nt" not in names:
+        (out / "graph.nt").unlink()
 
 
 def _up_to_date(out: Path, manifest: dict) -> BuildReport:

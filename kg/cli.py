@@ -37,7 +37,7 @@ ENGINE_OPTION = click.option(
     type=click.Choice(["oxigraph", "rdflib"]),
     default="oxigraph",
     show_default=True,
-    help="SPARQL engine: the Oxigraph store, or rdflib's own engine over graph.nt.",
+    help="SPARQL engine: the Oxigraph store, or rdflib's own engine over a copy of it.",
 )
 ENDPOINT_USER_OPTION = click.option(
     "--user",
@@ -373,8 +373,8 @@ def _scheduler(address: str | None, workers: int | None) -> str | None:
     default="",
     metavar="LIST",
     callback=lambda ctx, param, value: _formats(value),
-    help="Also write the graph as Turtle and JSON-LD: ttl, jsonld or all (comma-separated). "
-    "graph.nt and graph.json are always written.",
+    help="Also write the graph as N-Triples, Turtle or JSON-LD: nt, ttl, jsonld or all "
+    "(comma-separated). The store and graph.json are always written.",
 )
 @fail_cleanly
 def build(
@@ -1031,7 +1031,7 @@ def sparql(query_or_file, params, build_dir, fmt, engine, allow_update):
     predeclared;
     write parameters as $name and pass each with -p name=value (a $name without a value, or a value
     the query does not use, is an error). Updates are refused unless --allow-update; they
-    change the store only (graph.nt keeps the graph as built).
+    change the store only (graph.json and a graph.nt written by the build keep the graph as built).
 
     \b
     Example:

@@ -2,7 +2,7 @@
 
 :func:`push` replaces the named graph it wrote last time (by default ``<base IRI>graph``), so a
 second push never duplicates a triple. With a Graph Store URL (the SPARQL 1.1 Graph Store HTTP
-Protocol) that is one HTTP PUT of ``graph.nt``; without one it is SPARQL 1.1 Update: the triples
+Protocol) that is one HTTP PUT of the graph as N-Triples; without one it is SPARQL 1.1 Update: the triples
 go into a staging graph in batches of ``INSERT DATA``, then ``MOVE`` replaces the named graph in one
 step, so readers never see half a graph. :func:`select` runs a query over the pushed graph only
 (the protocol's ``default-graph-uri``), with parameters bound exactly as for the local store.
@@ -31,7 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import KgError
-from .rdf import PREFIXES
+from .rdf import PREFIXES, graph_ntriples
 from .store import ALL, Page, Table, _py, bind_parameters, build_advice, shorten
 
 BATCH = 2000  # triples a SPARQL Update request; Virtuoso takes far more, small servers may not
@@ -48,7 +48,7 @@ class EndpointError(KgError):
 class PushReport:
     endpoint: str  # without credentials
     graph: str
-    triples: int  # in the build's graph.nt, and in the server's named graph after the push
+    triples: int  # in the build's graph, and in the server's named graph after the push
     method: str  # "graph store" or "update"
     requests: int
     seconds: float
@@ -93,12 +93,11 @@ def push(
     server has one, its Graph Store Protocol URL (Virtuoso: ``/sparql-graph-crud-auth``).
     """
     started = time.monotonic()
-    nt = Path(build_dir) / "graph.nt"
     graph_iri = graph_iri or build_graph_iri(build_dir)
     _check_iri(graph_iri)
-    if not nt.is_file():
-        raise EndpointError(f"{build_dir}: no graph.nt (build it again: {build_advice(build_dir)})")
-    lines = [line for line in nt.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not (Path(build_dir) / "store").is_dir():
+        raise EndpointError(f"{build_dir}: no built graph (build it again: {build_advice(build_dir)})")
+    lines = [line for line in graph_ntriples(build_dir).decode("utf-8").splitlines() if line.strip()]
     if graph_store:
         method, requests = "graph store", 1
         url = graph_store + ("&" if "?" in graph_store else "?") + urllib.parse.urlencode({"graph": graph_iri})

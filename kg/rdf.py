@@ -692,7 +692,36 @@ class SortedNTriples:
             self._scratch.cleanup()
 
 
-DERIVED_FORMATS = {"graph.ttl": ox.RdfFormat.TURTLE, "graph.jsonld": ox.RdfFormat.JSON_LD}
+def write_ntriples(build: str | Path) -> None:
+    """Write a build's ``graph.nt`` from its store: the store's triples, sorted, which is what the
+    build's writing pass writes there when asked (a build writes its store by default, not graph.nt).
+    The dump goes to a scratch file first, then through :class:`SortedNTriples`, so memory stays bounded."""
+    build = Path(build)
+    with tempfile.TemporaryDirectory(dir=build, prefix=".dump.") as scratch:
+        dumped = Path(scratch) / "store.nt"
+        ox.Store.read_only(str(build / "store")).dump(
+            str(dumped), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()
+        )
+        with SortedNTriples(build / "graph.nt") as nt, dumped.open(encoding="utf-8", newline="\n") as stream:
+            while lines := stream.readlines(1 << 24):
+                nt.extend(lines)
+
+
+def graph_ntriples(build: str | Path) -> bytes:
+    """A build's graph as N-Triples, dumped from its store (in the store's order, so the graph that
+    ``kg query`` reads, updates included), for the tools that read a whole graph: rdflib's engine,
+    SHACL, a push to a SPARQL server."""
+    store = ox.Store.read_only(str(Path(build) / "store"))
+    dumped = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    assert dumped is not None  # dump() with no output returns the bytes
+    return dumped
+
+
+DERIVED_FORMATS = {
+    "graph.nt": ox.RdfFormat.N_TRIPLES,
+    "graph.ttl": ox.RdfFormat.TURTLE,
+    "graph.jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 def json_ld_context(base: str = DEFAULT_BASE) -> dict:

@@ -35,7 +35,7 @@ from rdflib.term import Node
 
 from .errors import KgError
 from .files import folder_lock
-from .rdf import PREFIXES
+from .rdf import PREFIXES, graph_ntriples
 
 ENGINES = ("oxigraph", "rdflib")
 _PREFIXES = {name: str(namespace) for name, namespace in PREFIXES.items()}
@@ -277,7 +277,7 @@ def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | R
     build = Path(build)
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
-    if not (build / "graph.nt").exists():
+    if not (build / "store").is_dir():
         raise QueryError(f"{build}: no built graph here ({build_advice(build)})")
     if not (build / "manifest.json").exists():  # build.py writes it last: without it the store may be half-made
         raise QueryError(
@@ -286,7 +286,7 @@ def open_store(build: str | Path, engine: str = "oxigraph") -> OxigraphStore | R
         )
     if engine == "rdflib":
         graph = rdflib.Graph()
-        graph.parse(build / "graph.nt", format="nt")
+        graph.parse(data=graph_ntriples(build), format="nt")
         return RdflibStore(graph)
     return OxigraphStore(ox.Store.read_only(str(build / "store")))
 
@@ -377,7 +377,8 @@ def _syntax_error(sparql: str, error: Exception) -> QueryError:
 
 def update_store(build: str | Path, sparql: str, params: dict | None = None) -> int:
     """Run a SPARQL update on a build's Oxigraph store, holding the build's lock; returns the change
-    in triple count. Only the store changes: graph.nt and the other files keep the graph as built."""
+    in triple count. Only the store changes: graph.json and a graph.nt already written keep the graph
+    as built (a serialisation asked for later is written from the store, the update included)."""
     build = Path(build)
     open_store(build)  # the same checks as a read: a complete build is there
     with folder_lock(build):

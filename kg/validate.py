@@ -47,7 +47,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.term import BNode, Node
 
 from .files import resource_dir
-from .rdf import DEFAULT_BASE, PREFIXES
+from .rdf import DEFAULT_BASE, PREFIXES, graph_ntriples
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 KGS = Namespace("https://w3id.org/kg-ml/shapes#")
@@ -107,7 +107,7 @@ class ValidationReport:
 def validate(
     data_graph_or_path: Graph | str | Path, shapes: Graph | str | Path | None = None, *, checks: bool | None = None
 ) -> ValidationReport:
-    """Validate a graph (an rdflib Graph, an RDF file, or a build folder holding ``graph.nt``).
+    """Validate a graph (an rdflib Graph, an RDF file, or a build folder: the graph in its store).
 
     ``shapes`` defaults to :func:`default_shapes`. With ``checks`` (the default for a build folder)
     the checks of :func:`kg.integrity.default_checks` run too: on a build's store, or on a copy of
@@ -116,7 +116,7 @@ def validate(
     triples, parsing included) and about 4 s on twice that.
     """
     started = time.perf_counter()
-    data = _load(data_graph_or_path, data_file="graph.nt")
+    data = _load(data_graph_or_path)
     folder = None if isinstance(data_graph_or_path, Graph) else Path(data_graph_or_path)
     store = folder / "store" if folder is not None and (folder / "store").is_dir() else None
     base = DEFAULT_BASE
@@ -192,12 +192,12 @@ def report_of(violations: Iterable[Violation], started: float, prefixes: dict[st
     )
 
 
-def _load(source: Graph | str | Path, data_file: str | None = None) -> Graph:
+def _load(source: Graph | str | Path) -> Graph:
     if isinstance(source, Graph):
         return source
     path = Path(source)
-    if path.is_dir() and data_file:
-        path = path / data_file
+    if (path / "store").is_dir():  # a build folder
+        return Graph().parse(data=graph_ntriples(path), format="nt")
     if not path.is_file():
         raise FileNotFoundError(f"no RDF file at {path}")
     # .ttl (or no suffix) is read as Turtle; other extensions (.nt, .jsonld) are guessed.

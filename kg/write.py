@@ -1,11 +1,11 @@
 """Writers: one pass over the graph stream writes a build's graph files and its store.
 
 :func:`write_graph` reads the items of :func:`kg.graph.iter_graph` once and sends each to every
-output: ``graph.json`` (node-link), ``graph.nt`` (sorted) and the Oxigraph store (loaded on a thread
-of its own from the same lines), while it counts nodes and edges and keeps the sample that SHACL
-checks, and it counts the papers that mention a method and a modality together (kgo:CoMention,
-which the catalog's aggregate questions read instead of joining every paper), and what each paper
-uses (:class:`kg.rdf.UseFacts`: kgo:Usage, kgo:paperUsesMethod, kgo:buildsOrUses, kgo:firstYear),
+output: ``graph.json`` (node-link), the Oxigraph store (loaded on a thread of its own) and, where
+asked for, ``graph.nt`` (the store's lines, sorted), while it counts nodes and edges and keeps the
+sample that SHACL checks, and it counts the papers that mention a method and a modality together
+(kgo:CoMention, which the catalog's aggregate questions read instead of joining every paper), and
+what each paper uses (:class:`kg.rdf.UseFacts`: kgo:Usage, kgo:paperUsesMethod, kgo:buildsOrUses, kgo:firstYear),
 which the questions of use read instead of joining provenance records. No output holds the whole
 graph, so memory stays flat however big the corpus.
 (:func:`kg.rdf.write_derived` then writes ``graph.ttl`` and ``graph.jsonld`` from ``graph.nt``, where asked for.)
@@ -20,13 +20,14 @@ graph, so memory stays flat however big the corpus.
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> written = write_graph(iter_graph([record], resolve([record])), out, papers=["p1"])
 >>> written.summary["relations"], sorted(p.name for p in out.iterdir())
-({'variant_of': 1}, ['graph.json', 'graph.nt', 'store'])
+({'variant_of': 1}, ['graph.json', 'store'])
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +64,10 @@ def write_graph(
     dropped: Counter | None = None,
     replaced: dict[str, str] | None = None,
     fingerprint: str = "",
+    ntriples: bool = False,
 ) -> Written:
-    """Write ``graph.json``, ``graph.nt`` and ``store/`` in ``out`` from one pass over ``items``.
+    """Write ``graph.json`` and ``store/`` in ``out`` from one pass over ``items``, and ``graph.nt``
+    too where ``ntriples``.
 
     ``papers`` are the ids of the corpus, from which the SHACL sample is drawn; ``dropped`` (filled
     by :func:`kg.graph.iter_graph` as it goes) ends up in graph.json's graph attributes; ``replaced``
@@ -79,11 +82,16 @@ def write_graph(
     uses = UseFacts(base)
     # The store is outermost: while graph.nt's runs merge and graph.json's nodes are copied, its
     # thread goes on loading what is queued.
-    with (
-        StoreLoader(out / "store") as store,
-        SortedNTriples(out / "graph.nt") as nt,
-        NodeLinkWriter(out / "graph.json") as node_link,
-    ):
+    with ExitStack() as outputs:
+        sinks = [outputs.enter_context(StoreLoader(out / "store")).add]
+        if ntriples:
+            sinks.append(outputs.enter_context(SortedNTriples(out / "graph.nt")).extend)
+        node_link = outputs.enter_context(NodeLinkWriter(out / "graph.json"))
+
+        def emit(lines: list[str]) -> None:
+            for sink in sinks:
+                sink(lines)
+
         paper: dict | None = None  # the paper whose items these are: its evidence sentences are found in it
         extractors: set[tuple[str, str]] = set()
         methods: set[str] = set()
@@ -93,15 +101,11 @@ def write_graph(
                 paper = item[2]
                 if paper.get("extractor"):
                     extractors.add((paper["extractor"], paper.get("extractor_version", "")))
-            lines = list(item_lines(item, base, paper))
-            nt.extend(lines)
-            store.add(lines)
+            emit(list(item_lines(item, base, paper)))
             node_link.add(item)
             sample.add(item)
             co_mentions.add(item)
-            lines = uses.add(item)  # a paper's use facts, once its items have all come
-            nt.extend(lines)
-            store.add(lines)
+            emit(uses.add(item))  # a paper's use facts, once its items have all come
             if item[0] == "node":
                 kinds[item[2]["kind"]] += 1
                 if item[2]["kind"] == "Method":
@@ -111,24 +115,14 @@ def write_graph(
                 if item[4]["predicate"] == "broader":
                     hierarchy.append((item[1], item[2], item[4]))
         for first, second, count in co_mentions.counts():
-            lines = list(co_mention_lines(first, second, count, base))
-            nt.extend(lines)
-            store.add(lines)
-        lines = uses.finish()
-        nt.extend(lines)
-        store.add(lines)
+            emit(list(co_mention_lines(first, second, count, base)))
+        emit(uses.finish())
         for old, new in (replaced or {}).items():
-            lines = list(replaced_lines(old, new, base))
-            nt.extend(lines)
-            store.add(lines)
+            emit(list(replaced_lines(old, new, base)))
         if methods:
-            lines = list(scheme_lines(top_methods(methods, hierarchy), base))
-            nt.extend(lines)
-            store.add(lines)
+            emit(list(scheme_lines(top_methods(methods, hierarchy), base)))
         if fingerprint:
-            lines = list(activity_lines(fingerprint, extractors, base))
-            nt.extend(lines)
-            store.add(lines)
+            emit(list(activity_lines(fingerprint, extractors, base)))
         node_link.graph = {"dropped": dict(sorted((dropped or {}).items()))}
     return Written(summary=summary_of(kinds, predicates), sample=sample.graph())
 

@@ -22,4 +22,4 @@ RETURN s.label AS subject, result.value AS value, CASE result.unit WHEN '' THEN 
 ORDER BY metric,
          CASE WHEN result.lower_is_better THEN coalesce(result.score, result.value)
               ELSE -coalesce(result.score, result.value) END,
-         subject, dataset
+         subject, dataset, title

@@ -11,4 +11,4 @@ CALL {
 }
 MATCH (paper:Paper)-[:MENTIONS]->(thing)
 RETURN DISTINCT paper.title AS title, paper.paper_id AS id
-ORDER BY title
+ORDER BY title, id

@@ -174,7 +174,7 @@ def corpus_build(out: Path) -> Path:
 
     items = map(relabelled, iter_graph(RECORDS, resolve(RECORDS, vocab), vocab))
     out.mkdir(parents=True)
-    write_graph(items, out, papers=[record["id"] for record in RECORDS])
+    write_graph(items, out, papers=[record["id"] for record in RECORDS], ntriples=True)
     write_derived(out, "graph.ttl")
     (out / "manifest.json").write_text("{}")  # the mark of a complete build, which open_store asks for
     return out

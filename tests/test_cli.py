@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from kg.cli import cli
 from kg.extract import EXTRACTOR_VERSION
+from kg.rdf import graph_ntriples
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "record.schema.json"
 
@@ -162,27 +163,34 @@ def test_builds_are_deterministic_across_processes(tmp_path, example_corpus):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
 
-def test_turtle_and_json_ld_are_written_on_request_and_never_left_stale(tmp_path, example_corpus):
+def test_serialisations_are_written_on_request_and_never_left_stale(tmp_path, example_corpus):
     import rdflib
     from rdflib.compare import isomorphic
 
     out = tmp_path / "build"
     lean = kg("build", example_corpus, "--out", out, "--no-embeddings")
-    assert lean.exit_code == 0 and (out / "graph.nt").stat().st_size > 0
-    assert not (out / "graph.ttl").exists() and not (out / "graph.jsonld").exists()
-    assert kg("query", "datasets-of", "--build", out, "--engine", "rdflib").exit_code == 0  # reads graph.nt
-    # asked for later, on the same input: nothing is built again, the two files are added
+    assert lean.exit_code == 0 and (out / "graph.json").stat().st_size > 0
+    assert not any((out / name).exists() for name in ("graph.nt", "graph.ttl", "graph.jsonld"))
+    rows = kg("query", "datasets-of", "--build", out, "--format", "json").output
+    assert kg("query", "datasets-of", "--build", out, "--engine", "rdflib", "--format", "json").output == rows
+    # asked for later, on the same input: nothing is built again, the files are written from the store
     more = kg("build", example_corpus, "--out", out, "--no-embeddings", "--formats", "ttl,jsonld")
     assert more.exit_code == 0 and more.output.startswith(f"up to date {out}/")
+    assert not (out / "graph.nt").exists()  # what they were written from, not asked for
+    assert kg("build", example_corpus, "--out", out, "--no-embeddings", "--formats", "nt").exit_code == 0
+    # the store's graph.nt is the one the writing pass writes for the same input, byte for byte
+    fresh = tmp_path / "fresh"
+    assert kg("build", example_corpus, "--out", fresh, "--no-embeddings", "--formats", "nt").exit_code == 0
+    assert (out / "graph.nt").read_bytes() == (fresh / "graph.nt").read_bytes()
     nt = rdflib.Graph().parse(out / "graph.nt", format="nt")
     assert isomorphic(rdflib.Graph().parse(out / "graph.ttl", format="turtle"), nt)
     assert isomorphic(rdflib.Graph().parse(out / "graph.jsonld", format="json-ld"), nt)
     # a build that changes the graph and is not asked for them removes them: they would be stale
     fewer = kg("build", example_corpus, "--out", out, "--no-embeddings", "--max-records", "60")
     assert fewer.exit_code == 0 and f"built {out}/: 60 papers" in fewer.output
-    assert not (out / "graph.ttl").exists() and not (out / "graph.jsonld").exists()
+    assert not any((out / name).exists() for name in ("graph.nt", "graph.ttl", "graph.jsonld"))
     unknown = CliRunner().invoke(cli, ["build", "--out", str(out), "--formats", "ttl,xml"])
-    assert unknown.exit_code == 2 and "unknown format 'xml' (choose from ttl, jsonld, or all)" in unknown.output
+    assert unknown.exit_code == 2 and "unknown format 'xml' (choose from nt, ttl, jsonld, or all)" in unknown.output
 
 
 @pytest.mark.parametrize(
@@ -278,7 +286,7 @@ def test_rebuild_extracts_only_new_or_changed_papers(tmp_path):
     # another setting: the graph is written again from the records already extracted
     rebased = kg("build", source, "--out", out, "--no-embeddings", "--base-iri", "https://example.org/kg/").output
     assert rebased.startswith("built") and "extracted: 0 papers, reused from the previous build: 3" in rebased
-    assert "https://example.org/kg/paper/p1" in (out / "graph.nt").read_text()
+    assert "https://example.org/kg/paper/p1" in graph_ntriples(out).decode()
     papers[1]["abstract"] = "We propose MethodX, a DoRA variant for MRI segmentation."
     papers.append({"id": "p9", "title": "Paper 9", "abstract": "We introduce QLoRA for LLaMA."})
     source.write_text("".join(json.dumps(p) + "\n" for p in papers))

@@ -22,7 +22,6 @@ from kg.cli import cli
 BUILD_FILES = (
     "extractions.jsonl",
     "extractions.hashes",
-    "graph.nt",
     "graph.json",
     "merges.json",
     "ids.json",

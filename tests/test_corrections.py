@@ -10,6 +10,7 @@ from kg.build import build
 from kg.corrections import Corrections
 from kg.errors import KgError
 from kg.extract import RuleExtractor
+from kg.rdf import graph_ntriples
 
 CURATED = '<https://w3id.org/kg-ml/ontology#curated> "true"^^<http://www.w3.org/2001/XMLSchema#boolean> .'
 
@@ -141,7 +142,7 @@ no-such-paper:
 
 
 def statements(out):
-    nt = (out / "graph.nt").read_text()
+    nt = graph_ntriples(out).decode()
     return nt, {line.split(" ")[0] for line in nt.splitlines() if CURATED in line}
 
 

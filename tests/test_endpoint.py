@@ -18,11 +18,13 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from kg.catalog import load_catalog
 from kg.endpoint import EndpointError, build_graph_iri, push, select
-from kg.store import Page, open_store
+from kg.rdf import graph_ntriples
+from kg.store import Page, create_store, open_store
 
 VIRTUOSO = shutil.which("virtuoso-t")
 
@@ -143,7 +145,7 @@ ServerThreads = 4
 
 
 def triples_in(build_dir: Path) -> int:
-    return sum(1 for line in (build_dir / "graph.nt").read_text(encoding="utf-8").splitlines() if line.strip())
+    return len(ox.Store.read_only(str(build_dir / "store")))
 
 
 def server_count(virtuoso: Virtuoso, graph: str) -> int:
@@ -153,8 +155,9 @@ def server_count(virtuoso: Virtuoso, graph: str) -> int:
 def smaller_build(example_build: Path, folder: Path, lines: int) -> Path:
     """A build folder whose graph is the first ``lines`` triples of the example build's."""
     shutil.copy(example_build / "manifest.json", folder / "manifest.json")
-    kept = (example_build / "graph.nt").read_text(encoding="utf-8").splitlines()[:lines]
-    (folder / "graph.nt").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    kept = graph_ntriples(example_build).decode("utf-8").splitlines()[:lines]
+    (folder / "kept.nt").write_text("\n".join(kept) + "\n", encoding="utf-8")
+    create_store(folder / "kept.nt", folder / "store")
     return folder
 
 

@@ -49,7 +49,6 @@ def gold_build(tmp_path_factory, gold_path):
     rdf = to_rdf(graph)
     with atomic_write(folder / "graph.ttl", "wb") as stream:
         rdf.serialize(stream, format="turtle")
-    rdf.serialize(folder / "graph.nt", format="nt")  # what open_store looks for, as in a build
     create_store(folder / "graph.ttl", folder / "store")
     (folder / "manifest.json").write_text("{}")  # the mark of a complete build, which open_store asks for
     return graph, folder
@@ -187,7 +186,11 @@ def test_one_pass_writes_the_same_graph_to_every_output(gold_path, tmp_path):
     resolution = resolve(records, VOCAB)
     dropped = Counter()
     written = write_graph(
-        iter_graph(records, resolution, VOCAB, dropped), tmp_path, papers=[r["id"] for r in records], dropped=dropped
+        iter_graph(records, resolution, VOCAB, dropped),
+        tmp_path,
+        papers=[r["id"] for r in records],
+        dropped=dropped,
+        ntriples=True,
     )
     in_memory = build_graph(records, resolution, VOCAB)
     assert written.summary == summary(in_memory)

@@ -47,7 +47,7 @@ def fingerprint(build_dir):
     store = ox.Store.read_only(str(build_dir / "store"))
     lines = sorted(str(quad.triple) for quad in store)
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()
-    files = {name: hashlib.sha256((build_dir / name).read_bytes()).hexdigest() for name in ("graph.nt", "graph.json")}
+    files = {name: hashlib.sha256((build_dir / name).read_bytes()).hexdigest() for name in ("graph.json",)}
     return len(lines), digest, files
 
 

@@ -84,7 +84,7 @@ def test_the_installed_wheel_builds_the_same_graph_as_the_checkout(installed, ex
     assert ours["summary"] == theirs["summary"]
     assert ours["validation"] == theirs["validation"]
     assert (outside / "mine" / "extractions.jsonl").read_bytes() == (example_build / "extractions.jsonl").read_bytes()
-    assert (outside / "mine" / "graph.nt").read_bytes() == (example_build / "graph.nt").read_bytes()
+    assert (outside / "mine" / "graph.json").read_bytes() == (example_build / "graph.json").read_bytes()
     # the canned queries came along too
     listing = json.loads(run(installed / "kg", "query", "--list", "--format", "json", cwd=outside, env=env))
     assert "leaderboard" in {query["name"] for query in listing}

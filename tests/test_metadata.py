@@ -10,7 +10,7 @@ from rdflib.namespace import XSD
 
 from kg.catalog import load_catalog
 from kg.graph import author_node, build_graph
-from kg.rdf import ntriples, parse_ntriples
+from kg.rdf import graph_ntriples, ntriples, parse_ntriples
 from kg.resolve import resolve
 from kg.store import open_store
 from kg.validate import validate
@@ -111,7 +111,7 @@ def test_a_build_writes_ordered_authors_and_conforms_to_the_shapes(metadata_buil
     ],
 )
 def test_the_shapes_flag_bad_metadata(metadata_build, tmp_path, triple, message):
-    text = (metadata_build / "graph.nt").read_text() + triple.format(p=RES + "paper/2106.09685", r=RES) + "\n"
+    text = graph_ntriples(metadata_build).decode() + triple.format(p=RES + "paper/2106.09685", r=RES) + "\n"
     (tmp_path / "graph.nt").write_text(text)
     report = validate(tmp_path / "graph.nt")
     assert not report.conforms

@@ -819,3 +819,38 @@ def test_the_password_is_asked_for_without_echo_when_not_in_the_environment(load
     assert result.exit_code == 0, result.output
     assert "Neo4j password:" in result.output and PASSWORD not in result.output
     assert result.output.split()[-1] == "1"
+
+
+@pytest.mark.server
+def test_the_twins_break_ties_alike(neo4j_server, db, tmp_path):
+    # Equal titles, and equal scores reported by several papers: ordered the same way by both
+    # engines down to the last key (a 100k build listed such rows in two orders before).
+    records = tmp_path / "ties.jsonl"
+    records.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": pid,
+                    "title": title,
+                    "abstract": "LoRA reaches 80.0% accuracy on MedQA.",
+                    "entities": [{"name": "LoRA", "type": "Method"}, {"name": "MedQA", "type": "Dataset"}],
+                    "relations": [],
+                    "results": [
+                        {"subject": "LoRA", "dataset": "MedQA", "metric": "accuracy", "value": 80.0, "unit": "%"}
+                    ],
+                }
+            )
+            + "\n"
+            for pid, title in (("p3", "Same title"), ("p4", "Another title"), ("p1", "Same title"), ("p2", "Same"))
+        )
+    )
+    build(records=[records], out=tmp_path / "build", embeddings=False)
+    load_example(neo4j_server, tmp_path / "build")
+    sparql, cypher = load_catalog(), load_catalog(language="cypher")
+    store = open_store(tmp_path / "build")
+    for name, given in (("papers-mentioning", {"name": "LoRA"}), ("leaderboard", {"dataset": "MedQA"})):
+        expected = store.select(sparql[name].text, sparql[name].arguments(given))
+        got = run_cypher(cypher[name].text, cypher[name].arguments(given), neo4j_server.uri, USER, PASSWORD)
+        assert len(got.rows) == 4 and got.rows == expected.rows, name
+    # the last one asked, the leaderboard: one score, so its rows go by title
+    assert [row[-1] for row in got.rows] == ["Another title", "Same", "Same title", "Same title"]

@@ -128,7 +128,7 @@ def test_a_missing_build_advises_building_ones_own_papers_into_it(tmp_path):
     assert f"`kg build PAPERS --out {tmp_path / 'mypapers'}`" in line
     incomplete = tmp_path / "half"
     incomplete.mkdir()
-    (incomplete / "graph.nt").write_text("")
+    (incomplete / "store").mkdir()
     line = one_error_line(kg("query", "leaderboard", "--build", incomplete))
     assert "kg build --out" not in line and "incomplete" in line
 

@@ -6,6 +6,7 @@ import json
 import pyoxigraph as ox
 
 from kg.build import build
+from kg.rdf import graph_ntriples
 
 PREFIXES = """PREFIX kgo: <https://w3id.org/kg-ml/ontology#> PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -67,15 +68,15 @@ def test_statements_share_one_sentence_node_with_its_offset(tmp_path):
                                 FILTER(SUBSTR(?a, ?o + 1, STRLEN(?e)) = ?e) }"""
     )
     assert store.query(check)
-    nt = (tmp_path / "b" / "graph.nt").read_text()
+    nt = graph_ntriples(tmp_path / "b").decode()
     assert nt.count(f'"{SENTENCE}" .') == 1  # the sentence once (besides the abstract), however many quote it
     assert "ontology#evidence>" not in nt and "ontology#extractorVersion>" not in nt
 
 
 def test_the_extractor_is_named_once_per_paper_and_the_build_is_one_activity(tmp_path):
     records = corpus(tmp_path / "p.jsonl")
-    build(records=[records], out=tmp_path / "one", embeddings=False)
-    build(records=[records], out=tmp_path / "two", embeddings=False)
+    build(records=[records], out=tmp_path / "one", embeddings=False, formats=["nt"])
+    build(records=[records], out=tmp_path / "two", embeddings=False, formats=["nt"])
     store = ox.Store.read_only(str(tmp_path / "one" / "store"))
     agents = list(
         store.query(PREFIXES + "SELECT ?agent ?label WHERE { ?p kgo:extractedBy ?agent . ?agent rdfs:label ?label }")
@@ -113,5 +114,5 @@ def test_graph_jsonld_is_compact_json_ld_with_the_published_context(tmp_path):
         "kgo:offset": [{"@value": "31", "@type": "xsd:integer"}],
     } in document["@graph"]
     from_json_ld = rdflib.Graph().parse(tmp_path / "b" / "graph.jsonld", format="json-ld")
-    from_nt = rdflib.Graph().parse(tmp_path / "b" / "graph.nt", format="nt")
+    from_nt = rdflib.Graph().parse(data=graph_ntriples(tmp_path / "b"), format="nt")
     assert len(from_nt) > 50 and isomorphic(from_json_ld, from_nt)

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from kg.build import build
 from kg.cli import cli
+from kg.rdf import graph_ntriples
 from kg.readers import InputError
 from kg.records import PAPER, RELATIONS
 from kg.vocab import normalize_name
@@ -66,7 +67,7 @@ def test_records_keep_their_own_extractor_and_rebuild_incrementally(tmp_path, go
     result = CliRunner().invoke(cli, ["build", "--records", str(path), "--out", str(out), "--no-embeddings", "--check"])
     assert result.exit_code == 0, result.output
     assert "given as records: 3" in result.output
-    nt = (out / "graph.nt").read_text()
+    nt = graph_ntriples(out).decode()
     assert '"my-llm-pipeline"' in nt and '"records"' in nt
     assert (
         CliRunner()
