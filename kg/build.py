@@ -38,10 +38,11 @@ import multiprocessing
 import os
 import time
 import traceback
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -144,7 +145,8 @@ def extraction_lines(
     counts: Counter | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Each paper's content hash and extraction record (a JSON line), in input order; a stream, so a
-    big corpus's records need not all be held at once.
+    big corpus's records need not all be held at once. ``papers`` is read once, a few shards ahead of
+    the output, so it may be a stream too big to hold as well.
 
     Every record is stamped with the extractor's name and version and checked against the record
     schema. A paper that carries its record (``Paper.given``, from ``kg build --records``) is taken
@@ -153,53 +155,72 @@ def extraction_lines(
     extracted in a process pool, which also writes the JSON; the output is the same whatever the
     count. With ``scheduler`` (a Dask scheduler's address, or ``local:N``) they are extracted on that
     cluster instead, in shards of ``shard_size`` papers (:mod:`kg.cluster`), with the same output;
-    ``workers`` must then be 1.
+    ``workers`` must then be 1. The pool or the cluster is started at the first paper to extract: a
+    rebuild with nothing new needs neither.
 
     A paper the extractor fails on (it raises, or returns an invalid record) is an
     :class:`InputError` naming its file, line and id: raised, which ends the stream, or, given
     ``on_failure``, handed to it while the stream goes on without the paper. Its traceback goes
-    to ``failures_log`` (appended; never to the terminal). ``counts["reused"]`` (where given) is
-    set to the number of papers taken from ``previous``, ``counts["given"]`` to those that carry their record.
+    to ``failures_log`` (appended; never to the terminal). ``counts["reused"]`` (where given) counts
+    the papers taken from ``previous``, ``counts["given"]`` those that carry their record.
     """
     extractor = extractor if extractor is not None else load_extractor(DEFAULT_EXTRACTOR)
     previous = previous if previous is not None else Previous()
-    papers = list(papers)
-    hashes = hashes if hashes is not None else [paper_hash(paper) for paper in papers]
-    todo = [paper for paper, key in zip(papers, hashes, strict=False) if key not in previous and paper.given is None]
-    if counts is not None:
-        counts["given"] = sum(paper.given is not None for paper in papers)
-        counts["reused"] = len(papers) - len(todo) - counts["given"]
     if scheduler is not None and workers > 1:
         raise KgError(f"the cluster at {scheduler} extracts: it takes no pool of {workers} processes beside it")
-    fresh: Iterator[str | tuple[str, str]]
-    pool = None
-    on_cluster: Generator[str | tuple[str, str]] | None = None
-    if scheduler is not None and todo:
+    keyed = iter(
+        zip(papers, hashes, strict=False) if hashes is not None else ((paper, paper_hash(paper)) for paper in papers)
+    )
+    tally = counts if counts is not None else Counter()
+    tally["given"] = tally["reused"] = 0
+    # Papers read and not yet given out, in order: (the paper, where it is to be extracted; its hash;
+    # its given record's line). The extractor reads ahead of the output to keep busy, so the others
+    # wait here as their hash only.
+    ahead: deque[tuple[Paper | None, str, str | None]] = deque()
+    queued: deque[Paper] = deque()  # the papers to extract, read but not yet taken by the extractor
+
+    def read_one() -> bool:
+        paper, key = next(keyed, (None, ""))
+        if paper is None:
+            return False
+        if paper.given is not None:
+            tally["given"] += 1
+            ahead.append((None, key, json.dumps(paper.given, ensure_ascii=False)))
+        elif key in previous:
+            tally["reused"] += 1
+            ahead.append((None, key, None))
+        else:
+            ahead.append((paper, key, None))
+            queued.append(paper)
+        return True
+
+    def to_extract() -> Iterator[Paper]:
+        while queued or read_one():
+            if queued:
+                yield queued.popleft()
+
+    fresh: Generator[str | tuple[str, str]]
+    if scheduler is not None:
         from .cluster import SHARD_SIZE, extract_on_cluster
 
-        # reached at the first paper to extract: a rebuild with nothing new needs no cluster
-        fresh = on_cluster = extract_on_cluster(todo, extractor, scheduler, shard_size or SHARD_SIZE)
-    elif workers > 1 and len(todo) > 1:
-        # fork where there is one: the workers inherit the loaded extractor instead of making it again
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        pool = context.Pool(workers, initializer=_init_worker, initargs=(extractor, os.getpid()))
-        fresh = pool.imap(_extract_one, todo, chunksize=max(1, min(64, len(todo) // (workers * 8))))
+        fresh = extract_on_cluster(to_extract(), extractor, scheduler, shard_size or SHARD_SIZE)
+    elif workers > 1:
+        fresh = _extract_in_pool(to_extract(), extractor, workers)
     else:
         _init_worker(extractor)
-        fresh = map(_extract_one, todo)
+        fresh = (_extract_one(paper) for paper in to_extract())
+
+    def outcomes() -> Iterator[tuple[Paper | None, str, str | tuple[str, str]]]:
+        while ahead or read_one():
+            paper, key, line = ahead.popleft()
+            yield paper, key, line if line is not None else previous[key] if paper is None else next(fresh)
+
     try:
-        done = (
-            json.dumps(paper.given, ensure_ascii=False)
-            if paper.given is not None
-            else previous[key]
-            if key in previous
-            else next(fresh)
-            for paper, key in zip(papers, hashes, strict=False)
-        )
-        for paper, key, outcome in zip(papers, hashes, progress(done, total) if progress else done, strict=False):
+        for paper, key, outcome in progress(outcomes(), total) if progress else outcomes():
             if isinstance(outcome, str):
                 yield key, outcome
                 continue
+            assert paper is not None  # only an extracted paper fails
             message, trace = outcome
             if failures_log is not None:
                 with failures_log.open("a", encoding="utf-8") as log:
@@ -209,10 +230,34 @@ def extraction_lines(
                 raise error
             on_failure(error)
     finally:
-        if pool is not None:
-            pool.terminate()
-        if on_cluster is not None:
-            on_cluster.close()  # leaves the cluster (a local:N one is shut down) even where the stream stopped early
+        fresh.close()  # ends the pool, or leaves the cluster (a local:N one is shut down), where started
+
+
+POOL_SHARD = 64  # papers a pool task: their pickling is cheap beside their extraction, and both workers get some
+
+
+def _extract_in_pool(papers: Iterable[Paper], extractor: Extractor, workers: int) -> Generator[str | tuple[str, str]]:
+    """What :func:`_extract_one` gives for each paper, in order, from a pool of ``workers`` processes.
+    The pool starts at the first ``next()`` and ends when the generator does; ``papers`` is read as
+    the pool takes them, two shards a worker ahead."""
+    # fork where there is one: the workers inherit the loaded extractor instead of making it again
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    pool = context.Pool(workers, initializer=_init_worker, initargs=(extractor, os.getpid()))
+    try:
+        stream = iter(papers)
+        pending: deque = deque()
+        for shard in iter(lambda: list(islice(stream, POOL_SHARD)), []):
+            pending.append(pool.apply_async(_extract_all, (shard,)))
+            if len(pending) >= 2 * workers:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+    finally:
+        pool.terminate()
+
+
+def _extract_all(papers: list[Paper]) -> list[str | tuple[str, str]]:
+    return [_extract_one(paper) for paper in papers]
 
 
 _worker: dict = {}
@@ -401,21 +446,27 @@ def build(
     fixes = Corrections.load([*corrections, *found_corrections(inputs)])
     vocab_dirs = list(vocab_dirs)
     vocab, vocabulary = load_vocabulary(layers=vocab_dirs), vocabulary_hash(layers=vocab_dirs)
-    papers = list(
-        read_papers(
+
+    def read(on_problem: Callable[[InputError], None], on_warning: Callable[[str], None]) -> Iterator[Paper]:
+        return read_papers(
             inputs,
             records=records,
             skip_bad=skip_bad,
-            on_problem=problems.append,
+            on_problem=on_problem,
             max_abstract_chars=max_abstract_chars,
             max_records=max_records,
-            on_warning=warnings.append,
+            on_warning=on_warning,
             column_map=column_map,
         )
-    )
+
+    # The papers are read twice rather than held: here for the fingerprint, then as they are extracted.
+    hashes: list[str] = []
+    ids: list[str] = []
+    for paper in read(problems.append, warnings.append):
+        hashes.append(paper_hash(paper))
+        ids.append(paper.id)
     if isinstance(extractor, str):
         extractor = load_extractor(extractor, vocab=vocab, model=model)
-    hashes = [paper_hash(paper) for paper in papers]
     registry_file = Path(ids_file) if ids_file else out / IDS
     registry = IdRegistry.load(registry_file)
 
@@ -466,10 +517,10 @@ def build(
         stats: Counter = Counter()
         with atomic_write(staged) as lines, atomic_write(staged_hashes) as keys:
             for key, line in extraction_lines(
-                papers,
+                read(lambda problem: None, lambda warning: None),  # each was told in the first reading
                 extractor,
                 progress,
-                len(papers),
+                len(hashes),
                 previous,
                 workers=workers,
                 scheduler=scheduler,
@@ -483,8 +534,8 @@ def build(
                 keys.write(key + "\n")
         clock.lap("extract")
         failed_ids = {error.paper for error in failed}
-        ids = [paper.id for paper in papers if paper.id not in failed_ids]
-        del papers, previous, hashes  # from here on the records on disk stand for them
+        ids = [paper for paper in ids if paper not in failed_ids]
+        del previous, hashes  # from here on the records on disk stand for them
         (out / MANIFEST).unlink(missing_ok=True)  # the folder reads as incomplete until the end
         for name in FORMATS.values():
             (out / name).unlink(missing_ok=True)  # of the graph before: written again below where asked for

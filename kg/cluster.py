@@ -51,8 +51,9 @@ from __future__ import annotations
 import functools
 import uuid
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from .build import _extract_one
@@ -145,13 +146,14 @@ def _expect_scheduler(address: str) -> None:
 
 
 def extract_on_cluster(
-    papers: Sequence[Paper], extractor: Extractor, address: str, shard_size: int = SHARD_SIZE
+    papers: Iterable[Paper], extractor: Extractor, address: str, shard_size: int = SHARD_SIZE
 ) -> Generator[str | tuple[str, str]]:
     """Each paper's record as a JSON line, or why ``extractor`` failed on it (``(message, traceback)``),
     in input order, extracted on the Dask cluster at ``address`` in shards of ``shard_size`` papers.
 
     A generator: the cluster is reached at the first ``next()``, and left (a ``local:N`` one closed)
-    when the generator is exhausted or closed.
+    when the generator is exhausted or closed. ``papers`` is read a shard at a time, as the cluster
+    takes them, so it may be a stream too big to hold.
     """
     if shard_size < 1:
         raise KgError(f"shard size {shard_size}: a shard holds at least one paper")
@@ -162,27 +164,25 @@ def extract_on_cluster(
     with connect(address) as client:
         [remote] = client.scatter([payload], broadcast=True, hash=False)
         run = uuid.uuid4().hex[:8]  # task keys of this run, told apart from another client's on a shared cluster
-        pending: deque[tuple[int, Future]] = deque()
-        for index, start in enumerate(range(0, len(papers), shard_size)):
-            shard = list(papers[start : start + shard_size])
-            pending.append((start, client.submit(_extract_shard, remote, shard, key=f"kg-extract-{run}-{index}")))
+        pending: deque[tuple[str, str, Future]] = deque()
+        stream = iter(papers)
+        for index, shard in enumerate(iter(lambda: list(islice(stream, shard_size)), [])):
+            future = client.submit(_extract_shard, remote, shard, key=f"kg-extract-{run}-{index}")
+            pending.append((shard[0].id, shard[-1].id, future))
             # the threads counted again each time: a cluster that scales (dask-jobqueue's adapt) gets more work
             if len(pending) >= IN_FLIGHT_PER_THREAD * max(1, sum(client.nthreads().values())):
-                yield from _outcomes(*pending.popleft(), papers, shard_size, address)
+                yield from _outcomes(*pending.popleft(), address)
         while pending:
-            yield from _outcomes(*pending.popleft(), papers, shard_size, address)
+            yield from _outcomes(*pending.popleft(), address)
 
 
-def _outcomes(
-    start: int, future: Future, papers: Sequence[Paper], shard_size: int, address: str
-) -> list[str | tuple[str, str]]:
-    """The outcomes of the shard of ``papers`` that begins at ``start``, once the cluster has them."""
+def _outcomes(first: str, last: str, future: Future, address: str) -> list[str | tuple[str, str]]:
+    """The outcomes of the shard of papers ``first`` to ``last``, once the cluster has them."""
     try:
         return future.result()
     except Exception as error:  # the extractor's own failures come back as outcomes: this is the cluster's
-        last = min(start + shard_size, len(papers)) - 1
         raise KgError(
-            f"the Dask cluster at {address} could not extract papers {papers[start].id} to {papers[last].id}: "
+            f"the Dask cluster at {address} could not extract papers {first} to {last}: "
             f"{type(error).__name__}: {_one_line(error)}"
         ) from error
     finally:

@@ -2,12 +2,14 @@
 the worker pool's promise: the same build whatever the number of workers."""
 
 import json
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
 
-from kg.build import build
+from kg.build import POOL_SHARD, Previous, build, extraction_lines, paper_hash
 from kg.cli import cli
+from kg.records import Paper
 
 OUTPUTS = ("extractions.jsonl", "graph.ttl", "graph.nt", "graph.jsonld", "graph.json", "merges.json", "manifest.json")
 
@@ -59,3 +61,34 @@ def test_builds_with_one_or_two_workers_are_byte_identical(tmp_path):
     build(None, tmp_path / "two", embeddings=False, workers=2, formats=["all"])
     for name in OUTPUTS:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_extraction_reads_a_stream_a_few_shards_ahead_and_keeps_its_order(tmp_path, workers):
+    # A million papers do not fit in memory: extraction must take them as a stream, not list them.
+    papers = [Paper(f"p{i}", f"Paper {i}", f"We fine-tune LLaMA-{i} with LoRA on MedQA.") for i in range(2000)]
+    first = dict(extraction_lines(papers[:1000]))  # every other hundred, as a previous build holds them
+    first = {key: line for n, (key, line) in enumerate(first.items()) if n // 100 % 2 == 0}
+    (tmp_path / "extractions.jsonl").write_text("".join(line + "\n" for line in first.values()))
+    (tmp_path / "extractions.hashes").write_text("".join(key + "\n" for key in first))
+    previous = Previous(tmp_path)
+    read = 0  # of the papers to extract
+
+    def stream():
+        nonlocal read
+        for paper in papers:
+            read += paper_hash(paper) not in first
+            yield paper
+
+    ahead = []
+    counts: Counter = Counter()
+    lines = []
+    for key, line in extraction_lines(stream(), workers=workers, previous=previous, counts=counts):
+        lines.append((key, line))
+        ahead.append(read - sum(key not in first for key, _ in lines))
+    assert [json.loads(line)["id"] for _, line in lines] == [paper.id for paper in papers]
+    assert [line for key, line in lines if key in first] == list(first.values())
+    assert counts["reused"] == 500 and counts["given"] == 0
+    # the papers to extract are read ahead by at most the shards in flight in a pool (two per worker
+    # of POOL_SHARD papers), never all; the reused ones among them wait as their hash only
+    assert max(ahead) <= (2 * workers * POOL_SHARD if workers > 1 else 0)
