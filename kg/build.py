@@ -161,8 +161,9 @@ def extraction_lines(
     A paper the extractor fails on (it raises, or returns an invalid record) is an
     :class:`InputError` naming its file, line and id: raised, which ends the stream, or, given
     ``on_failure``, handed to it while the stream goes on without the paper. Its traceback goes
-    to ``failures_log`` (appended; never to the terminal). ``counts["reused"]`` (where given) counts
-    the papers taken from ``previous``, ``counts["given"]`` those that carry their record.
+    to ``failures_log`` (appended; never to the terminal). ``counts["read"]`` (where given) counts
+    the papers read, ``counts["reused"]`` those taken from ``previous``, ``counts["given"]`` those
+    that carry their record.
     """
     extractor = extractor if extractor is not None else load_extractor(DEFAULT_EXTRACTOR)
     previous = previous if previous is not None else Previous()
@@ -172,7 +173,7 @@ def extraction_lines(
         zip(papers, hashes, strict=False) if hashes is not None else ((paper, paper_hash(paper)) for paper in papers)
     )
     tally = counts if counts is not None else Counter()
-    tally["given"] = tally["reused"] = 0
+    tally["given"] = tally["reused"] = tally["read"] = 0
     # Papers read and not yet given out, in order: (the paper, where it is to be extracted; its hash;
     # its given record's line). The extractor reads ahead of the output to keep busy, so the others
     # wait here as their hash only.
@@ -183,6 +184,7 @@ def extraction_lines(
         paper, key = next(keyed, (None, ""))
         if paper is None:
             return False
+        tally["read"] += 1
         if paper.given is not None:
             tally["given"] += 1
             ahead.append((None, key, json.dumps(paper.given, ensure_ascii=False)))
@@ -512,26 +514,35 @@ def build(
             failed.append(error)
             problems.append(error)
 
+        def changed() -> KgError:  # the second reading of the inputs is not the first
+            return KgError(f"{', '.join(map(str, inputs + records))}: changed while being built; build again")
+
         # Records stream to disk and are read back for each pass: a million of them do not fit in memory.
         staged, staged_hashes = out / ".extractions.staged.jsonl", out / ".extractions.staged.hashes"
         stats: Counter = Counter()
         with atomic_write(staged) as lines, atomic_write(staged_hashes) as keys:
-            for key, line in extraction_lines(
-                read(lambda problem: None, lambda warning: None),  # each was told in the first reading
-                extractor,
-                progress,
-                len(hashes),
-                previous,
-                workers=workers,
-                scheduler=scheduler,
-                shard_size=shard_size,
-                on_failure=on_failure if skip_bad else None,
-                hashes=hashes,
-                counts=stats,
-                failures_log=out / FAILURES_LOG,
+            for n, (key, line) in enumerate(
+                extraction_lines(
+                    read(lambda problem: None, lambda warning: None),  # each was told in the first reading
+                    extractor,
+                    progress,
+                    len(hashes),
+                    previous,
+                    workers=workers,
+                    scheduler=scheduler,
+                    shard_size=shard_size,
+                    on_failure=on_failure if skip_bad else None,
+                    counts=stats,
+                    failures_log=out / FAILURES_LOG,
+                )
             ):
+                at = n + len(failed)  # the papers before it, the failed ones (skipped) among them
+                if at >= len(hashes) or key != hashes[at]:
+                    raise changed()
                 lines.write(line + "\n")
                 keys.write(key + "\n")
+            if stats["read"] != len(hashes):
+                raise changed()
         clock.lap("extract")
         failed_ids = {error.paper for error in failed}
         ids = [paper for paper in ids if paper not in failed_ids]

@@ -215,3 +215,32 @@ def test_the_lock_holder_clears_what_dead_writers_left_and_spares_live_ones(tmp_
             [temporary] = tmp_path.glob(f".graph.nt.{os.getpid()}.*.tmp")  # its own name says who writes it
             stream.write("done")
     assert (tmp_path / "graph.nt").read_text() == "done" and not temporary.exists()
+
+
+@pytest.mark.parametrize("change", ["append", "rewrite"])
+def test_an_input_changed_while_it_is_built_stops_the_build_and_keeps_the_last_one(tmp_path, change):
+    # The build reads its inputs twice (hashes first, then papers as they are extracted): a file
+    # changed in between must not pair one paper's record with another's hash.
+    from kg.bench import write_corpus
+    from kg.build import build
+    from kg.errors import KgError
+
+    corpus, out = tmp_path / "papers.jsonl", tmp_path / "build"
+    write_corpus(corpus, 40)
+    build([corpus], out, embeddings=False)
+    before = {name: (out / name).read_bytes() for name in ("extractions.jsonl", "manifest.json")}
+    lines = corpus.read_text().splitlines(keepends=True)
+    write_corpus(tmp_path / "other.jsonl", 41, seed=1)  # a different paper to put in
+    other = (tmp_path / "other.jsonl").read_text().splitlines(keepends=True)[-1]
+    lines.append(other)  # a changed input: the next build extracts
+    corpus.write_text("".join(lines))
+
+    def meddle(items, total):
+        # as the extraction starts, someone edits the file again
+        edited = lines + [other.replace('"id": "', '"id": "x')] if change == "append" else [other, *lines[1:]]
+        corpus.write_text("".join(edited))
+        return items
+
+    with pytest.raises(KgError, match=rf"^{corpus}: changed while being built; build again$"):
+        build([corpus], out, embeddings=False, progress=meddle)
+    assert {name: (out / name).read_bytes() for name in before} == before
