@@ -237,7 +237,7 @@ def test_an_input_changed_while_it_is_built_stops_the_build_and_keeps_the_last_o
 
     def meddle(items, total):
         # as the extraction starts, someone edits the file again
-        edited = lines + [other.replace('"id": "', '"id": "x')] if change == "append" else [other, *lines[1:]]
+        edited = [*lines, other.replace('"id": "', '"id": "x')] if change == "append" else [other, *lines[1:]]
         corpus.write_text("".join(edited))
         return items
 
