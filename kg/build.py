@@ -141,7 +141,6 @@ def extraction_lines(
     shard_size: int | None = None,
     on_failure: Callable[[InputError], None] | None = None,
     failures_log: Path | None = None,
-    hashes: list[str] | None = None,
     counts: Counter | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Each paper's content hash and extraction record (a JSON line), in input order; a stream, so a
@@ -150,8 +149,8 @@ def extraction_lines(
 
     Every record is stamped with the extractor's name and version and checked against the record
     schema. A paper that carries its record (``Paper.given``, from ``kg build --records``) is taken
-    as it is. Papers whose hash is in ``previous`` take its line unparsed instead of being extracted
-    (``hashes``: the papers' hashes, where already computed). With ``workers`` > 1 the papers are
+    as it is. Papers whose hash is in ``previous`` take its line unparsed instead of being extracted.
+    With ``workers`` > 1 the papers are
     extracted in a process pool, which also writes the JSON; the output is the same whatever the
     count. With ``scheduler`` (a Dask scheduler's address, or ``local:N``) they are extracted on that
     cluster instead, in shards of ``shard_size`` papers (:mod:`kg.cluster`), with the same output;
@@ -161,19 +160,16 @@ def extraction_lines(
     A paper the extractor fails on (it raises, or returns an invalid record) is an
     :class:`InputError` naming its file, line and id: raised, which ends the stream, or, given
     ``on_failure``, handed to it while the stream goes on without the paper. Its traceback goes
-    to ``failures_log`` (appended; never to the terminal). ``counts["read"]`` (where given) counts
-    the papers read, ``counts["reused"]`` those taken from ``previous``, ``counts["given"]`` those
-    that carry their record.
+    to ``failures_log`` (appended; never to the terminal). ``counts["reused"]`` (where given) counts
+    the papers taken from ``previous``, ``counts["given"]`` those that carry their record.
     """
     extractor = extractor if extractor is not None else load_extractor(DEFAULT_EXTRACTOR)
     previous = previous if previous is not None else Previous()
     if scheduler is not None and workers > 1:
         raise KgError(f"the cluster at {scheduler} extracts: it takes no pool of {workers} processes beside it")
-    keyed = iter(
-        zip(papers, hashes, strict=False) if hashes is not None else ((paper, paper_hash(paper)) for paper in papers)
-    )
+    keyed = ((paper, paper_hash(paper)) for paper in papers)
     tally = counts if counts is not None else Counter()
-    tally["given"] = tally["reused"] = tally["read"] = 0
+    tally["given"] = tally["reused"] = 0
     # Papers read and not yet given out, in order: (the paper, where it is to be extracted; its hash;
     # its given record's line). The extractor reads ahead of the output to keep busy, so the others
     # wait here as their hash only.
@@ -184,7 +180,6 @@ def extraction_lines(
         paper, key = next(keyed, (None, ""))
         if paper is None:
             return False
-        tally["read"] += 1
         if paper.given is not None:
             tally["given"] += 1
             ahead.append((None, key, json.dumps(paper.given, ensure_ascii=False)))
@@ -521,27 +516,27 @@ def build(
         staged, staged_hashes = out / ".extractions.staged.jsonl", out / ".extractions.staged.hashes"
         stats: Counter = Counter()
         with atomic_write(staged) as lines, atomic_write(staged_hashes) as keys:
-            for n, (key, line) in enumerate(
-                extraction_lines(
-                    read(lambda problem: None, lambda warning: None),  # each was told in the first reading
-                    extractor,
-                    progress,
-                    len(hashes),
-                    previous,
-                    workers=workers,
-                    scheduler=scheduler,
-                    shard_size=shard_size,
-                    on_failure=on_failure if skip_bad else None,
-                    counts=stats,
-                    failures_log=out / FAILURES_LOG,
-                )
+            staged_lines = 0
+            for key, line in extraction_lines(
+                read(lambda problem: None, lambda warning: None),  # each was told in the first reading
+                extractor,
+                progress,
+                len(hashes),
+                previous,
+                workers=workers,
+                scheduler=scheduler,
+                shard_size=shard_size,
+                on_failure=on_failure if skip_bad else None,
+                counts=stats,
+                failures_log=out / FAILURES_LOG,
             ):
-                at = n + len(failed)  # the papers before it, the failed ones (skipped) among them
+                at = staged_lines + len(failed)  # the papers before it, the failed ones (skipped) among them
                 if at >= len(hashes) or key != hashes[at]:
                     raise changed()
                 lines.write(line + "\n")
                 keys.write(key + "\n")
-            if stats["read"] != len(hashes):
+                staged_lines += 1
+            if staged_lines + len(failed) != len(hashes):
                 raise changed()
         clock.lap("extract")
         failed_ids = {error.paper for error in failed}
