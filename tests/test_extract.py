@@ -550,6 +550,52 @@ def test_a_score_with_its_metric_after_with_is_a_score_and_a_margin_is_not(vocab
     assert rec["results"] == []
 
 
+def test_from_a_to_b_gives_the_base_its_first_score_and_the_method_the_second(vocab):
+    rec = run(
+        vocab,
+        "KiwiTune: a test",
+        "We propose KiwiTune. KiwiTune raises accuracy for Gemma-7B from 41.2% to 63.5% on MedQA, "
+        "and from 10.1% to 14.3% on PubMedQA.",
+    )
+    assert results_of(rec) == sorted(
+        [
+            ("Gemma", "MedQA", "accuracy", 41.2),
+            ("KiwiTune", "MedQA", "accuracy", 63.5),
+            ("Gemma", "PubMedQA", "accuracy", 10.1),
+            ("KiwiTune", "PubMedQA", "accuracy", 14.3),
+        ],
+        key=str,
+    )
+    # with no model before "from", the first number is no one's score
+    rec = run(vocab, "A study", "Our method raises accuracy from 41.2% to 63.5% on MedQA.")
+    assert [(r["subject"], r["value"]) for r in rec["results"]] == [("@paper", 63.5)]
+
+
+def test_a_score_on_a_few_shot_benchmark_or_in_one_that_lists_its_metric(vocab):
+    rec = run(vocab, "A study", "Gemma achieves 75.2% on five-shot MedQA and 7.3 in AlpacaEval.")
+    assert results_of(rec) == [("Gemma", "AlpacaEval", "win rate", 7.3), ("Gemma", "MedQA", "accuracy", 75.2)]
+    # "in" names no word that is no benchmark, and a bare number in a benchmark without a listed
+    # metric is no score
+    rec = run(vocab, "A study", "Gemma achieves 75.2% in Table 2. Gemma achieves 7.3 in MedQA.")
+    assert results_of(rec) == [("Gemma", "MedQA", "accuracy", 75.2)]  # the paper's benchmark, not "Table"
+
+
+def test_a_list_of_scores_for_a_metric_and_on_coined_benchmarks(vocab):
+    rec = run(vocab, "A study", "On MedQA, the results of Gemma are 0.91, 0.88 and 0.85 for Dice score.")
+    assert results_of(rec) == [("Gemma", "MedQA", "dice", v) for v in (0.85, 0.88, 0.91)]
+    rec = run(
+        vocab, "A study", "Gemma reaches 44.9%, 38.4% and 40.7% accuracy on KiwiQA, PearQA-2 and MedQA, respectively."
+    )
+    assert results_of(rec) == [
+        ("Gemma", "KiwiQA", "accuracy", 44.9),
+        ("Gemma", "MedQA", "accuracy", 40.7),
+        ("Gemma", "PearQA-2", "accuracy", 38.4),
+    ]
+    # an increase in a metric is no score of it
+    rec = run(vocab, "A study", "Gemma gains 2% to 5% for Dice score on MedQA.")
+    assert rec["results"] == []
+
+
 def test_a_title_case_method_scores_and_a_sentence_opening_technique_does_not(vocab):
     rec = run(vocab, "A study", "With Task Arithmetic achieving 45.8% accuracy on MedQA, merging works.")
     assert [r["subject"] for r in rec["results"]] == ["task arithmetic"]  # the vocabulary's name

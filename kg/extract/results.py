@@ -49,11 +49,19 @@ _LIST_GAP = re.compile(r"\s*(?:,|and|or|, and)\s*(?:the\s+)?")
 # "on (the) X" introducing a dataset.
 # ("on the clean and other test sets of X": a part of a dataset is scored on the dataset)
 _ON_BEFORE = re.compile(
-    r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:(?:\w+\s+){0,2}|"
+    r"\b(?:on|in|for|across)\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}|"
     r"(?:[\w-]+\s+){0,4}(?:sets?|splits?|subsets?|partitions?|portions?)\s+of\s+(?:the\s+)?)$"
 )
-# "on Foo-QA" right after a number.
-_ON_NAME = re.compile(r"\s*on\s+(?:the\s+)?([A-Z][\w\-]*[\w])")
+# "on Foo-QA", "on five-shot MMLU", "in MT-Bench" right after a number ("in" names only a known
+# dataset: "in F1" is no benchmark).
+_ON_NAME = re.compile(
+    r"\s*(on|in)\s+(?:the\s+)?(?:(?:zero|one|few|two|three|four|five|ten|\d+)[-\s]shot\s+)?([A-Z][\w\-]*[\w])"
+)
+# "accuracy for Llama-2-70B from 55.6% to 81.6%": the model named before "from" scored the first
+# number; the second is what the paper's method brought it to.
+_FROM_TAIL = re.compile(r"\bfrom\s+(\d+(?:\.\d+)?)\s*(\\?%)?\s+to\s+$", re.I)
+# Between the model and "from": a size ("Llama-2-7B", the name being "Llama-2"), a bracket.
+_BEFORE_FROM = re.compile(r"(?:[-\s]?\d+(?:\.\d+)?[BbMm]\b)?\s*(?:\([^()]{0,20}\)\s*)?")
 # A clause or sentence break.
 _CLAUSE_BREAK = re.compile(r";|\.\s")
 # "On", "In" ... opening a sentence.
@@ -116,6 +124,9 @@ _SEPARATOR = re.compile(
 )
 # The rest of a list after its first number, up to where its metric would be named: "63.9 [and 64.9] HOTA".
 _LIST_REST = re.compile(r"(?:\s*(?:,\s*(?:and\s+)?|and\s+|or\s+|/)\s*\d+(?:\.\d+)?\s*(?:\\?%)?)+")
+# "0.93, 0.94 and 0.89 for Dice score": the metric a list of numbers is given for. (Not "in":
+# "an increase of 9.9 in ROUGE-L" is mostly a difference.)
+_FOR_METRIC_GAP = re.compile(r"\s*for\s+(?:the\s+)?")
 # One or two words between a score and its metric: "80% classification accuracy", "0.91 macro F1".
 _WORDS_GAP = re.compile(r"\s*(?:[a-z][\w\-]*\s+){1,2}")
 _NOT_IN_METRIC = frozenset("of the in on and or for with a an to by at than more less vs versus".split())
@@ -183,12 +194,18 @@ def with_cutoffs(text: str, spans: list) -> list:
 
 
 def _metric_for(text: str, start: int, end: int, metrics: list) -> str | None:
-    """The metric a number reports: named right after it ("72% accuracy"), just before it
-    ("accuracy of 72%", "AUC 0.91"), or as an unnamed phrase before "of" ("relevancy of 97%")."""
+    """The metric a number reports: named right after it ("72% accuracy", "0.93 and 0.89 for Dice"),
+    just before it ("accuracy of 72%", "AUC 0.91"), or as an unnamed phrase before "of" ("relevancy
+    of 97%")."""
     rest = _LIST_REST.match(text, end)
     after = rest.end() if rest else end
     for m_start, _, name in metrics:
         if 0 <= m_start - end <= 3 or 0 <= m_start - after <= 3:
+            return name
+        # (not "gains 2% to 5% for Dice": a difference)
+        if _FOR_METRIC_GAP.fullmatch(text, after, m_start) and not _GAIN_BEFORE.search(
+            text[max(0, start - 60) : start]
+        ):
             return name
         gap = _WORDS_GAP.fullmatch(text, after, m_start) if m_start > after else None
         if gap and not set(gap.group().casefold().split()) & (_NOT_IN_METRIC | _NOT_METRIC):
@@ -362,14 +379,39 @@ def _datasets_after(text: str, end: int, mentions: list) -> list:
 
 
 def _named_right_after(text: str, end: int, mentions: list) -> list:
-    """The dataset right after "on": "83.5% on R-RAD", known or a coined name."""
+    """The dataset right after "on" or "in": "83.5% on R-RAD", "75.2% on five-shot MMLU", "7.3 in
+    MT-Bench"; after "on", a coined name too."""
     match = _ON_NAME.match(text, end)
     if not match:
         return []
     known = [
-        m.name for m in mentions if m.type == "Dataset" and m.start == match.start(1) and not is_training_set(text, m)
+        m.name for m in mentions if m.type == "Dataset" and m.start == match.start(2) and not is_training_set(text, m)
     ]
-    return known or ([match.group(1)] if is_name_like(match.group(1)) else [])
+    coined = match.group(1).casefold() == "on" and is_name_like(match.group(2))
+    return known or ([match.group(2)] if coined else [])
+
+
+def _from_base(text: str, start: int, mentions: list, last=None):
+    """For the second number of "X from A to B": the model or named method X, with A's value and
+    unit. Where no scorer is named right before "from", the sentence's ``last`` base ("..., and
+    from 12.5% to 20.8% on MATH"), else None.
+
+    >>> from kg.extract.mentions import Mention
+    >>> text = "It lifts Llama-2-7B from 41.2% to 63.5%."
+    >>> llama = Mention("Llama-2", "Model", "Llama-2", 9, 16, 0)
+    >>> base, value, unit = _from_base(text, text.index("63.5"), [llama])
+    >>> base.name, value, unit
+    ('Llama-2', '41.2', '%')
+    """
+    match = _FROM_TAIL.search(text, max(0, start - 40), start)
+    if not match:
+        return None
+    for mention in reversed(mentions):
+        if mention.end <= match.start():
+            if _scorer(mention) and _BEFORE_FROM.fullmatch(text, mention.end, match.start()):
+                return mention, match.group(1), match.group(2)
+            break
+    return (last, match.group(1), match.group(2)) if last is not None else None
 
 
 # From a dataset to the score in its brackets: "ADE20K (50.28% mIoU)", "KIBA (MSE: 0.122)".
@@ -410,6 +452,7 @@ def sentence_results(
     if lead and _LEADING_ON.fullmatch(text[: lead.start]):
         dataset = lead.name
     found: list = []
+    bases: list = []  # the models of "X from A to B" so far
     previous: tuple | None = None
     relative_end = -1  # the end of the last difference: "by 47.4% and 25.4%" are both differences
     for start, end, value, unit in numbers:
@@ -448,11 +491,13 @@ def sentence_results(
             or _named_right_after(text, end, mentions)
             or _datasets_after(text, end, mentions)
         )
+        base = _from_base(text, start, mentions, bases[-1] if bases else None)
+        bases += [base[0]] if base else []
+        others = [m for m in mentions if m is not base[0]] if base else mentions
         found.append(
             {
                 "_joined": joined,
-                "subject": _first_of_pair(text, start, mentions, subject)
-                or _subject_for(text, start, mentions, subject),
+                "subject": _first_of_pair(text, start, others, subject) or _subject_for(text, start, others, subject),
                 "dataset": datasets[0] if datasets else dataset,
                 "metric": metric,
                 "value": _value(value),
@@ -462,6 +507,18 @@ def sentence_results(
                 "_end": end,
             }
         )
+        if base:  # the starting point, the base model's own score
+            found.insert(
+                -1,
+                {
+                    **found[-1],
+                    "subject": base[0].name,
+                    "value": _value(base[1]),
+                    "unit": base[2],
+                    "_end": -1,
+                    "_joined": False,
+                },
+            )
         previous = (start, end)
     _assign_respectively(text, found, mentions)
     for result in found:
@@ -504,7 +561,9 @@ def _number_metric(
     if _FROM_TO.search(text[max(0, start - 80) : start]):
         # "improved from 91.3% (with X) to 94.5%": the metric before "from"
         return _metric_before(text, start, metrics) or (bare if unit else None)
-    return bare if unit and on else None
+    # a bare number is a score where the benchmark after it lists its metric ("7.32 in MT-Bench")
+    listed = bool(on) and "metric" in getattr(vocab.entry(on[0], "Dataset"), "fields", {})
+    return bare if (unit or listed) and on else None
 
 
 # A comparison before "with N": what follows is the margin ("improves the baseline with 2.5%").
@@ -574,6 +633,25 @@ def _versus_result(text: str, first: dict, start: int, end: int, value: str, uni
     return {**first, "subject": subject, "value": _value(value), "unit": unit, "_end": end, "_versus": True}
 
 
+# "... F1 on BC5CDR, KD-DTI and DDI": a list of names after "on", some of which no vocabulary knows.
+_NAME_LIST_AFTER = re.compile(
+    r"[^.;]{0,25}?\bon\s+(?:the\s+)?((?:[A-Z][\w\-]*\w\s*,\s*)*[A-Z][\w\-]*\w,?\s+and\s+[A-Z][\w\-]*\w)\b"
+)
+
+
+def _names_listed_after(text: str, end: int) -> list[str]:
+    """The coined names of "on A, B and C" shortly after a position, where every one is a coined name.
+
+    >>> _names_listed_after("44.9%, 38.4% and 40.7% F1 on BC5CDR, KD-DTI and DDI, respectively", 22)
+    ['BC5CDR', 'KD-DTI', 'DDI']
+    >>> _names_listed_after("80% and 70% on Adult and Young patients", 11)
+    []
+    """
+    match = _NAME_LIST_AFTER.match(text, end)
+    names = re.split(r"\s*,\s*(?:and\s+)?|,?\s+and\s+", match.group(1)) if match else []
+    return names if names and all(is_name_like(name) for name in names) else []
+
+
 def _assign_respectively(text: str, found: list, mentions: list) -> None:
     """ "scores of 49.4 and 8.8 on A and B" / "... respectively": pair a run of values with datasets in
     order; so too the pairs of "2.5% (90.7% vs. 88.5%) and 1.5% (73.1% vs. 71.6%) on A and B"."""
@@ -600,6 +678,8 @@ def _assign_respectively(text: str, found: list, mentions: list) -> None:
     for run in runs:
         after = _datasets_after(text, run[-1]["_end"], mentions)
         names = after if len(after) == len(run) else None
+        if names is None and len(coined := _names_listed_after(text, run[-1]["_end"])) == len(run):
+            names = coined
         if names is None and _RESPECTIVELY.search(text):
             before = _datasets_before(text, text.find(str(run[0]["value"])), mentions)
             names = before[-len(run) :] if len(before) >= len(run) else None
