@@ -150,12 +150,11 @@ def extraction_lines(
     Every record is stamped with the extractor's name and version and checked against the record
     schema. A paper that carries its record (``Paper.given``, from ``kg build --records``) is taken
     as it is. Papers whose hash is in ``previous`` take its line unparsed instead of being extracted.
-    With ``workers`` > 1 the papers are
-    extracted in a process pool, which also writes the JSON; the output is the same whatever the
-    count. With ``scheduler`` (a Dask scheduler's address, or ``local:N``) they are extracted on that
-    cluster instead, in shards of ``shard_size`` papers (:mod:`kg.cluster`), with the same output;
-    ``workers`` must then be 1. The pool or the cluster is started at the first paper to extract: a
-    rebuild with nothing new needs neither.
+    With ``workers`` > 1 the papers are extracted in a process pool, which also writes the JSON; the
+    output is the same whatever the count. With ``scheduler`` (a Dask scheduler's address, or
+    ``local:N``) they are extracted on that cluster instead, in shards of ``shard_size`` papers
+    (:mod:`kg.cluster`), with the same output; ``workers`` must then be 1. The pool or the cluster
+    is started at the first paper to extract: a rebuild with nothing new needs neither.
 
     A paper the extractor fails on (it raises, or returns an invalid record) is an
     :class:`InputError` naming its file, line and id: raised, which ends the stream, or, given
@@ -230,7 +229,9 @@ def extraction_lines(
         fresh.close()  # ends the pool, or leaves the cluster (a local:N one is shut down), where started
 
 
-POOL_SHARD = 64  # papers a pool task: their pickling is cheap beside their extraction, and both workers get some
+# Papers a pool task: their pickling is cheap beside their extraction. (Fewer than two shards'
+# worth keep one worker busy: a tenth of a second of work.)
+POOL_SHARD = 64
 
 
 def _extract_in_pool(papers: Iterable[Paper], extractor: Extractor, workers: int) -> Generator[str | tuple[str, str]]:
@@ -540,7 +541,7 @@ def build(
                 raise changed()
         clock.lap("extract")
         failed_ids = {error.paper for error in failed}
-        ids = [paper for paper in ids if paper not in failed_ids]
+        ids = [paper_id for paper_id in ids if paper_id not in failed_ids]
         del previous, hashes  # from here on the records on disk stand for them
         (out / MANIFEST).unlink(missing_ok=True)  # the folder reads as incomplete until the end
         for name in FORMATS.values():

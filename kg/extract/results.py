@@ -57,9 +57,6 @@ _ON_BEFORE = re.compile(
 _ON_NAME = re.compile(
     r"\s*(on|in)\s+(?:the\s+)?(?:(?:zero|one|few|two|three|four|five|ten|\d+)[-\s]shot\s+)?([A-Z][\w\-]*[\w])"
 )
-# "accuracy for Llama-2-70B from 55.6% to 81.6%": the model named before "from" scored the first
-# number; the second is what the paper's method brought it to.
-_FROM_TAIL = re.compile(r"\bfrom\s+(\d+(?:\.\d+)?)\s*(\\?%)?\s+to\s+$", re.I)
 # Between the model and "from": a size ("Llama-2-7B", the name being "Llama-2"), a bracket.
 _BEFORE_FROM = re.compile(r"(?:[-\s]?\d+(?:\.\d+)?[BbMm]\b)?\s*(?:\([^()]{0,20}\)\s*)?")
 # A clause or sentence break.
@@ -145,6 +142,9 @@ _RESPECTIVELY = re.compile(r"\brespectively\b", re.I)
 _STARTING_POINT = re.compile(r"\bfrom\s*$", re.I)
 # "from 97.35% to 98.23%": the second number is the score reached.
 _FROM_TO = re.compile(r"\bfrom\s+\d+(?:\.\d+)?\s*%?(?:\s+[\w\-]+){0,4}?\s+to\s*$", re.I)
+# "accuracy for Llama-2-70B from 55.6% to 81.6%": as _FROM_TO, with nothing between the numbers;
+# the model named before "from" scored the first, the paper's method brought it to the second.
+_FROM_TAIL = re.compile(r"\bfrom\s+(\d+(?:\.\d+)?)\s*(\\?%)?\s+to\s+$", re.I)
 # "correctly identified 71% (of the cases)": an accuracy.
 _CORRECTLY = re.compile(
     r"\bcorrectly\s+(?:identif|classif|answer|diagnos|predict|detect|recogni|solv)\w*\s+"
@@ -452,7 +452,7 @@ def sentence_results(
     if lead and _LEADING_ON.fullmatch(text[: lead.start]):
         dataset = lead.name
     found: list = []
-    bases: list = []  # the models of "X from A to B" so far
+    last_base = None  # the model of the sentence's last "X from A to B"
     previous: tuple | None = None
     relative_end = -1  # the end of the last difference: "by 47.4% and 25.4%" are both differences
     for start, end, value, unit in numbers:
@@ -491,8 +491,8 @@ def sentence_results(
             or _named_right_after(text, end, mentions)
             or _datasets_after(text, end, mentions)
         )
-        base = _from_base(text, start, mentions, bases[-1] if bases else None)
-        bases += [base[0]] if base else []
+        base = _from_base(text, start, mentions, last_base)
+        last_base = base[0] if base else last_base
         others = [m for m in mentions if m is not base[0]] if base else mentions
         found.append(
             {
