@@ -591,11 +591,12 @@ def build(
         # so a core that is done with SHACL takes them up (one process ran them all: 147 of 505 s
         # of a 100k build, the other core idle after SHACL's 12 s).
         sample = "".join(ntriples(written.sample, base=base))
-        pool = ProcessPoolExecutor(max(2, workers) + len(derived), initializer=die_with_parent, initargs=(os.getpid(),))
-        with pool:
+        processes = max(2, workers) + len(derived)
+        with ProcessPoolExecutor(processes, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
             writing = [pool.submit(write_derived, out, name, base) for name in derived if name != "graph.nt"]
-            checking = [pool.submit(check_store, out, checks, check.name, vocab, base) for check in checks.checks]
+            each = [replace(checks, checks=[check]) for check in checks.checks]
+            checking = [pool.submit(check_store, out, one, vocab, base) for one in each]
             found = [violation for done in checking for violation in done.result()]
             clock.lap("checks")
             for done in writing:
@@ -704,11 +705,10 @@ def _up_to_date(out: Path, manifest: dict) -> BuildReport:
     )
 
 
-def check_store(out: Path, checks: CheckSet, name: str, vocab: Vocabulary, base: str) -> list[Violation]:
-    """The violations the check ``name`` of ``checks`` finds in the store of build folder ``out``
-    (what each of the build's child processes runs)."""
-    one = replace(checks, checks=[check for check in checks.checks if check.name == name])
-    return run_checks(ox.Store.read_only(str(out / "store")), one, vocab=vocab, base=base)
+def check_store(out: Path, checks: CheckSet, vocab: Vocabulary, base: str) -> list[Violation]:
+    """The violations ``checks`` find in the store of build folder ``out``, opened read-only (what
+    the build's child processes run, one check each)."""
+    return run_checks(ox.Store.read_only(str(out / "store")), checks, vocab=vocab, base=base)
 
 
 def check_shapes(ntriples_text: str, base: str = DEFAULT_BASE, replaced: Iterable[str] = ()) -> list[Violation]:

@@ -253,9 +253,9 @@ def statements_without_record(store: ox.Store) -> Iterator[dict]:
     """
     reified = "VALUES ?p { " + " ".join(f"<{PROPERTIES[name]}>" for name in sorted(REIFIED)) + " }"
     rdf = {"rdf": str(PREFIXES["rdf"])}
-    subjects = store.query(f"SELECT DISTINCT ?s WHERE {{ {reified} ?s ?p ?o }}")
     records = "?r rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o"
     unrecorded = f"SELECT ?s ?p ?o WHERE {{ {reified} ?s ?p ?o MINUS {{ {records} }} }}"
+    subjects = store.query(f"SELECT DISTINCT ?s WHERE {{ {reified} ?s ?p ?o }}")
     assert isinstance(subjects, ox.QuerySolutions)  # a SELECT
     for (subject,) in subjects:
         rows = store.query(unrecorded, prefixes=rdf, substitutions={ox.Variable("s"): subject})
