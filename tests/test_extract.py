@@ -606,3 +606,76 @@ def test_a_title_case_method_scores_and_a_sentence_opening_technique_does_not(vo
 def test_a_thousands_count_glued_to_a_name_stays_in_it(vocab):
     rec = run(vocab, "A study", "We introduce SpotDiff10k, a curated dataset of image pairs.")
     assert ("@paper", "proposes", "SpotDiff10k") in triples(rec)
+
+
+def test_coined_rivals_take_the_type_of_what_beats_them(vocab):
+    rec = run(vocab, "FooNet", "We propose FooNet. FooNet outperforms BarGen-2 and QuxRet on MedQA with KiwiAdapt.")
+    assert {("BarGen-2", "Model"), ("QuxRet", "Model")} <= {(e["name"], e["type"]) for e in rec["entities"]}
+    assert {("FooNet", "outperforms", "BarGen-2"), ("FooNet", "outperforms", "QuxRet")} <= triples(rec)
+    # what follows "on" or "with" is the setting of the comparison, not a rival
+    assert "KiwiAdapt" not in names(rec)
+    assert not {t for t in triples(rec) if t[1] == "outperforms" and t[2] in ("MedQA", "KiwiAdapt")}
+
+
+def test_a_coined_measure_or_a_rivals_detail_is_no_rival(vocab):
+    rec = run(
+        vocab,
+        "FooNet",
+        "We propose FooNet. FooNet improves on the BarCliQ metric and outperforms QuxRet that needs ZedFP8 kernels.",
+    )
+    assert ("FooNet", "outperforms", "QuxRet") in triples(rec)
+    assert not {"BarCliQ", "ZedFP8"} & names(rec)
+
+
+def test_names_given_as_examples_of_a_head_take_its_type(vocab):
+    rec = run(
+        vocab,
+        "FooLM",
+        "We present FooLM-7B. FooLM-7B performs well, outperforming comparative models such as ZedGo-1.3B and "
+        "KiwiMo-1.1B. Strong LLMs like KiwiCorp's Gemma are costly.",
+    )
+    assert {"ZedGo", "KiwiMo"} <= names(rec, "Model")
+    assert {("FooLM", "outperforms", "ZedGo"), ("FooLM", "outperforms", "KiwiMo")} <= triples(rec)
+    assert "KiwiCorp" not in names(rec)  # an owner, not an example
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Experiments show the superior performance of our FooNet to Gemma.",
+        "We demonstrate the superiority of FooNet over Gemma.",
+        "FooNet is superior to Gemma.",
+        "FooNet achieves higher accuracy compared to Gemma.",
+        "FooNet achieves a 2x speed-up compared to Gemma, Mistral and LoRA.",
+    ],
+)
+def test_comparisons_whose_winner_comes_first(vocab, sentence):
+    rec = run(vocab, "FooNet", "We propose FooNet, a new model. " + sentence)
+    assert ("FooNet", "outperforms", "Gemma") in triples(rec)
+
+
+def test_being_competitive_is_not_winning(vocab):
+    rec = run(
+        vocab, "FooNet", "We propose FooNet. FooNet outperforms Gemma on MedQA and is competitive compared to Mistral."
+    )
+    assert ("FooNet", "outperforms", "Gemma") in triples(rec)
+    assert ("FooNet", "outperforms", "Mistral") not in triples(rec)
+
+
+def test_a_winner_named_before_the_model_it_was_tested_on(vocab):
+    rec = run(vocab, "FooQuant", "We propose FooQuant. FooQuant reaches 6.9 FID on Mistral, outperforming BarQuant-2.")
+    assert ("FooQuant", "outperforms", "BarQuant-2") in triples(rec)
+    assert ("Mistral", "outperforms", "BarQuant-2") not in triples(rec)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name"),
+    [
+        ("FooNet outperforms Mistral-1.1B.", "Mistral"),  # a decimal size is the known model's size
+        ("FooNet outperforms Gemma-1.5-pro.", "Gemma-1.5-pro"),  # a release is a name of its own
+    ],
+)
+def test_versioned_and_sized_names_are_read_whole(vocab, sentence, name):
+    rec = run(vocab, "FooNet", "We propose FooNet. " + sentence)
+    assert name in names(rec, "Model")
+    assert ("FooNet", "outperforms", name) in triples(rec)

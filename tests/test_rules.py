@@ -34,14 +34,14 @@ def test_every_source_seen_in_extraction_is_in_the_table(monkeypatch):
     """Extract the gold papers, recording the source of every mention kept: each has its rule, and each
     rule finds something there."""
     seen = set()
-    repeat_coined = extraction._repeat_coined
+    rivals = extraction._rivals  # the last stage to add mentions
 
-    def recording(found, sentences):
-        out = repeat_coined(found, sentences)
+    def recording(found, sentences, proposed, vocab):
+        out = rivals(found, sentences, proposed, vocab)
         seen.update(source for kept, _ in out for source, _ in kept)
         return out
 
-    monkeypatch.setattr(extraction, "_repeat_coined", recording)
+    monkeypatch.setattr(extraction, "_rivals", recording)
     vocab = load_vocabulary()
     for paper in read_papers(sorted(str(p) for p in (ROOT / "tests" / "data").glob("*.jsonl"))):
         extraction.extract(paper, vocab)

@@ -58,8 +58,8 @@ def test_the_finder_adds_names_no_rule_knows(model):
         "p1",
         "Zorblax: a model for clinical notes",
         "We propose Zorblax, fine-tuned from LLaMA with LoRA. Our results show that FLORA improves over "
-        "Quuxformer and the strong DeepZork baseline on ScanPro-3D. We further compare against BlipNet-v2 and "
-        "evaluate on the KlonkQA and ZapVQA benchmarks, where Zorblax surpasses GPT-Zed.",
+        "Quuxformer and the strong DeepZork baseline on ScanPro-3D. We distil knowledge from BlipNet-v2 into Zorblax "
+        "and evaluate on the KlonkQA and ZapVQA benchmarks, where Zorblax surpasses GPT-Zed.",
     )
     plain = {e["name"] for e in extract(paper, vocab)["entities"]}
     tagger = NameTagger(model)

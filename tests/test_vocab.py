@@ -216,3 +216,10 @@ def test_no_spelling_of_the_shipped_vocabulary_names_two_entries():
             if owner.setdefault(key, here) != here:
                 shared.append((form, owner[key], here))
     assert not shared, shared
+
+
+def test_token_merging_is_not_token_pruning():
+    # ToMe merges similar tokens; pruning drops them: one node for both would merge two families
+    shipped = load_vocabulary()
+    assert shipped.lookup("ToMe") == ("token merging", "Method")
+    assert shipped.lookup("token pruning") == ("token pruning", "Method")

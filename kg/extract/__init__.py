@@ -25,6 +25,7 @@ from itertools import repeat
 
 from kg.extract import relations as R
 from kg.extract.acronyms import acronym_mentions, title_expansion
+from kg.extract.coined import rival_mentions
 from kg.extract.mentions import Mention, forget_sentences, may_hold_in, per_sentence, says, vocabulary_mentions
 from kg.extract.phrases import IMAGE_MODALITIES
 from kg.extract.proposed import proposals
@@ -34,7 +35,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.10.0"
+EXTRACTOR_VERSION = "1.11.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
@@ -106,6 +107,18 @@ def _repeat_coined(found: list, sentences: list) -> list:
                     spans.append((start, end))
                     extra.append(("repeat", mention._replace(start=start, end=end, sentence=index)))
         out.append((sorted(kept + extra, key=lambda t: t[1].start) if extra else kept, aliases))
+    return out
+
+
+def _rivals(found: list, sentences: list, proposed: list, vocab: Vocabulary) -> list:
+    """Each sentence's kept mentions with the coined names it compares against (coined.rival_mentions),
+    read once every other rule, repeats included, has typed what it could."""
+    out = []
+    for index, ((kept, aliases), sentence) in enumerate(zip(found, sentences, strict=False)):
+        rivals = rival_mentions(sentence.text, [m for _, m in kept], proposed, vocab, index)
+        if rivals:
+            kept = sorted(kept + [("rival", m) for m in rivals], key=lambda t: t[1].start)
+        out.append((kept, aliases))
     return out
 
 
@@ -263,7 +276,7 @@ def extract(paper: Paper, vocab: Vocabulary, tagger=None) -> dict:
         entities.add(mention.name, mention.type, _SOURCE_RANK["proposal"], forms)
 
     found, metric_spans = _found(masked, vocab, proposed, tagger)
-    found = _specialise_classification(_repeat_coined(found, masked), vocab)
+    found = _specialise_classification(_rivals(_repeat_coined(found, masked), masked, proposed, vocab), vocab)
     per_sentence = []
     for kept, aliases in found:
         for source, mention in kept:

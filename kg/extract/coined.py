@@ -16,6 +16,7 @@ from kg.extract.mentions import (
     type_from_head,
     type_of_name,
 )
+from kg.extract.relations import SUBJECT_TYPES, rival_spans
 from kg.records import NAMED_TYPES
 from kg.vocab import Vocabulary
 
@@ -24,7 +25,7 @@ from kg.vocab import Vocabulary
 # whose every letter after the first is lower-case ASCII, as in "The", "Fine-tuning" and "a/b")
 _CANDIDATE = re.compile(
     r"(?<![\w+\-/])(?![a-z]+(?![\w+\-/]))(?![A-Za-z0-9][a-z_+]*(?:[\-/][a-z_+]+)*(?![\w+]|[\-/][\w+]))"
-    r"[A-Za-z0-9][\w+]*(?:[\-/][\w+]+)*"
+    r"[A-Za-z0-9][\w+]*(?:[\-/][\w+]+|(?<=\d)\.\d[\w+]*)*"
 )
 _DIGIT = re.compile(r"\d")
 _TITLE_COMPOUND = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)+")
@@ -56,6 +57,7 @@ def derived_mentions(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Me
             or type_from_head(WORD.findall(text[match.end() : match.end() + 40])[:1])
             or type_of_name(name, vocab)
             or _parenthesised_type(text, match.start())
+            or _example_type(text, match.start(), match.end())
         )
         (found if etype else untyped).append(Mention(name, etype or "", surface, match.start(), match.end(), sentence))
     return _type_by_coordination(text, found, untyped)
@@ -113,6 +115,73 @@ def _parenthesised_type(text: str, start: int) -> str | None:
     if not text[:start].rstrip().endswith("("):
         return None
     return type_from_head(WORD.findall(text[max(0, start - 40) : start])[-2:][::-1])
+
+
+# "models such as", "methods, including": a head noun's examples follow.
+_EXAMPLES_BEFORE = re.compile(r"\b(?:such as|including|like|e\.g\.,?|namely)\s+$", re.I)
+
+
+def _example_type(text: str, start: int, end: int) -> str | None:
+    """The type of a name given as an example of its head: "comparative models such as FooLM-1B"."""
+    cue = _EXAMPLES_BEFORE.search(text, max(0, start - 20), start)
+    # "LLMs like OpenAI's GPT series": an owner, not an example
+    if cue is None or text.startswith(("'s", "\u2019s"), end):
+        return None
+    return type_from_head(WORD.findall(text[max(0, cue.start() - 40) : cue.start()])[-3:][::-1])
+
+
+# Words that set the scene of a comparison, or go on to say more of a rival, rather than name one:
+# "outperforms X on FooBench-2", "outperforming X that requires FP16 branches".
+_SETTING_WORD = re.compile(r"\b(?:on|in|across|at|with|using|under|via|within|for|to|by|from|that|which|whose)\b", re.I)
+# Nouns after a name that make it a measure, not a rival: "improves on the RadCliQ metric".
+_MEASURE_AFTER = re.compile(r"\s+(?:metrics?|scores?|measures?|loss|criteri(?:on|a))\b", re.I)
+
+
+def rival_mentions(text: str, mentions: list, proposed: list, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
+    """Coined names a sentence compares against that nothing else typed, typed as the model or method
+    they lose to, since only comparable things are compared: "FooNet outperforms BarSeg and QuxSeg".
+
+    ``mentions`` are the sentence's typed mentions; the winner is the nearest model or method before
+    the comparison (after it, for "Compared to X, FooNet ..."), else the paper's first proposal.
+    Names after a word that sets the scene ("on", "with", "for" ...) are not rivals.
+
+    >>> foo = Mention("FooNet", "Model", "FooNet", 0, 6, 0)
+    >>> text = "FooNet outperforms BarSeg and QuxSeg-2 on LIDC."
+    >>> [(m.name, m.type) for m in rival_mentions(text, [foo], [], Vocabulary([]))]
+    [('BarSeg', 'Model'), ('QuxSeg-2', 'Model')]
+    """
+    spans = rival_spans(text)
+    if not spans:
+        return []
+    taken = [(m.start, m.end) for m in mentions]
+    found: list[Mention] = []
+    for start, stop in spans:
+        etype = _winner_type(mentions, start, stop, proposed)
+        if etype is None:
+            continue
+        for match in _CANDIDATE.finditer(text, start, stop):
+            if _SETTING_WORD.search(text, start, match.start()):
+                break
+            surface = match.group().rstrip("-")
+            if any(s < match.end() and match.start() < e for s, e in taken) or _MEASURE_AFTER.match(text, match.end()):
+                continue
+            coined = _coined(surface, vocab)
+            if coined is None or coined is _TITLE_CASE:
+                continue
+            name, known = coined
+            taken.append((match.start(), match.end()))
+            found.append(Mention(name, known[1] if known else etype, surface, match.start(), match.end(), sentence))
+    return found
+
+
+def _winner_type(mentions: list, start: int, stop: int, proposed: list) -> str | None:
+    """The type of what wins the comparison whose rivals lie in ``start:stop``."""
+    before = [m for m in mentions if m.end <= start and m.type in SUBJECT_TYPES]
+    after = [m for m in mentions if m.start >= stop and m.type in SUBJECT_TYPES]
+    winner = before[-1] if before else after[0] if after else None
+    if winner is None:
+        winner = next((m for m in proposed if m.type in SUBJECT_TYPES), None)
+    return winner.type if winner else None
 
 
 # Hyphens or underscores inside a compound.

@@ -32,11 +32,12 @@ HEAD_TYPES = {
     ),
     **dict.fromkeys(
         "model models llm llms mllm mllms vlm vlms lvlm lvlms lmm lmms network networks net "
-        "platform system assistant chatbot agent encoder transformer foundation architecture".split(),
+        "platform system assistant chatbot agent encoder transformer foundation architecture architectures".split(),
         "Model",
     ),
     **dict.fromkeys(
-        "method methods framework approach technique strategy algorithm paradigm pipeline scheme "
+        "method methods framework frameworks approach approaches technique techniques strategy strategies "
+        "algorithm algorithms paradigm pipeline pipelines scheme schemes "
         "adapter adapters module mechanism tuning finetuning fine-tuning prompting learning training "
         "pretraining pre-training regularization objective optimization adaptation recipe "
         "distillation alignment".split(),
@@ -175,6 +176,10 @@ def _split(text: str) -> tuple[list, list, list, list]:
     return bounds[0:-1:2], bounds[1::2], norms, parts[0::2]
 
 
+# Lower-case words that end a model's release name: "Doubao-1.5-pro", "Qwen-7b-chat".
+_RELEASE_WORDS = frozenset("pro mini turbo flash lite max plus instruct chat base preview nano".split())
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def is_name_like(surface: str) -> bool:
     """True for coined names: CamelCase, an acronym part, or letters with digits.
@@ -189,7 +194,7 @@ def is_name_like(surface: str) -> bool:
     parts = [p for p in _PART_SEP.split(surface) if p]
     if not parts or not surface[:1].isalnum():
         return False
-    if any(p.islower() and p.isalpha() and p not in HEAD_TYPES for p in parts[1:]):
+    if any(p.islower() and p.isalpha() and p not in HEAD_TYPES and p not in _RELEASE_WORDS for p in parts[1:]):
         return False
     if any(sum(c.isupper() for c in p) >= 2 for p in parts):
         return True
@@ -395,14 +400,19 @@ def _is_partial(text: str, start: int, end: int) -> bool:
 
 
 def _compound_at(text: str, start: int, end: int) -> str:
-    """The whole hyphen-joined word around a span."""
+    """The whole hyphen-joined word around a span, decimal sizes included ("TinyLlama-1.1B")."""
     left = start
-    while left > 0 and (text[left - 1].isalnum() or text[left - 1] in "-+"):
+    while left > 0 and (text[left - 1].isalnum() or text[left - 1] in "-+" or _decimal_point(text, left - 1)):
         left -= 1
     right = end
-    while right < len(text) and (text[right].isalnum() or text[right] in "-+"):
+    while right < len(text) and (text[right].isalnum() or text[right] in "-+" or _decimal_point(text, right)):
         right += 1
     return text[left:right].strip("-")
+
+
+def _decimal_point(text: str, at: int) -> bool:
+    """True where ``text[at]`` is a point between two digits ("1.1B")."""
+    return text[at] == "." and 0 < at < len(text) - 1 and text[at - 1].isdigit() and text[at + 1].isdigit()
 
 
 def type_from_head(words: list[str]) -> str | None:

@@ -36,7 +36,18 @@ _OUTPERFORM = re.compile(
 # "Compared to Y, X achieves superior ...": the loser comes first.
 _COMPARED_FIRST = re.compile(r"\b(?:compared (?:to|with)|comparing (?:to|with)|relative to|against)\b", re.I)
 _POSITIVE = re.compile(
-    r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage)\b", re.I
+    r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage|faster|"
+    r"speed-?ups?)\b",
+    re.I,
+)
+_ON_BEFORE = re.compile(r"\bon\s+(?:the\s+)?$", re.I)
+# "X achieves higher accuracy compared to Y": what, right before "compared to", says the first side wins.
+_LEAD = re.compile(r"\b(?:superior|better|higher|faster|stronger|speed-?ups?|gains?|improvements?|advantages?)\b", re.I)
+# "the superiority of X over Y", "superior performance of our X to Y": the winner sits inside the cue.
+_SUPERIORITY = re.compile(
+    r"\b(?:superiority|(?:superior|better) (?:performance|results?|accuracy|effectiveness)) of "
+    r"(?P<winner>[^,;]{1,60}?) (?:to|over|than|against)\b",
+    re.I,
 )
 _CLAUSE_END = re.compile(
     r";|, (?:while|whereas|but|although|and (?:it|we|our))\b| (?:while|but) |"
@@ -144,7 +155,7 @@ def sentence_relations(
     found = []
     doers = sentence_actors(text, mentions, subject)
     comparing = _comparing(text)
-    rivals = _rival_spans(text) if comparing and any(m.type == "Method" for m in mentions) else ()
+    rivals = rival_spans(text) if comparing and any(m.type == "Method" for m in mentions) else ()
     keys = [normalize_name(m.name) for m in mentions]
     # beside a named proposal, other models are its bases or baselines: they are only tested
     testers_only = any(map(proposed.__contains__, keys))
@@ -189,7 +200,7 @@ def sentence_relations(
         and not background
         and (any(m.name == subject for m in mentions) or _own_work(text))
     ):
-        compared = _rival_spans(text) if comparing else ()
+        compared = rival_spans(text) if comparing else ()
         found += [relation(name, "uses_method", subject, text, 0.5) for name in test_beds(text, mentions, compared)]
     return found
 
@@ -247,6 +258,7 @@ _OUTPERFORM_WORDS = (
     "gain",
     "advantage",
 )
+_SUPERIORITY_WORDS = ("superior", "better")
 _COMPARED_FIRST_WORDS = ("compared to", "compared with", "comparing to", "comparing with", "relative to", "against")
 _COMPARISON_WORDS = (*_OUTPERFORM_WORDS, "better", "superior", "compar", "relative to", "against")
 _TRAINED_ON_WORDS = ("train", "tun", "curated", "collected", "derived", "extracted")
@@ -305,7 +317,7 @@ def _own_work(text: str):
 
 
 @per_sentence
-def _rival_spans(text: str) -> tuple[tuple[int, int], ...]:
+def rival_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Where the sentence speaks of what is compared against: after "outperforms" to the clause's
     end, after "compared to" to the comma ("surpassing models that leveraged fine-tuning")."""
     spans = []
@@ -371,51 +383,57 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
     found = []
     own = _own_work(text)
     beaten = set()  # "a gain over A and an improvement over B": A wins nothing
-    for cue in _outperform_cues(text):
-        if cue.group().casefold().startswith("improv") and _PASSIVE_BEFORE.search(
-            text[max(0, cue.start() - 8) : cue.start()]
-        ):
-            continue
-        end = _CLAUSE_END.search(text, cue.end())
-        stop = end.start() if end else len(text)
-        means = _MEANS_CLAUSE.search(text, cue.end(), stop)
-        stop = means.start() if means else stop
+    # each cue as (where its winner may start, where it must end, where the losers begin)
+    cues = [
+        (0, cue.start(), cue.end())
+        for cue in _outperform_cues(text)
+        if not (
+            cue.group().casefold().startswith("improv")
+            and _PASSIVE_BEFORE.search(text[max(0, cue.start() - 8) : cue.start()])
+        )
+    ]
+    if may_hold(text, _SUPERIORITY_WORDS):
+        cues += [(cue.start("winner"), cue.end("winner"), cue.end()) for cue in _SUPERIORITY.finditer(text)]
+    for low, high, start in cues:
         winners = [
             m
             for m in candidates
-            if m.end <= cue.start()
+            if low <= m.start
+            and m.end <= high
             and m.start not in beaten
             and not _COMPARED_FIRST.search(text[max(0, m.start - 25) : m.start])
         ]
-        # "SPT uses LoRA to outperform X": the user of a means wins, not the means
-        while len(winners) > 1 and _MEANS_WINNER_BEFORE.search(
-            text[max(0, winners[-1].start - 20) : winners[-1].start]
+        # "SPT uses LoRA to outperform X": the user of a means wins, not the means; "X scores 6.98
+        # on FLUX, outperforming Y": nor does the model it was tested on
+        while len(winners) > 1 and (
+            _MEANS_WINNER_BEFORE.search(text[max(0, winners[-1].start - 20) : winners[-1].start])
+            or _ON_BEFORE.search(text[max(0, winners[-1].start - 8) : winners[-1].start])
         ):
             winners.pop()
         # "our model, X, outperforms": the name after "our" is the winner
         named = winners and (not own or winners[-1].start > own.start())
         winner = (
-            winners[-1].name
-            if named
-            else subject
-            if (own and own.start() < cue.start()) or not winners
-            else winners[-1].name
+            winners[-1].name if named else subject if (own and own.start() < high) or not winners else winners[-1].name
         )
         if winner == PAPER:
             continue
-        losers = [
-            m
-            for m in candidates
-            if cue.end() <= m.start < stop
-            and m.name != winner
-            and not _MEANS_BEFORE.search(text[max(0, m.start - 12) : m.start])
-            and not (m.type == "Model" and _TEST_BED_BEFORE.search(text[max(0, m.start - 12) : m.start]))
-        ]
+        losers = _losers(text, candidates, start, winner)
         beaten |= {m.start for m in losers}
         found += [relation(winner, "outperforms", m.name, text, 0.6) for m in _contenders(text, losers)]
     for cue in _compared_first_cues(text):
         comma = text.find(",", cue.end())
         if comma < 0 or not _POSITIVE.search(text, comma):
+            # "X achieves higher accuracy compared to Y": the winner comes first
+            lead = _LEAD.search(text, max(0, cue.start() - 60), cue.start())
+            if lead is None:
+                continue
+            ahead = [m for m in candidates if m.end <= lead.start() and m.start not in beaten]
+            if not ahead:
+                continue
+            winner = subject if own and own.start() < lead.start() else ahead[-1].name
+            if winner != PAPER:
+                losers = _losers(text, candidates, cue.end(), winner)
+                found += [relation(winner, "outperforms", m.name, text, 0.55) for m in _contenders(text, losers)]
             continue
         losers = [m for m in candidates if cue.end() <= m.start < comma]
         after = [m for m in candidates if m.start > comma]
@@ -427,6 +445,24 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
                 if m.name != winner
             ]
     return found
+
+
+def _losers(text: str, candidates: list, start: int, winner: str) -> list:
+    """The candidates compared against from ``start`` to the end of the clause, less the means of
+    winning ("by LoRA") and the models it was tried on ("better than fine-tuning on RoBERTa")."""
+    end = _CLAUSE_END.search(text, start)
+    stop = end.start() if end else len(text)
+    means = _MEANS_CLAUSE.search(text, start, stop)
+    stop = means.start() if means else stop
+    return [
+        m
+        for m in candidates
+        if start <= m.start < stop
+        and m.name != winner
+        # (the cue's own last word is no test bed: "superior to X", "compared to X")
+        and not _MEANS_BEFORE.search(text[max(start, m.start - 12) : m.start])
+        and not (m.type == "Model" and _TEST_BED_BEFORE.search(text[max(start, m.start - 12) : m.start]))
+    ]
 
 
 def _contenders(text: str, losers: list) -> list:
@@ -462,7 +498,7 @@ def base_models(text: str, mentions: list, subject: str, proposed: set, models=f
     found = lineage(text, mentions)
     # a comparison names its rivals, not what anything was built from: "X outperforms SAM and the
     # fine-tuned MedSAM" says nothing of MedSAM's base (a rival called the base model still is one)
-    rivals = _rival_spans(text) if _comparing(text) else ()
+    rivals = rival_spans(text) if _comparing(text) else ()
     if rivals:
         mentions = [
             m
@@ -552,7 +588,7 @@ def lineage(text: str, mentions: list) -> list[dict]:
     models = [m for m in mentions if m.type == "Model"]
     if len(models) < 2:
         return []
-    rivals = _rival_spans(text) if _comparing(text) else ()
+    rivals = rival_spans(text) if _comparing(text) else ()
     found = []
     for first, second in itertools.pairwise(models):
         if first.name == second.name or any(start <= m.start < end for m in (first, second) for start, end in rivals):

@@ -35,6 +35,7 @@ RULES = (
     Rule("technique", 7, method_phrases),
     Rule("derived", 5, derived_mentions),
     Rule("proposal", 0),  # what the paper introduces: proposed.proposals
-    Rule("repeat", 8),  # a coined name found again where a later sentence repeats it
-    Rule("tagger", 9),  # the learned name finder (tagger.NameTagger), where no rule found a name
+    Rule("rival", 8),  # a coined name compared against, typed as its winner: coined.rival_mentions
+    Rule("repeat", 9),  # a coined name found again where a later sentence repeats it
+    Rule("tagger", 10),  # the learned name finder (tagger.NameTagger), where no rule found a name
 )
