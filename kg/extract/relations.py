@@ -40,6 +40,7 @@ _POSITIVE = re.compile(
     r"speed-?ups?)\b",
     re.I,
 )
+# "6.98 on FLUX, outperforming Y": a model right after "on" is where the winner was tested.
 _ON_BEFORE = re.compile(r"\bon\s+(?:the\s+)?$", re.I)
 # "X achieves higher accuracy compared to Y": what, right before "compared to", says the first side wins.
 _LEAD = re.compile(r"\b(?:superior|better|higher|faster|stronger|speed-?ups?|gains?|improvements?|advantages?)\b", re.I)
