@@ -159,8 +159,9 @@ def rival_mentions(text: str, mentions: list, proposed: list, vocab: Vocabulary,
         etype = _winner_type(mentions, start, stop, proposed)
         if etype is None:
             continue
+        setting = _SETTING_WORD.search(text, start, stop)
         for match in _CANDIDATE.finditer(text, start, stop):
-            if _SETTING_WORD.search(text, start, match.start()):
+            if setting and setting.end() <= match.start():
                 break
             surface = match.group().rstrip("-")
             if any(s < match.end() and match.start() < e for s, e in taken) or _MEASURE_AFTER.match(text, match.end()):

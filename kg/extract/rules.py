@@ -5,7 +5,8 @@ Where two sources type one name differently, the lower rank wins. A rule is a fu
 ``find(text, vocab, sentence) -> list[Mention]`` run on every sentence; adding one is writing
 that function and adding its line to :data:`RULES`. Sources with no ``find`` are made elsewhere:
 the vocabulary and acronym stages give more than mentions (metric spans, aliases), so the
-extractor calls them by name; proposals and repeats are found over the whole paper.
+extractor calls them by name; proposals and repeats are found over the whole paper, and rivals
+(coined names compared against) once a sentence's other mentions are known.
 """
 
 from __future__ import annotations
