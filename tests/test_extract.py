@@ -679,3 +679,28 @@ def test_versioned_and_sized_names_are_read_whole(vocab, sentence, name):
     rec = run(vocab, "FooNet", "We propose FooNet. " + sentence)
     assert name in names(rec, "Model")
     assert ("FooNet", "outperforms", name) in triples(rec)
+
+
+def test_the_parts_the_authors_build_are_methods_their_model_uses(vocab):
+    rec = run(
+        vocab,
+        "FooTrack",
+        "We propose FooTrack, a new model. A temporal embedding boosting module is introduced, and "
+        "a Rectangular Self-Calibration Module refines the masks.",
+    )
+    parts = {"temporal embedding boosting module", "Rectangular Self-Calibration Module"}
+    assert parts <= names(rec, "Method")
+    assert {("FooTrack", "uses_method", part) for part in parts} <= triples(rec)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "It adds a linear layer.",  # one word is a kind of part, not a coined one
+        "It keeps a frozen image encoder.",  # someone else's part
+        "It adds a BERT-based text encoder.",  # mixed case: no name of a part
+    ],
+)
+def test_a_kind_of_part_is_no_coined_method(vocab, sentence):
+    rec = run(vocab, "FooTrack", "We propose FooTrack, a new model. " + sentence)
+    assert not names(rec, "Method") - {"FooTrack"}

@@ -143,3 +143,50 @@ def method_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Ment
             continue
         found.append(Mention(name, "Method", name, match.start(1), head_match.end(), sentence))
     return found
+
+
+# Head nouns of a part the authors build: "a temporal embedding boosting module".
+_PART_HEADS = frozenset("module modules mechanism strategy block layer head heads encoder decoder".split())
+# "a|an w1 .. w5 HEAD": the article opens the phrase, so nothing before it belongs to the part.
+_PART = re.compile(
+    r"(?=[aA])\b[aA]n?\s+((?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\s+){1,5}?)"
+    r"([mM]odules?|[mM]echanism|[sS]trategy|[bB]lock|[lL]ayer|[hH]eads?|[eE]ncoder|[dD]ecoder)\b(?!-)"
+)
+# Words that qualify a part without naming it ("a lightweight fusion module").
+_PART_FILLERS = frozenset("lightweight simple learnable dedicated plug-and-play key core two".split())
+# Words that make a part someone else's, or a description rather than a name.
+_NOT_PART_WORDS = frozenset("frozen pretrained pre-trained alternative yet".split())
+_PART_QUALITIES = frozenset("efficient effective robust novel new".split())
+
+
+def part_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
+    """Parts the authors build, named by their head noun: "a temporal embedding boosting module".
+
+    At least two words must name the part: "a gating mechanism" or "a linear layer" is a
+    kind of thing, not a coined part.
+
+    >>> text = "We add a dual-stream token selection mechanism, a Rectangular Self-Calibration Module, a linear layer."
+    >>> [m.name for m in part_phrases(text, Vocabulary())]
+    ['dual-stream token selection mechanism', 'Rectangular Self-Calibration Module']
+    """
+    if not says(text, _PART_HEADS):
+        return []
+    found = []
+    for match in _PART.finditer(text):
+        words = match.group(1).split()
+        # all lower case ("a token selection mechanism") or all Title Case ("a Self-Calibration Module")
+        if {w[0].isupper() for w in words} != {match.group(2)[0].isupper()}:
+            continue
+        folded = [w.casefold() for w in words]
+        if any((w in NOT_METHOD_WORDS and w not in _PART_QUALITIES) or w in _NOT_PART_WORDS for w in folded):
+            continue
+        while words and words[0].casefold() in _PART_FILLERS | _PART_QUALITIES:
+            words.pop(0)
+        if len(words) < 2:
+            continue
+        start = match.start(1) + match.group(1).index(words[0])
+        name = text[start : match.end()]
+        if vocab.lookup(name) or vocab.lookup(" ".join(words)) or vocab.is_generic(name):
+            continue
+        found.append(Mention(name, "Method", name, start, match.end(), sentence))
+    return found

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from kg.extract.coined import derived_mentions
 from kg.extract.datasets import listed_datasets, named_after_head
-from kg.extract.phrases import method_phrases, task_phrases
+from kg.extract.phrases import method_phrases, part_phrases, task_phrases
 
 
 class Rule(NamedTuple):
@@ -34,9 +34,10 @@ RULES = (
     Rule("head", 4, named_after_head),
     Rule("task", 6, task_phrases),
     Rule("technique", 7, method_phrases),
+    Rule("part", 8, part_phrases),
     Rule("derived", 5, derived_mentions),
     Rule("proposal", 0),  # what the paper introduces: proposed.proposals
-    Rule("rival", 8),  # a coined name compared against, typed as its winner: coined.rival_mentions
-    Rule("repeat", 9),  # a coined name found again where a later sentence repeats it
-    Rule("tagger", 10),  # the learned name finder (tagger.NameTagger), where no rule found a name
+    Rule("rival", 9),  # a coined name compared against, typed as its winner: coined.rival_mentions
+    Rule("repeat", 10),  # a coined name found again where a later sentence repeats it
+    Rule("tagger", 11),  # the learned name finder (tagger.NameTagger), where no rule found a name
 )
