@@ -152,11 +152,12 @@ _PART = re.compile(
     r"(?=[aA])\b[aA]n?\s+((?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\s+){1,5}?)"
     r"([mM]odules?|[mM]echanism|[sS]trategy|[bB]lock|[lL]ayer|[hH]eads?|[eE]ncoder|[dD]ecoder)\b(?!-)"
 )
-# Words that qualify a part without naming it ("a lightweight fusion module").
-_PART_FILLERS = frozenset("lightweight simple learnable dedicated plug-and-play key core two".split())
+# Words that open a part without naming it ("a lightweight fusion module", "a novel ... module").
+_PART_QUALIFIERS = frozenset(
+    "lightweight learnable dedicated plug-and-play key core efficient effective robust novel new".split()
+)
 # Words that make a part someone else's, or a description rather than a name.
 _NOT_PART_WORDS = frozenset("frozen pretrained pre-trained alternative yet".split())
-_PART_QUALITIES = frozenset("efficient effective robust novel new".split())
 
 
 def part_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mention]:
@@ -178,15 +179,17 @@ def part_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Mentio
         if {w[0].isupper() for w in words} != {match.group(2)[0].isupper()}:
             continue
         folded = [w.casefold() for w in words]
-        if any((w in NOT_METHOD_WORDS and w not in _PART_QUALITIES) or w in _NOT_PART_WORDS for w in folded):
+        if any((w in NOT_METHOD_WORDS and w not in _PART_QUALIFIERS) or w in _NOT_PART_WORDS for w in folded):
             continue
-        while words and words[0].casefold() in _PART_FILLERS | _PART_QUALITIES:
-            words.pop(0)
-        if len(words) < 2:
+        lead = 0
+        while lead < len(folded) and folded[lead] in _PART_QUALIFIERS:
+            lead += 1
+        if len(words) - lead < 2:
             continue
-        start = match.start(1) + match.group(1).index(words[0])
+        # the part starts after its qualifiers: what is left once they are split off
+        start = match.end(1) - len(match.group(1).split(None, lead)[-1])
         name = text[start : match.end()]
-        if vocab.lookup(name) or vocab.lookup(" ".join(words)) or vocab.is_generic(name):
+        if vocab.lookup(name) or vocab.lookup(" ".join(words[lead:])) or vocab.is_generic(name):
             continue
         found.append(Mention(name, "Method", name, start, match.end(), sentence))
     return found
