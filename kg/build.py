@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import time
 import traceback
@@ -51,7 +52,7 @@ from . import __version__
 from .corrections import CORRECTIONS, Corrections
 from .errors import KgError
 from .extractors import DEFAULT_EXTRACTOR, Extractor, load_extractor, validate_record
-from .files import atomic_write, die_with_parent, folder_lock, resource_dir, write_json
+from .files import atomic_write, die_with, folder_lock, resource_dir, write_json
 from .graph import iter_graph
 from .ids import IdRegistry, assign
 from .integrity import CheckSet, default_checks, default_ontology, load_checks, run_checks
@@ -263,7 +264,7 @@ _worker: dict = {}
 
 def _init_worker(extractor: Extractor, parent: int | None = None) -> None:
     if parent is not None:
-        die_with_parent(parent)
+        die_with(parent)
     _worker["extractor"] = extractor
 
 
@@ -502,6 +503,8 @@ def build(
             write_formats(out, [name for name in derived if not (out / name).exists()], base)
             return _up_to_date(out, manifest)
         previous = previous_extractions(out, manifest, vocabulary, extractor)
+        if _checking_context() is not None:
+            multiprocessing.forkserver.ensure_running()  # its import of kg overlaps the extraction
         clock = _Clock()
         (out / FAILURES_LOG).unlink(missing_ok=True)  # a log of this build's failures only
         failed: list[InputError] = []
@@ -592,7 +595,10 @@ def build(
         # of a 100k build, the other core idle after SHACL's 12 s).
         sample = "".join(ntriples(written.sample, base=base))
         processes = max(2, workers) + len(derived)
-        with ProcessPoolExecutor(processes, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        checking_pool = ProcessPoolExecutor(
+            processes, mp_context=_checking_context(), initializer=die_with, initargs=(os.getpid(),)
+        )
+        with checking_pool as pool:
             shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
             writing = [pool.submit(write_derived, out, name, base) for name in derived if name != "graph.nt"]
             each = [replace(checks, checks=[check]) for check in checks.checks]
@@ -703,6 +709,17 @@ def _up_to_date(out: Path, manifest: dict) -> BuildReport:
         validation=manifest["validation"],
         up_to_date=True,
     )
+
+
+def _checking_context() -> multiprocessing.context.BaseContext | None:
+    """Where the processes of the checks come from: a fork server where there is one, not the build.
+    By then the build runs the store's threads, and a child forked while one of them held a lock
+    waited on it for ever: builds hung now and then in their checks."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kg.build"])
+    return context
 
 
 def check_store(out: Path, checks: CheckSet, vocab: Vocabulary, base: str) -> list[Violation]:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,23 +97,26 @@ class Locked(KgError):
     """Another process holds the folder's lock."""
 
 
-def die_with_parent(parent: int) -> None:
-    """Make this process (a build's pool worker) end when ``parent`` does, even when the parent is
-    killed outright: a forked worker holds the build folder's lock and its caller's pipes, so an
-    orphan would keep the folder locked for good. Linux only (``prctl``); elsewhere a no-op.
+def die_with(process: int) -> None:
+    """End this process (a build's pool worker) as soon as ``process`` (the build) ends, even when it
+    is killed outright: an orphan would go on writing into the build folder, and a worker forked
+    from the build would hold the folder's lock and its caller's pipes for good. A thread waits on
+    the process's pidfd (Linux 5.3 and later); elsewhere this is a no-op.
 
-    >>> die_with_parent(os.getppid())
+    >>> die_with(os.getpid())
     """
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the request was in place
+    try:
+        watched = os.pidfd_open(process)
+    except ProcessLookupError:  # it ended before the watch was in place
         os._exit(1)
+    except (AttributeError, OSError):  # no pidfds here
+        return
+    threading.Thread(target=_exit_when_readable, args=(watched,), daemon=True).start()
+
+
+def _exit_when_readable(descriptor: int) -> None:
+    select.select([descriptor], [], [])  # a pidfd turns readable when its process ends
+    os._exit(1)
 
 
 @contextmanager

@@ -183,12 +183,13 @@ def running(pid: int) -> bool:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers end with their build through Linux's prctl")
 def test_a_killed_builds_worker_processes_end_with_it(tmp_path, example_corpus):
     corpus = three_copies(example_corpus, tmp_path)
-    # one extraction process, so the first child is the worker that checks the shapes beside the build
+    # one extraction process: the build's child is the fork server, whose children check beside the build
     first = start("build", corpus, "--out", tmp_path / "build", "--no-embeddings", "--workers", "1")
     deadline = time.monotonic() + TIMEOUT
-    while not (workers := children(first.pid)):
+    while not (workers := set().union(*map(children, children(first.pid)))):
         assert first.poll() is None and time.monotonic() < deadline, "the build never started a worker"
         time.sleep(0.01)
+    workers |= children(first.pid)
     first.kill()
     first.wait()
     # an orphaned worker would hold the folder's lock (and this test's pipes) for good
@@ -198,6 +199,22 @@ def test_a_killed_builds_worker_processes_end_with_it(tmp_path, example_corpus):
     first.communicate(timeout=TIMEOUT)
     rebuilt = kg("build", example_corpus, "--out", tmp_path / "build", "--no-embeddings", "--max-records", "5")
     assert rebuilt.returncode == 0, rebuilt.stderr
+
+
+def test_a_build_forks_no_process_of_its_own(tmp_path, example_corpus):
+    # A child forked from a process that runs threads (the store's) can wait for ever on a lock one of
+    # them held: builds hung in their checks now and then. Their processes come from a fork server.
+    from kg.build import build
+
+    forks: list[int] = []
+    counting = [True]
+    os.register_at_fork(after_in_parent=lambda: counting[0] and forks.append(os.getpid()))
+    try:
+        report = build([example_corpus], tmp_path / "build", embeddings=False, workers=1)
+    finally:
+        counting[0] = False  # the hook cannot be taken back
+    assert report.validation["checks"] > 0 and report.validation["papers_checked"] > 0
+    assert forks == []
 
 
 def test_the_lock_holder_clears_what_dead_writers_left_and_spares_live_ones(tmp_path):
