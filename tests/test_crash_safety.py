@@ -180,7 +180,7 @@ def running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers end with their build through Linux's prctl")
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers end with their build through a Linux pidfd")
 def test_a_killed_builds_worker_processes_end_with_it(tmp_path, example_corpus):
     corpus = three_copies(example_corpus, tmp_path)
     # one extraction process: the build's child is the fork server, whose children check beside the build
