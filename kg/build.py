@@ -503,8 +503,7 @@ def build(
             write_formats(out, [name for name in derived if not (out / name).exists()], base)
             return _up_to_date(out, manifest)
         previous = previous_extractions(out, manifest, vocabulary, extractor)
-        if _checking_context() is not None:
-            multiprocessing.forkserver.ensure_running()  # its import of kg overlaps the extraction
+        check_context = _checking_context()
         clock = _Clock()
         (out / FAILURES_LOG).unlink(missing_ok=True)  # a log of this build's failures only
         failed: list[InputError] = []
@@ -596,7 +595,7 @@ def build(
         sample = "".join(ntriples(written.sample, base=base))
         processes = max(2, workers) + len(derived)
         checking_pool = ProcessPoolExecutor(
-            processes, mp_context=_checking_context(), initializer=die_with, initargs=(os.getpid(),)
+            processes, mp_context=check_context, initializer=die_with, initargs=(os.getpid(),)
         )
         with checking_pool as pool:
             shapes = pool.submit(check_shapes, sample, base, [check.name for check in checks.checks])
@@ -714,11 +713,13 @@ def _up_to_date(out: Path, manifest: dict) -> BuildReport:
 def _checking_context() -> multiprocessing.context.BaseContext | None:
     """Where the processes of the checks come from: a fork server where there is one, not the build.
     By then the build runs the store's threads, and a child forked while one of them held a lock
-    waited on it for ever: builds hung now and then in their checks."""
+    waited on it for ever: builds hung now and then in their checks. The server starts now, so that
+    its import of kg overlaps the extraction."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kg.build"])
+    multiprocessing.forkserver.ensure_running()
     return context
 
 
