@@ -148,9 +148,11 @@ def method_phrases(text: str, vocab: Vocabulary, sentence: int = 0) -> list[Ment
 # Head nouns of a part the authors build: "a temporal embedding boosting module".
 _PART_HEADS = frozenset("module modules mechanism strategy block layer head heads encoder decoder".split())
 # "a|an w1 .. w5 HEAD": the article opens the phrase, so nothing before it belongs to the part.
+# Each head in lower case or capitalised ("a Self-Calibration Module"), longest first.
 _PART = re.compile(
-    r"(?=[aA])\b[aA]n?\s+((?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\s+){1,5}?)"
-    r"([mM]odules?|[mM]echanism|[sS]trategy|[bB]lock|[lL]ayer|[hH]eads?|[eE]ncoder|[dD]ecoder)\b(?!-)"
+    r"(?=[aA])\b[aA]n?\s+((?:[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*\s+){1,5}?)("
+    + "|".join(f"[{head[0].upper()}{head[0]}]{head[1:]}" for head in sorted(_PART_HEADS, key=lambda h: (-len(h), h)))
+    + r")\b(?!-)"
 )
 # Words that open a part without naming it ("a lightweight fusion module", "a novel ... module").
 _PART_QUALIFIERS = frozenset(
