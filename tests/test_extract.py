@@ -627,6 +627,53 @@ def test_a_coined_measure_or_a_rivals_detail_is_no_rival(vocab):
     assert not {"BarCliQ", "ZedFP8"} & names(rec)
 
 
+@pytest.fixture(scope="module")
+def shipped():
+    """The vocabulary kg ships (these rules read the field's real names)."""
+    return load_vocabulary()
+
+
+def test_a_gap_in_a_measure_than_a_rival_is_a_win_and_no_score(shipped):
+    rec = run(
+        shipped,
+        "FooNet",
+        "We propose FooNet. FooNet shows 5.1 % higher mAP on COCO than BarDet-3, 3.7 % higher mAP than QuxDet "
+        "and stronger performance than LLaMA-2.",
+    )
+    won = {t[2] for t in triples(rec) if t[:2] == ("FooNet", "outperforms")}
+    assert won == {"BarDet-3", "QuxDet", "LLaMA-2"}
+    # the next comparison's measure is no rival, and a gap over a rival is no rival's score
+    assert "mAP" not in names(rec)
+    assert not [r for r in rec["results"] if r["value"] in (5.1, 3.7)]
+
+
+def test_compared_with_a_rival_a_reduction_is_a_win(shipped):
+    rec = run(
+        shipped,
+        "FooSpeech",
+        "We propose FooSpeech. Compared with HuBERT, FooSpeech achieves 13.7% relative WER reduction.",
+    )
+    assert ("FooSpeech", "outperforms", "HuBERT") in triples(rec)
+    rec = run(shipped, "FooGen", "We propose FooGen. FooGen achieves an 18.6% FID reduction over direct fine-tuning.")
+    assert ("FooGen", "outperforms", "fine-tuning") in triples(rec)
+
+
+def test_test_beds_listed_settings_examples_and_release_dates_in_a_comparison(shipped):
+    rec = run(
+        shipped,
+        "FooPrune",
+        "We propose FooPrune. FooPrune outperforms BarPrune, achieving accuracy gains on LLaMA-7B, Vicuna-7B and "
+        "Mistral 7B. FooPrune surpasses baselines under both fine-tuning and distillation setups. FooPrune aligns "
+        "LLMs with specialised models (e.g., BioMedCLIP), achieving a gain over LoRA. FooPrune is the first to "
+        "surpass GPT-4 Turbo (April 2024) and GPT-4o.",
+    )
+    won = {t[2] for t in triples(rec) if t[1] == "outperforms"}
+    assert {"BarPrune", "LoRA", "GPT-4 Turbo", "GPT-4o"} <= won
+    # models it was tested on, settings and an example are neither winners nor rivals
+    assert not {"LLaMA", "Vicuna", "Mistral 7B", "fine-tuning", "knowledge distillation"} & won
+    assert not [t for t in triples(rec) if t[1] == "outperforms" and t[0] == "BioMedCLIP"]
+
+
 def test_names_given_as_examples_of_a_head_take_its_type(vocab):
     rec = run(
         vocab,

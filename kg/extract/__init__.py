@@ -35,7 +35,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.12.0"
+EXTRACTOR_VERSION = "1.13.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}

@@ -29,15 +29,17 @@ _PART_SEP = re.compile(r"[\s\-_]+")
 _CAMEL_PART = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
 
 _OUTPERFORM = re.compile(
-    r"\b(?:outperform\w*|out-perform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|better than|superior to|"
-    r"improv\w* (?:up)?on|(?:improvement|gain|advantage)s? (?:[^\s,;]+ ){0,4}?over)\b",
+    r"\b(?:outperform\w*|out-perform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|superior to|"
+    # "7.5% higher mAP on VOC than Y": a measure may stand between the comparative and "than"
+    r"(?:better|higher|greater|stronger) (?:[^\s,;]+ ){0,4}?than|"
+    r"improv\w* (?:up)?on|(?:improvement|gain|advantage|reduction)s? (?:[^\s,;]+ ){0,4}?over)\b",
     re.I,
 )
 # "Compared to Y, X achieves superior ...": the loser comes first.
 _COMPARED_FIRST = re.compile(r"\b(?:compared (?:to|with)|comparing (?:to|with)|relative to|against)\b", re.I)
 _POSITIVE = re.compile(
     r"\b(?:outperform\w*|superior|better|improv\w*|surpass\w*|exceed\w*|higher|gains?|advantage|faster|"
-    r"speed-?ups?)\b",
+    r"speed-?ups?|reduc\w*)\b",
     re.I,
 )
 # "6.98 on FLUX, outperforming Y": a model right after "on" is where the winner was tested.
@@ -55,7 +57,7 @@ _CLAUSE_END = re.compile(
     r" and (?:match|achiev|perform|remain|show|obtain|reach)\w*"
 )
 # "by fine-tuning", "via LoRA": the means of winning, not a competitor.
-_MEANS_BEFORE = re.compile(r"\b(?:by|via|through|using|with|after)\s+$", re.I)
+_MEANS_BEFORE = re.compile(r"\b(?:by|via|through|using|with|after|under)\s+(?:both\s+)?$", re.I)
 # "exceeds a threshold by utilizing LoRA", "surpasses X through adapting Y": the object of the comparison
 # ends where the means (or purpose) clause begins; what follows is not compared against.
 _MEANS_CLAUSE = re.compile(
@@ -69,15 +71,22 @@ _MEANS_WINNER_BEFORE = re.compile(
     r"\b(?:uses?|using|utili[sz]\w*|leverag\w*|employ\w*|appl(?:y|ies|ying)|adopt(?:s|ing)?)\s+(?:the\s+)?$",
     re.I,
 )
+# "aligns LLMs with specialised models (e.g., BiomedCLIP), achieving a gain over Y": an example wins nothing.
+_EXAMPLE_BEFORE = re.compile(r"(?:\be\.g\.,?|\bsuch as|\blike|\bincluding)\s+$", re.I)
 # "better than fine-tuning on RoBERTa": the model after "on" is the test bed, not a competitor ("the
 # fine-tuned MedSAM" is one: a model in its fine-tuned form).
 _TEST_BED_BEFORE = re.compile(r"\b(?:on|to|fine-?tun(?:e|es|ing))\s+(?:the\s+|both\s+)?$", re.I)
 # "models such as Mistral and Llama 3": test beds too, unless the sentence compares against them.
 _MODELS_LIKE_BEFORE = re.compile(r"\b(?:models?|LLMs?|backbones?)\s+(?:such as|including|like)\s+$", re.I)
 _MODEL_LIST_GAP = re.compile(r"\s*(?:\([^()]*\)\s*)?(?:,\s*(?:and\s+)?|and\s+|or\s+)")
+# The size a model's name may leave outside its mention: "LLaMA-7B" is found as LLaMA.
+_SIZE_TAIL = re.compile(r"[\s-]?\d+(?:\.\d+)?[BMK]\b")
 # "PEFT (LoRA and SVD)", "fine-tuning techniques such as LoRA": a class introducing its members;
 # "fine-tuning GPT-4o": the technique applied to the real contender.
-_MEMBERS_AFTER = re.compile(r"\s*(?:(?:[\w-]+\s+)?(?:\(|such as\b|like\b|including\b|e\.g\.)|$)", re.I)
+# (a year in brackets dates a release or cites it: "GPT-4 Turbo (April 2024)")
+_MEMBERS_AFTER = re.compile(
+    r"\s*(?:(?:[\w-]+\s+)?(?:\((?![^()]*\b\d{4}\s*\))|such as\b|like\b|including\b|e\.g\.)|$)", re.I
+)
 # "can be improved on X after ...": passive, no winner.
 _PASSIVE_BEFORE = re.compile(r"\b(?:be|been|is|are|was|were)\s+$", re.I)
 # Cues right before a base model: "built upon X", "fine-tuned from X and Y", "its base model, X".
@@ -253,11 +262,15 @@ _OUTPERFORM_WORDS = (
     "surpass",
     "beat",
     "exceed",
-    "better than",
+    "better",
+    "higher",
+    "greater",
+    "stronger",
     "superior to",
     "improv",
     "gain",
     "advantage",
+    "reduction",
 )
 _SUPERIORITY_WORDS = ("superior", "better")
 _COMPARED_FIRST_WORDS = ("compared to", "compared with", "comparing to", "comparing with", "relative to", "against")
@@ -322,9 +335,12 @@ def rival_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Where the sentence speaks of what is compared against: after "outperforms" to the clause's
     end, after "compared to" to the comma ("surpassing models that leveraged fine-tuning")."""
     spans = []
-    for cue in _outperform_cues(text):
+    cues = _outperform_cues(text)
+    for cue, after in zip(cues, [*cues[1:], None], strict=False):
         end = _CLAUSE_END.search(text, cue.end())
         stop = end.start() if end else len(text)
+        # "higher mAP than A, 3.7% higher mAP than B": the next comparison's measure is no rival
+        stop = min(stop, after.start()) if after else stop
         means = _MEANS_CLAUSE.search(text, cue.end(), stop)
         spans.append((cue.end(), means.start() if means else stop))
     for cue in _compared_first_cues(text):
@@ -405,10 +421,11 @@ def outperforms(text: str, mentions: list, subject: str) -> list[dict]:
             and not _COMPARED_FIRST.search(text[max(0, m.start - 25) : m.start])
         ]
         # "SPT uses LoRA to outperform X": the user of a means wins, not the means; "X scores 6.98
-        # on FLUX, outperforming Y": nor does the model it was tested on
+        # on FLUX, outperforming Y": nor does the model it was tested on, nor an example
         while len(winners) > 1 and (
             _MEANS_WINNER_BEFORE.search(text[max(0, winners[-1].start - 20) : winners[-1].start])
             or _ON_BEFORE.search(text[max(0, winners[-1].start - 8) : winners[-1].start])
+            or _EXAMPLE_BEFORE.search(text[max(0, winners[-1].start - 12) : winners[-1].start])
         ):
             winners.pop()
         # "our model, X, outperforms": the name after "our" is the winner
@@ -455,15 +472,24 @@ def _losers(text: str, candidates: list, start: int, winner: str) -> list:
     stop = end.start() if end else len(text)
     means = _MEANS_CLAUSE.search(text, start, stop)
     stop = means.start() if means else stop
-    return [
-        m
-        for m in candidates
-        if start <= m.start < stop
-        and m.name != winner
+    losers = []
+    # where the last means or test bed ended: "gains on LLaMA-7B, Vicuna-7B and X" lists more of them
+    skipped = -1
+    for m in candidates:
+        if not start <= m.start < stop or m.name == winner:
+            continue
         # (the cue's own last word is no test bed: "superior to X", "compared to X")
-        and not _MEANS_BEFORE.search(text[max(start, m.start - 12) : m.start])
-        and not (m.type == "Model" and _TEST_BED_BEFORE.search(text[max(start, m.start - 12) : m.start]))
-    ]
+        before = text[max(start, m.start - 12) : m.start]
+        if (
+            _MEANS_BEFORE.search(before)
+            or (m.type == "Model" and _TEST_BED_BEFORE.search(before))
+            or (skipped >= 0 and _MODEL_LIST_GAP.fullmatch(text, skipped, m.start))
+        ):
+            size = _SIZE_TAIL.match(text, m.end)
+            skipped = size.end() if size else m.end
+        else:
+            losers.append(m)
+    return losers
 
 
 def _contenders(text: str, losers: list) -> list:
@@ -480,7 +506,8 @@ def _contenders(text: str, losers: list) -> list:
 _SHOT_SETTING = re.compile(r"(?:zero|one|few|k)[\s\-]?shot\b", re.I)
 # A cheap gate: every comparison cue opens with one of these word starts.
 _ANY_COMPARISON = re.compile(
-    r"(?=[osbeigacrOSBEIGACR])\b(?:out-?perform|surpass|beat|exceed|better|superior|improv|gain|advantage|compar|relative to|against)",
+    r"(?=[osbeigacrhOSBEIGACRH])\b(?:out-?perform|surpass|beat|exceed|better|higher|greater|stronger|superior|improv|gain|"
+    r"advantage|reduction|compar|relative to|against)",
     re.I,
 )
 _OWN_WORK = re.compile(

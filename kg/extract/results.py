@@ -89,7 +89,7 @@ _RELATIVE_BEFORE_REVERSED = re.compile(
 _ENUMERATOR = re.compile(r"\(\d\)\s+[a-z]")
 _RELATIVE_AFTER = re.compile(
     r"^\s*\(\s*\d+(?:\.\d+)?\s*%?\s*(?:vs\.?|versus)\s|"  # "2.5% (90.7% vs. 88.2%)": the gap between two scores
-    r"^\s*(?:\w+\s+){0,3}?(?:(?:improvement|gain|increase|boost|reduction|decrease|drop)s?|higher|lower|"
+    r"^\s*%?\s*(?:\w+\s+){0,3}?(?:(?:improvement|gain|increase|boost|reduction|decrease|drop)s?|higher|lower|"
     r"better|worse|more|fewer|less|relative|absolute|times|points?\s+(?:higher|improvement|gain))\b|"
     # "2.7 accuracy points", "5.1 BLEU points": a difference in a metric's points; an arrow: a change
     r"^\s*(?:[\w\-@]+\s+){1,2}points?\b|^\s*[\u2191\u2193]|"
@@ -160,6 +160,10 @@ def _value(text: str) -> float | int:
     (72.6, 53)
     """
     return float(text) if "." in text else int(text)
+
+
+# "Y, 3.7% higher mAP than Z": a gap over Z, even right after a name.
+_GAP_THAN = re.compile(r"\s*%?\s*(?:points?\s+)?(?:higher|lower|better|worse|more|less)\b[^,;.]{0,40}?\bthan\b", re.I)
 
 
 def _is_relative(text: str, start: int, end: int) -> bool:
@@ -476,11 +480,15 @@ def sentence_results(
         )
         relative = relative_end >= 0 and _SEPARATOR.match(text[relative_end:start])
         # (the costliest test last: the tests are pure, their order changes nothing else)
-        if relative or (
-            not _named_before(mentions, start, text)
-            and not _with_score(text, start, end, metrics)
-            and not _CORRECTLY.search(text[max(0, start - 40) : start])
-            and _is_relative(text, start, end)
+        if (
+            relative
+            or _GAP_THAN.match(text, end)
+            or (
+                not _named_before(mentions, start, text)
+                and not _with_score(text, start, end, metrics)
+                and not _CORRECTLY.search(text[max(0, start - 40) : start])
+                and _is_relative(text, start, end)
+            )
         ):
             relative_end = end
         if metric is None or relative_end == end:
