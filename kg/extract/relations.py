@@ -274,7 +274,7 @@ _OUTPERFORM_WORDS = (
 )
 _SUPERIORITY_WORDS = ("superior", "better")
 _COMPARED_FIRST_WORDS = ("compared to", "compared with", "comparing to", "comparing with", "relative to", "against")
-_COMPARISON_WORDS = (*_OUTPERFORM_WORDS, "better", "superior", "compar", "relative to", "against")
+_COMPARISON_WORDS = (*_OUTPERFORM_WORDS, "superior", "compar", "relative to", "against")
 _TRAINED_ON_WORDS = ("train", "tun", "curated", "collected", "derived", "extracted")
 _BASE_CUE_WORDS = (
     "built",
