@@ -53,6 +53,63 @@ def normalize_name(name: str) -> str:
     return _DROP.sub("", name.casefold())
 
 
+@dataclass(frozen=True)
+class Sense:
+    """Where a spelling that is also an ordinary word ("zero-shot") means its entry.
+
+    ``follow`` lists the words that may come next (after it, any other word is what the spelling
+    qualifies: "zero-shot segmentation"); punctuation or the sentence's end may always follow.
+    ``context`` matches the paper's text where the entry's sense needs a word of it ("prompt",
+    "LLMs"). Either left out holds everywhere.
+
+    >>> s = Sense(frozenset({"setting"}), re.compile(r"\\bLLMs?\\b", re.I))
+    >>> paper = "We prompt LLMs in a zero-shot setting, and zero-shot segmentation."
+    >>> s.holds("in a zero-shot setting,", 14, paper), s.holds("zero-shot segmentation.", 9, paper)
+    (True, False)
+    >>> s.holds("in a zero-shot setting,", 14, "A CNN in a zero-shot setting.")
+    False
+    """
+
+    follow: frozenset = frozenset()
+    context: re.Pattern | None = None
+
+    def holds(self, sentence: str, end: int, paper: str) -> bool:
+        """Whether the spelling ending at ``end`` of ``sentence``, in a paper of text ``paper``, is the entry."""
+        if self.follow:
+            word = _NEXT_WORD.match(sentence, end)
+            if word and word.group(1).lower() not in self.follow:
+                return False
+        return self.context is None or self.context.search(paper) is not None
+
+
+_NEXT_WORD = re.compile(r"\s*([A-Za-z][\w\-]*)")
+_SENSE_KEYS = frozenset({"forms", "follow", "context"})
+
+
+def sense_of(entry: Entry) -> Sense | None:
+    """The :class:`Sense` an entry's ``sense:`` field gives (None without one); a ``ValueError``
+    saying what is wrong with the field.
+
+    >>> sense_of(Entry("x", "Method", ("y",), {"sense": {"forms": ["y"], "follow": ["and"]}})).follow
+    frozenset({'and'})
+    """
+    raw = entry.fields.get("sense")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not set(raw) <= _SENSE_KEYS or not raw.get("forms"):
+        raise ValueError(f"sense is a mapping of forms (required), follow and context, not {raw!r}")
+    spellings = {normalize_name(form) for form in (entry.name, *entry.aliases)}
+    strays = [form for form in _as_list(raw["forms"]) if normalize_name(form) not in spellings]
+    if strays:
+        raise ValueError(f"sense forms {strays} are not spellings of {entry.name!r}")
+    context = _as_list(raw.get("context"))
+    pattern = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in context)
+    return Sense(
+        frozenset(word.lower() for word in _as_list(raw.get("follow"))),
+        re.compile(rf"\b(?:{pattern})\b", re.I) if context else None,
+    )
+
+
 @dataclass
 class Entry:
     """One vocabulary entry: canonical name, type, aliases and its extra fields."""
@@ -195,6 +252,14 @@ class Vocabulary:
         # short all-caps/mixed-case forms ("SAM", "CoT") and all-caps ones of any length ("MIMIC",
         # "DRIVE") must not match plain words ("sam", "cot", "mimic", "drive")
         self.cased = _cased_forms([f for entry in ranked for f in (entry.name, *entry.aliases)])
+        # spelling -> (entry name, Sense): forms that mean the entry only where their Sense holds
+        self.senses: dict[str, tuple[str, Sense]] = {}
+        for entry in ranked:
+            sense = sense_of(entry) if "sense" in entry.fields else None
+            if sense is not None:
+                for form in _as_list(entry.fields["sense"]["forms"]):
+                    self.senses.setdefault(normalize_name(form), (entry.name, sense))
+        self.sensed_names = frozenset(name for name, _ in self.senses.values())
 
     def table(self, etype: str) -> dict:
         """The surface table restricted to one entity type (built once, then cached)."""
@@ -401,6 +466,11 @@ def _read_folder(folder: Path, strict: bool) -> _Files:
                     if strict:
                         raise KgError(f"{path}: entry {number} ({item!r}) is neither a name nor a mapping with a name")
                     continue
+                if "sense" in entry.fields:
+                    try:
+                        sense_of(entry)
+                    except ValueError as error:
+                        raise KgError(f"{path}: entry {number} ({entry.name!r}): {error}") from None
                 if stem == "metrics":
                     canonical = entry.name.lower()
                     found.metrics += [(surface, canonical) for surface in (entry.name, *entry.aliases)]

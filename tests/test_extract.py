@@ -674,6 +674,31 @@ def test_test_beds_listed_settings_examples_and_release_dates_in_a_comparison(sh
     assert not [t for t in triples(rec) if t[1] == "outperforms" and t[0] == "BioMedCLIP"]
 
 
+def test_a_list_of_test_beds_goes_on_past_a_size_outside_the_name(shipped):
+    abstract = "We propose FooTune. We apply FooTune to LLaMA-7B, Vicuna-7B and Mistral 7B on FooQA."
+    rec = run(shipped, "FooTune", abstract)
+    beds = {t[0] for t in triples(rec) if t[1:] == ("uses_method", "FooTune")}
+    assert {"LLaMA", "Vicuna", "Mistral 7B"} <= beds
+
+
+@pytest.mark.parametrize(
+    ("abstract", "sense"),
+    [
+        ("We prompt GPT-4 in a zero-shot setting on FooQA.", True),
+        ("Zero-shot, few-shot and chain-of-thought prompts are compared for Llama 3.", True),
+        ("Our language model works zero-shot.", True),
+        # "zero-shot" qualifies a task or a claim, or the paper speaks of no prompt or language model
+        ("ZetaNet is a convolutional network for zero-shot segmentation of FooScan images.", False),
+        ("ZetaNet, a convolutional network, shows strong zero-shot performance on FooScan.", False),
+        ("In zero-shot settings, ZetaNet, a convolutional network, matches supervised networks.", False),
+        ("We prompt GPT-4 for few-shot view synthesis.", False),
+    ],
+)
+def test_a_bare_zero_or_few_shot_is_prompting_only_in_that_sense(shipped, abstract, sense):
+    rec = run(shipped, "A study", abstract)
+    assert bool({"zero-shot prompting", "few-shot prompting"} & names(rec, "Method")) == sense
+
+
 def test_names_given_as_examples_of_a_head_take_its_type(vocab):
     rec = run(
         vocab,

@@ -102,6 +102,23 @@ def test_a_user_layer_adds_entries_and_extends_known_ones(tmp_path):
     assert ("ZorgLM-7B", "zorglm-7b") in vocab.distinct and len(vocab.distinct) == len(shipped.distinct) + 1
 
 
+def test_a_user_layer_gives_a_spelling_a_sense(tmp_path):
+    write(
+        tmp_path,
+        "methods.yaml",
+        "- {name: bar tuning, aliases: [bar],\n"
+        "   sense: {forms: [bar], follow: [tuning], context: [fine-tune, adapters]}}\n",
+    )
+    vocab = load_vocabulary(layers=[tmp_path])
+    name, sense = vocab.senses[normalize_name("bar")]
+    assert name == "bar tuning" and "bar tuning" in vocab.sensed_names
+    paper = "We fine-tune  adapters with bar."
+    assert sense.holds("with bar.", 8, paper) and sense.holds("bar tuning", 3, paper)
+    assert not sense.holds("a bar chart", 5, paper)  # qualifies another word
+    assert not sense.holds("with bar.", 8, "We plot a bar.")  # the paper speaks of no tuning
+    assert not load_vocabulary().senses.get(normalize_name("bar"))
+
+
 def test_a_user_layer_changes_the_vocabulary_hash(tmp_path):
     write(tmp_path, "methods.yaml", "- FooTune\n")
     first = vocabulary_hash(layers=[tmp_path])
@@ -117,6 +134,11 @@ def test_a_user_layer_changes_the_vocabulary_hash(tmp_path):
         ({"methods.yaml": "- name: LoRA\n  aliases: [a, b\n"}, r"methods\.yaml:3: not YAML"),
         ({"method.yaml": "- LoRA\n"}, r"method\.yaml: not a vocabulary file \(the names are models\.yaml"),
         ({"models.yaml": "- {aliases: [x]}\n"}, r"models\.yaml: entry 1 .* is neither a name nor a mapping"),
+        (
+            {"methods.yaml": "- FooTune\n- {name: BarTune, aliases: [bar], sense: {forms: [baz]}}\n"},
+            r"methods\.yaml: entry 2 \('BarTune'\): sense forms \['baz'\] are not spellings of 'BarTune'",
+        ),
+        ({"methods.yaml": "- {name: BarTune, sense: [bar]}\n"}, r"methods\.yaml: entry 1 \('BarTune'\): sense is a"),
     ],
 )
 def test_a_bad_user_layer_is_one_error_naming_the_file(tmp_path, files, message):

@@ -35,7 +35,7 @@ from kg.extract.sentences import paper_sentences
 from kg.records import LAYERED_TYPES, NAMED_TYPES, PAPER, Paper
 from kg.vocab import Vocabulary, normalize_name
 
-EXTRACTOR_VERSION = "1.13.0"
+EXTRACTOR_VERSION = "1.14.0"
 
 # When two stages type one name differently, the lower rank in the rule table wins.
 _SOURCE_RANK = {rule.source: rule.rank for rule in RULES}
@@ -235,8 +235,12 @@ def _found(masked: list, vocab: Vocabulary, proposed: list, tagger=None) -> tupl
     by_sentence: dict = {}
     for mention in proposed:
         by_sentence.setdefault(mention.sentence, []).append(mention)
+    paper = ""
     for index, sentence in enumerate(masked):
         tagged, aliases, metrics = _sentence_mentions(sentence.text, vocab, index)
+        if vocab.sensed_names and any(m.name in vocab.sensed_names for _, m in tagged):
+            paper = paper or " ".join(s.text for s in masked)
+            tagged = [t for t in tagged if t[0] != "vocabulary" or _in_sense(t[1], sentence.text, paper, vocab)]
         tagged.extend(zip(repeat("proposal"), by_sentence.get(index, ())))
         kept = _drop_overlaps(tagged)
         if tagger is not None:
@@ -246,6 +250,13 @@ def _found(masked: list, vocab: Vocabulary, proposed: list, tagger=None) -> tupl
         found.append((kept, aliases))
         metric_spans.append(metrics)
     return found, metric_spans
+
+
+def _in_sense(mention: Mention, sentence: str, paper: str, vocab: Vocabulary) -> bool:
+    """False where a spelling the vocabulary gives a sense to is used otherwise here: "zero-shot"
+    is prompting in "LLMs prompted in a zero-shot setting", not in "zero-shot segmentation"."""
+    sensed = vocab.senses.get(normalize_name(mention.surface))
+    return sensed is None or sensed[0] != mention.name or sensed[1].holds(sentence, mention.end, paper)
 
 
 def masked_sentences(paper: Paper) -> list:

@@ -215,6 +215,13 @@ def sentence_relations(
     return found
 
 
+def _past_size(text: str, end: int) -> int:
+    """Where a model's mention ends with a size written outside it ("LLaMA" + "-7B"): a list goes
+    on from there ("on LLaMA-7B, Vicuna-7B and Mistral")."""
+    size = _SIZE_TAIL.match(text, end)
+    return size.end() if size else end
+
+
 def test_beds(text: str, mentions: list, rivals=()) -> list[str]:
     """Models a sentence applies its technique to: "on RoBERTa, DeBERTa and GPT-3", "fine-tuning
     Phi-2 and Mistral with ORPO", "models such as Mistral and Llama 3" (not when compared against).
@@ -236,7 +243,7 @@ def test_beds(text: str, mentions: list, rivals=()) -> list[str]:
             or (previous is not None and _MODEL_LIST_GAP.fullmatch(text, previous, mention.start))
         ):
             found.append(mention.name)
-            previous = mention.end
+            previous = _past_size(text, mention.end)
         else:
             previous = None
     return found
@@ -485,8 +492,7 @@ def _losers(text: str, candidates: list, start: int, winner: str) -> list:
             or (m.type == "Model" and _TEST_BED_BEFORE.search(before))
             or (skipped >= 0 and _MODEL_LIST_GAP.fullmatch(text, skipped, m.start))
         ):
-            size = _SIZE_TAIL.match(text, m.end)
-            skipped = size.end() if size else m.end
+            skipped = _past_size(text, m.end)
         else:
             losers.append(m)
     return losers
